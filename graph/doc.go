@@ -1,0 +1,37 @@
+// Package graph holds the building blocks every mixgraph model is made of: numerically
+// stable primitives on Gorgonia expression graphs, dense layers and MLPs, seeded
+// initialisers, named parameter sets, and a runner around Gorgonia's TapeMachine.
+//
+// # Stable primitives
+//
+// Gorgonia v0.9.18's own LogSumExp, SoftMax and LogSoftMax are wrong in ways that matter
+// for mixture models (a wrong LogSumExp formula, softmax kernels that start every row's
+// maximum from the first element of the whole tensor, SoftMax and LogSoftMax nodes merged
+// into one). LogSumExp, LogSoftmax and Softmax here are built from Max, BroadcastSub, Exp,
+// Sum and Log with the maximum taken along the reduced axis, so that no row's result
+// depends on another row:
+//
+//	LogSumExp(x)_b = m_b + log Σ_k exp(x_bk − m_b),   m_b = max_k x_bk
+//	LogSoftmax(x)_bk = x_bk − LogSumExp(x)_b
+//	Softmax(x) = exp(LogSoftmax(x))
+//
+// Every exponent is ≤ 0 and at least one equals 0, so the sum lies in [1, K]: nothing
+// overflows and the logarithm is never taken of zero. The gradient of LogSumExp is the
+// row softmax; the path through m_b contributes 1 − Σ_k softmax_bk = 0.
+//
+// # Parameters shared between graphs
+//
+// A Gorgonia graph has fixed shapes, so a model needs one graph per batch size (the
+// training batch, the last short batch of an epoch, prediction). Learnable tensors
+// therefore live in a ParamSet, outside any graph; ParamSet.Nodes(g) makes (or finds)
+// the nodes that stand for them in graph g, all bound to the same tensors. A solver that
+// updates the tensors in place updates every graph at once.
+//
+// # Running graphs
+//
+// Runner wraps a TapeMachine: it copies inputs into the input nodes' tensors, resets and
+// runs the machine, and reads named outputs. A runner built with gradients (WithGrads)
+// accumulates into the parameters' gradients on each run, as Gorgonia's BindDualValues
+// does; evaluation must use a runner of its own without gradients, so that it never adds
+// into the gradients a solver is about to use.
+package graph

@@ -1,0 +1,183 @@
+package graph
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Param is a named learnable tensor. It lives outside any graph: every graph built from
+// it binds a node to the same tensor, so an in-place update reaches them all.
+type Param struct {
+	Name  string
+	Value *tensor.Dense
+}
+
+// Size is the number of scalars in p.
+func (p *Param) Size() int { return p.Value.Shape().TotalSize() }
+
+// ParamSet is an ordered set of uniquely named parameters of one dtype. The order is
+// the order of Add and is the order of Nodes, Flatten and SetFlat.
+type ParamSet struct {
+	dtype  tensor.Dtype
+	list   []*Param
+	byName map[string]*Param
+}
+
+// NewParamSet returns an empty set for tensors of dtype (tensor.Float32 or
+// tensor.Float64).
+func NewParamSet(dtype tensor.Dtype) (*ParamSet, error) {
+	if err := CheckDtype(dtype); err != nil {
+		return nil, err
+	}
+	return &ParamSet{dtype: dtype, byName: map[string]*Param{}}, nil
+}
+
+// CheckDtype reports whether dt is a dtype mixgraph supports (float32 or float64).
+func CheckDtype(dt tensor.Dtype) error {
+	if dt != tensor.Float32 && dt != tensor.Float64 {
+		return fmt.Errorf("graph: dtype %v is not supported (want float32 or float64)", dt)
+	}
+	return nil
+}
+
+// Dtype is the set's element type.
+func (ps *ParamSet) Dtype() tensor.Dtype { return ps.dtype }
+
+// Add creates a parameter of the given shape whose values are the float64 values
+// converted to the set's dtype. The name must be new to the set.
+func (ps *ParamSet) Add(name string, shape []int, values []float64) (*Param, error) {
+	if name == "" {
+		return nil, fmt.Errorf("graph: a parameter needs a name")
+	}
+	if _, dup := ps.byName[name]; dup {
+		return nil, fmt.Errorf("graph: parameter %q already exists", name)
+	}
+	size := 1
+	for _, d := range shape {
+		if d <= 0 {
+			return nil, fmt.Errorf("graph: parameter %q has shape %v (every dimension must be positive)", name, shape)
+		}
+		size *= d
+	}
+	if len(values) != size {
+		return nil, fmt.Errorf("graph: parameter %q of shape %v needs %d values, got %d", name, shape, size, len(values))
+	}
+	p := &Param{Name: name, Value: NewTensor(ps.dtype, shape, values)}
+	ps.list = append(ps.list, p)
+	ps.byName[name] = p
+	return p, nil
+}
+
+// List returns the parameters in order. The slice is the set's own: do not modify it.
+func (ps *ParamSet) List() []*Param { return ps.list }
+
+// Get returns the parameter with the given name, or nil.
+func (ps *ParamSet) Get(name string) *Param { return ps.byName[name] }
+
+// Count is the total number of scalars over all parameters.
+func (ps *ParamSet) Count() int {
+	n := 0
+	for _, p := range ps.list {
+		n += p.Size()
+	}
+	return n
+}
+
+// Flatten appends every parameter's values, in order, to dst as float64 and returns the
+// extended slice.
+func (ps *ParamSet) Flatten(dst []float64) []float64 {
+	for _, p := range ps.list {
+		dst = AppendFloat64s(dst, p.Value)
+	}
+	return dst
+}
+
+// SetFlat overwrites every parameter's values, in order, from src, which must hold
+// exactly Count values. float32 parameters receive the values rounded to float32.
+func (ps *ParamSet) SetFlat(src []float64) error {
+	if len(src) != ps.Count() {
+		return fmt.Errorf("graph: %d values for %d parameters' %d scalars", len(src), len(ps.list), ps.Count())
+	}
+	off := 0
+	for _, p := range ps.list {
+		n := p.Size()
+		CopyFromFloat64s(p.Value, src[off:off+n])
+		off += n
+	}
+	return nil
+}
+
+// Nodes returns the nodes standing for the parameters in graph g, in order, creating
+// them the first time. Nodes bound to the same tensor are shared between calls, since
+// Gorgonia merges input nodes of one name, type and shape.
+func (ps *ParamSet) Nodes(g *G.ExprGraph) G.Nodes {
+	ns := make(G.Nodes, len(ps.list))
+	for i, p := range ps.list {
+		ns[i] = p.Node(g)
+	}
+	return ns
+}
+
+// Node returns the node standing for p in graph g, bound to p's tensor.
+func (p *Param) Node(g *G.ExprGraph) *G.Node {
+	return G.NodeFromAny(g, p.Value, G.WithName(p.Name))
+}
+
+// NewTensor returns a tensor of dtype and shape holding values converted from float64.
+func NewTensor(dt tensor.Dtype, shape []int, values []float64) *tensor.Dense {
+	switch dt {
+	case tensor.Float32:
+		v := make([]float32, len(values))
+		for i, x := range values {
+			v[i] = float32(x)
+		}
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(v))
+	case tensor.Float64:
+		v := make([]float64, len(values))
+		copy(v, values)
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(v))
+	}
+	panic(fmt.Sprintf("graph: NewTensor of dtype %v", dt))
+}
+
+// AppendFloat64s appends v's values (a float32 or float64 tensor or scalar) to dst as
+// float64.
+func AppendFloat64s(dst []float64, v G.Value) []float64 {
+	switch d := v.Data().(type) {
+	case []float64:
+		return append(dst, d...)
+	case []float32:
+		for _, x := range d {
+			dst = append(dst, float64(x))
+		}
+		return dst
+	case float64:
+		return append(dst, d)
+	case float32:
+		return append(dst, float64(d))
+	}
+	panic(fmt.Sprintf("graph: values of type %T", v.Data()))
+}
+
+// CopyFromFloat64s overwrites t's values (float32 or float64) with src, which must have
+// t's size.
+func CopyFromFloat64s(t tensor.Tensor, src []float64) {
+	switch d := t.Data().(type) {
+	case []float64:
+		if len(d) != len(src) {
+			panic(fmt.Sprintf("graph: copying %d values into a tensor of %d", len(src), len(d)))
+		}
+		copy(d, src)
+	case []float32:
+		if len(d) != len(src) {
+			panic(fmt.Sprintf("graph: copying %d values into a tensor of %d", len(src), len(d)))
+		}
+		for i, x := range src {
+			d[i] = float32(x)
+		}
+	default:
+		panic(fmt.Sprintf("graph: copying into values of type %T", t.Data()))
+	}
+}

@@ -1,0 +1,177 @@
+package graph
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Runner runs one graph on a Gorgonia TapeMachine: it copies inputs into input nodes,
+// runs the machine and reads the outputs it was built to watch. A Runner built
+// WithGradients also computes the gradients of a scalar cost with respect to chosen
+// nodes; each Run adds into them (Gorgonia's BindDualValues semantics) until a solver
+// step or ZeroGrads clears them. A Runner is not safe for concurrent use.
+type Runner struct {
+	g     *G.ExprGraph
+	vm    G.VM
+	outs  map[*G.Node]*G.Value
+	wrt   G.Nodes
+	ready bool
+}
+
+// RunnerOption configures NewRunner.
+type RunnerOption func(*runnerConfig)
+
+type runnerConfig struct {
+	cost *G.Node
+	wrt  G.Nodes
+}
+
+// WithGradients makes the runner compute ∂cost/∂n for every n in wrt on each Run.
+func WithGradients(cost *G.Node, wrt G.Nodes) RunnerOption {
+	return func(c *runnerConfig) { c.cost, c.wrt = cost, wrt }
+}
+
+// NewRunner compiles g into a TapeMachine that can report the values of outputs. It
+// must be called after the graph is complete and before anything else is added to it.
+func NewRunner(g *G.ExprGraph, outputs G.Nodes, opts ...RunnerOption) (r *Runner, err error) {
+	var cfg runnerConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	defer recoverInto(&err, "building a runner")
+	r = &Runner{g: g, outs: make(map[*G.Node]*G.Value, len(outputs))}
+	for _, n := range outputs {
+		if n.Graph() != g {
+			return nil, fmt.Errorf("graph: output %v is not in the runner's graph", n)
+		}
+		v := new(G.Value)
+		G.Read(n, v)
+		r.outs[n] = v
+	}
+	var vmOpts []G.VMOpt
+	if cfg.cost != nil {
+		if cfg.cost.Shape().TotalSize() != 1 {
+			return nil, fmt.Errorf("graph: gradients need a scalar cost, got shape %v", cfg.cost.Shape())
+		}
+		if len(cfg.wrt) == 0 {
+			return nil, fmt.Errorf("graph: gradients asked for with respect to no node")
+		}
+		if _, err := G.Grad(cfg.cost, cfg.wrt...); err != nil {
+			return nil, fmt.Errorf("graph: symbolic gradient: %w", err)
+		}
+		r.wrt = cfg.wrt
+		vmOpts = append(vmOpts, G.BindDualValues(cfg.wrt...))
+	}
+	r.vm = G.NewTapeMachine(g, vmOpts...)
+	return r, nil
+}
+
+// Graph is the graph the runner runs.
+func (r *Runner) Graph() *G.ExprGraph { return r.g }
+
+// Feed copies data, converted to the node's dtype, into input node n's tensor.
+func (r *Runner) Feed(n *G.Node, data []float64) error {
+	t, ok := n.Value().(tensor.Tensor)
+	if !ok || t == nil {
+		return fmt.Errorf("graph: input %q has no tensor to feed", n.Name())
+	}
+	if t.Shape().TotalSize() != len(data) {
+		return fmt.Errorf("graph: input %q of shape %v takes %d values, got %d", n.Name(), t.Shape(), t.Shape().TotalSize(), len(data))
+	}
+	CopyFromFloat64s(t, data)
+	return nil
+}
+
+// Run resets the machine and runs the whole graph once. A panic inside Gorgonia is
+// returned as an error.
+func (r *Runner) Run() (err error) {
+	defer recoverInto(&err, "running the graph")
+	r.vm.Reset()
+	r.ready = false
+	if err := r.vm.RunAll(); err != nil {
+		return fmt.Errorf("graph: run: %w", err)
+	}
+	r.ready = true
+	return nil
+}
+
+// Value returns output n's value (a tensor, or a scalar for a scalar node) from the last
+// Run. It stays valid until the next Run.
+func (r *Runner) Value(n *G.Node) (G.Value, error) {
+	v, ok := r.outs[n]
+	if !ok {
+		return nil, fmt.Errorf("graph: %v is not an output of this runner", n)
+	}
+	if !r.ready || *v == nil {
+		return nil, fmt.Errorf("graph: output %v read before a successful run", n)
+	}
+	return *v, nil
+}
+
+// Float64s appends output n's values from the last Run to dst as float64.
+func (r *Runner) Float64s(dst []float64, n *G.Node) ([]float64, error) {
+	t, err := r.Value(n)
+	if err != nil {
+		return dst, err
+	}
+	return AppendFloat64s(dst, t), nil
+}
+
+// Scalar returns the single value of output n from the last Run as float64.
+func (r *Runner) Scalar(n *G.Node) (float64, error) {
+	var buf [1]float64
+	out, err := r.Float64s(buf[:0], n)
+	if err != nil {
+		return 0, err
+	}
+	if len(out) != 1 {
+		return 0, fmt.Errorf("graph: output %v has %d values, not one", n, len(out))
+	}
+	return out[0], nil
+}
+
+// Wrt returns the nodes the runner differentiates with respect to.
+func (r *Runner) Wrt() G.Nodes { return r.wrt }
+
+// Grad returns the accumulated gradient tensor of the i-th node of Wrt.
+func (r *Runner) Grad(i int) (tensor.Tensor, error) {
+	gv, err := r.wrt[i].Grad()
+	if err != nil {
+		return nil, fmt.Errorf("graph: gradient of %q: %w", r.wrt[i].Name(), err)
+	}
+	t, ok := gv.(tensor.Tensor)
+	if !ok {
+		return nil, fmt.Errorf("graph: gradient of %q is a %T, not a tensor", r.wrt[i].Name(), gv)
+	}
+	return t, nil
+}
+
+// ZeroGrads clears the accumulated gradients, as a solver step does.
+func (r *Runner) ZeroGrads() error {
+	for i := range r.wrt {
+		t, err := r.Grad(i)
+		if err != nil {
+			return err
+		}
+		t.Zero()
+	}
+	return nil
+}
+
+// ValueGrads returns the differentiated nodes in the form Gorgonia's solvers take.
+func (r *Runner) ValueGrads() []G.ValueGrad { return G.NodesToValueGrads(r.wrt) }
+
+// NewInput adds an input node of dtype and shape named name to g, holding a zero tensor
+// that Runner.Feed fills. Names must be unique in the graph.
+func NewInput(g *G.ExprGraph, dt tensor.Dtype, name string, shape ...int) *G.Node {
+	t := tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	return G.NodeFromAny(g, t, G.WithName(name))
+}
+
+func recoverInto(err *error, what string) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("graph: gorgonia panicked while %s: %v", what, p)
+	}
+}

@@ -1,0 +1,80 @@
+package graph
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// reduceAxis checks that x is a matrix and axis is 0 or 1, and returns the broadcast
+// pattern that re-expands a reduction along axis to x's shape.
+func reduceAxis(op string, x *G.Node, axis int) ([]byte, error) {
+	if x == nil {
+		return nil, fmt.Errorf("graph: %s of a nil node", op)
+	}
+	if x.Dims() != 2 {
+		return nil, fmt.Errorf("graph: %s needs a matrix, got shape %v", op, x.Shape())
+	}
+	if axis != 0 && axis != 1 {
+		return nil, fmt.Errorf("graph: %s along axis %d of a matrix (want 0 or 1)", op, axis)
+	}
+	return []byte{byte(axis)}, nil
+}
+
+// LogSumExp returns log Σ exp(x) along axis of the matrix x, computed stably as
+//
+//	m + log Σ exp(x − m),  m = max of x along axis,
+//
+// with one maximum per row (axis 1) or per column (axis 0). For x of shape (B,K) and
+// axis 1 the result has shape (B). Its gradient with respect to x is the softmax along
+// axis.
+func LogSumExp(x *G.Node, axis int) (*G.Node, error) {
+	pattern, err := reduceAxis("LogSumExp", x, axis)
+	if err != nil {
+		return nil, err
+	}
+	m, err := G.Max(x, axis)
+	if err != nil {
+		return nil, fmt.Errorf("graph: LogSumExp max: %w", err)
+	}
+	shifted, err := G.BroadcastSub(x, m, nil, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("graph: LogSumExp shift: %w", err)
+	}
+	e, err := G.Exp(shifted)
+	if err != nil {
+		return nil, err
+	}
+	s, err := G.Sum(e, axis)
+	if err != nil {
+		return nil, err
+	}
+	l, err := G.Log(s)
+	if err != nil {
+		return nil, err
+	}
+	return G.Add(l, m)
+}
+
+// LogSoftmax returns x − LogSumExp(x) along axis, the log of the softmax, without
+// forming the softmax. The result has x's shape.
+func LogSoftmax(x *G.Node, axis int) (*G.Node, error) {
+	pattern, err := reduceAxis("LogSoftmax", x, axis)
+	if err != nil {
+		return nil, err
+	}
+	lse, err := LogSumExp(x, axis)
+	if err != nil {
+		return nil, err
+	}
+	return G.BroadcastSub(x, lse, nil, pattern)
+}
+
+// Softmax returns exp(LogSoftmax(x, axis)): probabilities that sum to one along axis.
+func Softmax(x *G.Node, axis int) (*G.Node, error) {
+	ls, err := LogSoftmax(x, axis)
+	if err != nil {
+		return nil, err
+	}
+	return G.Exp(ls)
+}
