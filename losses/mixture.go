@@ -1,0 +1,351 @@
+package losses
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/graph"
+)
+
+// Scale is the transform t that maps a raw network output s to a standard deviation
+// σ = t(s) > 0. The zero value is ScaleExp.
+type Scale string
+
+// The scale transforms.
+const (
+	ScaleExp      Scale = "exp"      // σ = e^s; log σ = s exactly
+	ScaleSoftplus Scale = "softplus" // σ = log(1 + e^s)
+	ScaleELU      Scale = "elu+1"    // σ = s + 1 for s > 0, e^s otherwise
+)
+
+// Scales lists the transforms ParseScale accepts.
+func Scales() []string { return []string{string(ScaleExp), string(ScaleSoftplus), string(ScaleELU)} }
+
+// ParseScale returns the transform of the given name; "" is ScaleExp and "elu" is an
+// alias of "elu+1".
+func ParseScale(name string) (Scale, error) {
+	switch s := strings.ToLower(strings.TrimSpace(name)); s {
+	case "", string(ScaleExp):
+		return ScaleExp, nil
+	case string(ScaleSoftplus):
+		return ScaleSoftplus, nil
+	case string(ScaleELU), "elu":
+		return ScaleELU, nil
+	}
+	return "", fmt.Errorf("losses: unknown scale transform %q (want one of %s)", name, strings.Join(Scales(), ", "))
+}
+
+// Sigma applies the transform and the variance floor to one raw value in plain Go:
+// σ = √(t(s)² + floor). It is the reference the graph is tested against and what
+// prediction uses.
+func (s Scale) Sigma(raw, floor float64) float64 {
+	var t float64
+	switch s {
+	case ScaleSoftplus:
+		t = math.Max(raw, 0) + math.Log1p(math.Exp(-math.Abs(raw)))
+	case ScaleELU:
+		if raw > 0 {
+			t = raw + 1
+		} else {
+			t = math.Exp(raw)
+		}
+	default:
+		t = math.Exp(raw)
+	}
+	if floor > 0 {
+		return math.Sqrt(t*t + floor)
+	}
+	return t
+}
+
+// MixtureConfig describes the mixture the network's outputs parameterise.
+type MixtureConfig struct {
+	K, D int // components and target dimension, both ≥ 1
+	// Scale is the transform from raw outputs to standard deviations; zero is ScaleExp.
+	Scale Scale
+	// VarianceFloor f ≥ 0 is added to every variance: σ² = t(s)² + f. It bounds the
+	// density of a component collapsing onto a single target. Zero means none.
+	VarianceFloor float64
+}
+
+// Validate reports what is wrong with c, if anything.
+func (c MixtureConfig) Validate() error {
+	if c.K < 1 {
+		return fmt.Errorf("losses: K = %d components (want at least 1)", c.K)
+	}
+	if c.D < 1 {
+		return fmt.Errorf("losses: target dimension D = %d (want at least 1)", c.D)
+	}
+	if _, err := ParseScale(string(c.Scale)); err != nil {
+		return err
+	}
+	if !(c.VarianceFloor >= 0) || math.IsInf(c.VarianceFloor, 1) {
+		return fmt.Errorf("losses: variance floor %g (want a finite value ≥ 0)", c.VarianceFloor)
+	}
+	return nil
+}
+
+// Mixture holds the nodes of a mixture NLL expression.
+type Mixture struct {
+	Cost     *G.Node // scalar: the mean negative log-likelihood over the batch
+	LogLik   *G.Node // (B): log p(y_b) per row
+	LogPi    *G.Node // (B, K): log mixing proportions
+	LogSigma *G.Node // (B, K·D): log standard deviations
+	LogComp  *G.Node // (B, K): log π_bk + log N_bk, whose row softmax is the responsibilities
+}
+
+// MixtureNLL builds the negative log-likelihood of a mixture of K diagonal Gaussians
+// (see the package documentation for the formula) from logits (B, K), means (B, K·D),
+// raw scales (B, K·D) and targets y (B, D), all of one float dtype and one graph.
+func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*Mixture, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkMatrix("logits", logits, -1, cfg.K); err != nil {
+		return nil, err
+	}
+	b := logits.Shape()[0]
+	for _, c := range []struct {
+		name string
+		n    *G.Node
+		cols int
+	}{{"means", means, cfg.K * cfg.D}, {"scales", scales, cfg.K * cfg.D}, {"targets", y, cfg.D}} {
+		if err := checkMatrix(c.name, c.n, b, c.cols); err != nil {
+			return nil, err
+		}
+		if c.n.Dtype() != logits.Dtype() {
+			return nil, fmt.Errorf("losses: %s are %v, logits are %v", c.name, c.n.Dtype(), logits.Dtype())
+		}
+	}
+	if err := graph.CheckDtype(logits.Dtype()); err != nil {
+		return nil, err
+	}
+
+	logPi, err := graph.LogSoftmax(logits, 1)
+	if err != nil {
+		return nil, err
+	}
+	logN, logSigma, err := gaussianLogDensity(means, scales, y, cfg)
+	if err != nil {
+		return nil, err
+	}
+	logComp, err := G.Add(logPi, logN)
+	if err != nil {
+		return nil, err
+	}
+	logLik, err := graph.LogSumExp(logComp, 1)
+	if err != nil {
+		return nil, err
+	}
+	cost, err := negMean(logLik)
+	if err != nil {
+		return nil, err
+	}
+	return &Mixture{Cost: cost, LogLik: logLik, LogPi: logPi, LogSigma: logSigma, LogComp: logComp}, nil
+}
+
+// GaussianNLL builds the negative log-likelihood of one diagonal Gaussian per row with
+// heteroscedastic scales: means, raw scales and targets are (B, D), and
+//
+//	NLL = −(1/B) Σ_b Σ_d log N(y_bd | μ_bd, σ²_bd),  σ = t(s) (with the variance floor),
+//
+// the K = 1 case of MixtureNLL without logits. It returns the cost and the per-row
+// log-likelihoods (B).
+func GaussianNLL(means, scales, y *G.Node, scale Scale, varianceFloor float64) (cost, logLik *G.Node, err error) {
+	if err := checkMatrix("targets", y, -1, -1); err != nil {
+		return nil, nil, err
+	}
+	b, d := y.Shape()[0], y.Shape()[1]
+	cfg := MixtureConfig{K: 1, D: d, Scale: scale, VarianceFloor: varianceFloor}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	for name, n := range map[string]*G.Node{"means": means, "scales": scales} {
+		if err := checkMatrix(name, n, b, d); err != nil {
+			return nil, nil, err
+		}
+	}
+	logN, _, err := gaussianLogDensity(means, scales, y, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	// logN is (B, 1): reshape to (B).
+	if logLik, err = G.Reshape(logN, tensor.Shape{b}); err != nil {
+		return nil, nil, err
+	}
+	cost, err = negMean(logLik)
+	return cost, logLik, err
+}
+
+// MSE builds the mean squared error (1/(B·D)) Σ_b Σ_d (ŷ_bd − y_bd)² of predictions and
+// targets of one shape (B, D).
+func MSE(pred, y *G.Node) (*G.Node, error) {
+	if err := checkMatrix("targets", y, -1, -1); err != nil {
+		return nil, err
+	}
+	if err := checkMatrix("predictions", pred, y.Shape()[0], y.Shape()[1]); err != nil {
+		return nil, err
+	}
+	d, err := G.Sub(pred, y)
+	if err != nil {
+		return nil, err
+	}
+	sq, err := G.Square(d)
+	if err != nil {
+		return nil, err
+	}
+	return G.Mean(sq)
+}
+
+// gaussianLogDensity returns log N_bk (B, K) and log σ (B, K·D). The targets are tiled
+// across components by a product with the constant (D, K·D) matrix [I … I], and the
+// per-component sums over d are a product with the constant (K·D, K) block-sum matrix,
+// so the whole density is a few dense operations.
+func gaussianLogDensity(means, scales, y *G.Node, cfg MixtureConfig) (logN, logSigma *G.Node, err error) {
+	g := y.Graph()
+	dt := y.Dtype()
+	k, d := cfg.K, cfg.D
+	if logSigma, err = logScale(scales, cfg); err != nil {
+		return nil, nil, err
+	}
+	negLogSigma, err := G.Neg(logSigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	invSigma, err := G.Exp(negLogSigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	yt := y
+	if k > 1 {
+		tile := make([]float64, d*k*d)
+		for c := 0; c < k; c++ {
+			for j := 0; j < d; j++ {
+				tile[j*k*d+c*d+j] = 1
+			}
+		}
+		tn := G.NodeFromAny(g, graph.NewTensor(dt, []int{d, k * d}, tile), G.WithName(fmt.Sprintf("losses.tile.%dx%d", k, d)))
+		if yt, err = G.Mul(y, tn); err != nil {
+			return nil, nil, err
+		}
+	}
+	diff, err := G.Sub(yt, means)
+	if err != nil {
+		return nil, nil, err
+	}
+	z, err := G.HadamardProd(diff, invSigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	z2, err := G.Square(z)
+	if err != nil {
+		return nil, nil, err
+	}
+	// per-component terms: ½z² + log σ, summed over d.
+	halfZ2, err := G.Mul(z2, scalar(g, dt, 0.5))
+	if err != nil {
+		return nil, nil, err
+	}
+	terms, err := G.Add(halfZ2, logSigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	perComp := terms
+	if d > 1 {
+		sum := make([]float64, k*d*k)
+		for c := 0; c < k; c++ {
+			for j := 0; j < d; j++ {
+				sum[(c*d+j)*k+c] = 1
+			}
+		}
+		sn := G.NodeFromAny(g, graph.NewTensor(dt, []int{k * d, k}, sum), G.WithName(fmt.Sprintf("losses.blocksum.%dx%d", k, d)))
+		if perComp, err = G.Mul(terms, sn); err != nil {
+			return nil, nil, err
+		}
+	}
+	// log N = −(D/2) log 2π − perComp
+	negPer, err := G.Neg(perComp)
+	if err != nil {
+		return nil, nil, err
+	}
+	logN, err = G.Add(negPer, scalar(g, dt, -0.5*float64(d)*math.Log(2*math.Pi)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return logN, logSigma, nil
+}
+
+// logScale returns log σ for raw scales s: s itself for exp without a floor, ½ log(t(s)² + f)
+// with a floor f, log t(s) otherwise.
+func logScale(s *G.Node, cfg MixtureConfig) (*G.Node, error) {
+	scale, _ := ParseScale(string(cfg.Scale))
+	if scale == ScaleExp && cfg.VarianceFloor == 0 {
+		return s, nil
+	}
+	var sigma *G.Node
+	var err error
+	switch scale {
+	case ScaleExp:
+		sigma, err = G.Exp(s)
+	case ScaleSoftplus:
+		sigma, err = graph.SoftplusOf(s)
+	case ScaleELU:
+		sigma, err = graph.ELUPlusOne(s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.VarianceFloor == 0 {
+		return G.Log(sigma)
+	}
+	v, err := G.Square(sigma)
+	if err != nil {
+		return nil, err
+	}
+	if v, err = G.Add(v, scalar(s.Graph(), s.Dtype(), cfg.VarianceFloor)); err != nil {
+		return nil, err
+	}
+	lv, err := G.Log(v)
+	if err != nil {
+		return nil, err
+	}
+	return G.Mul(lv, scalar(s.Graph(), s.Dtype(), 0.5))
+}
+
+func negMean(v *G.Node) (*G.Node, error) {
+	m, err := G.Mean(v)
+	if err != nil {
+		return nil, err
+	}
+	return G.Neg(m)
+}
+
+// scalar returns a constant scalar node of dtype dt.
+func scalar(g *G.ExprGraph, dt tensor.Dtype, v float64) *G.Node {
+	if dt == tensor.Float32 {
+		return G.NewConstant(float32(v))
+	}
+	return G.NewConstant(v)
+}
+
+// checkMatrix checks that n is a matrix with the given rows and columns (−1: any).
+func checkMatrix(name string, n *G.Node, rows, cols int) error {
+	if n == nil {
+		return fmt.Errorf("losses: %s node is nil", name)
+	}
+	s := n.Shape()
+	if len(s) != 2 {
+		return fmt.Errorf("losses: %s must be a matrix, got shape %v", name, s)
+	}
+	if rows >= 0 && s[0] != rows {
+		return fmt.Errorf("losses: %s have %d rows, want %d", name, s[0], rows)
+	}
+	if cols >= 0 && s[1] != cols {
+		return fmt.Errorf("losses: %s have %d columns, want %d", name, s[1], cols)
+	}
+	return nil
+}
