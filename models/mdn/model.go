@@ -1,0 +1,230 @@
+package mdn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/losses"
+	"github.com/mixgraph/mixgraph/models"
+)
+
+var _ models.Trainable = (*Model)(nil)
+
+// Model is a mixture density network: an MLP body with three dense heads giving, per
+// input row, K mixing logits, K·D means and K·D raw scales of a diagonal Gaussian
+// mixture over y. The network works in standardised units (see Normalization); Predict
+// and LogLik speak original units. A Model is not safe for concurrent use.
+type Model struct {
+	cfg    Config
+	params *graph.ParamSet
+	body   *graph.MLP
+	logits *graph.Dense
+	means  *graph.Dense
+	scales *graph.Dense
+	norm   models.Normalization
+
+	predictors map[int]*predictor
+	evaluators map[int]*evaluator
+}
+
+// headGain scales the heads' initial weights, so that the initial mixture barely
+// depends on x: near-uniform mixing weights, means at their biases, unit scales.
+const headGain = 0.1
+
+// New builds a model from cfg, drawing the initial weights from cfg.Seed: the body's
+// layers in order, then the logits, means and scales heads. Mixing logits start near
+// zero (near-uniform π), scales at σ = 1 in standardised units, and the means' biases
+// at the quantiles Φ⁻¹((k+½)/K) of a standard normal along every target dimension;
+// InitFromData places them on the training targets instead.
+func New(cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	ps, err := graph.NewParamSet(cfg.DType.Tensor())
+	if err != nil {
+		return nil, err
+	}
+	rng := graph.NewRand(cfg.Seed)
+	winit := graph.GlorotUniform
+	if cfg.Activation == graph.ReLU {
+		winit = graph.HeUniform
+	}
+	widths := append([]int{cfg.InputDim}, cfg.Hidden...)
+	body, err := graph.NewMLP(ps, graph.MLPConfig{Name: "mdn.body", Widths: widths, Hidden: cfg.Activation, Output: cfg.Activation, WeightInit: winit}, rng)
+	if err != nil {
+		return nil, fmt.Errorf("mdn: %w", err)
+	}
+	h := cfg.Hidden[len(cfg.Hidden)-1]
+	k, d := cfg.K, cfg.OutputDim
+	small := scaled(graph.GlorotUniform, headGain)
+	logits, err := graph.NewDense(ps, graph.DenseConfig{Name: "mdn.logits", In: h, Out: k, WeightInit: small}, rng)
+	if err != nil {
+		return nil, err
+	}
+	means, err := graph.NewDense(ps, graph.DenseConfig{Name: "mdn.means", In: h, Out: k * d, WeightInit: small, BiasInit: quantileMeans(k, d)}, rng)
+	if err != nil {
+		return nil, err
+	}
+	scales, err := graph.NewDense(ps, graph.DenseConfig{Name: "mdn.scales", In: h, Out: k * d, WeightInit: small, BiasInit: graph.Constant(unitScale(cfg.Scale, cfg.VarianceFloor))}, rng)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{
+		cfg: cfg, params: ps, body: body, logits: logits, means: means, scales: scales,
+		norm: models.Identity(cfg.InputDim, cfg.OutputDim),
+	}, nil
+}
+
+// scaled multiplies an initialiser's draws by gain.
+func scaled(init graph.Init, gain float64) graph.Init {
+	return func(rng *rand.Rand, fanIn, fanOut int, dst []float64) {
+		init(rng, fanIn, fanOut, dst)
+		for i := range dst {
+			dst[i] *= gain
+		}
+	}
+}
+
+// quantileMeans places component k's mean at Φ⁻¹((k+½)/K) in every dimension.
+func quantileMeans(k, d int) graph.Init {
+	return func(_ *rand.Rand, _, _ int, dst []float64) {
+		for c := 0; c < k; c++ {
+			q := math.Sqrt2 * math.Erfinv(2*(float64(c)+0.5)/float64(k)-1)
+			for j := 0; j < d; j++ {
+				dst[c*d+j] = q
+			}
+		}
+	}
+}
+
+// unitScale returns the raw scale s with σ = √(t(s)² + floor) = 1, or the transform's
+// s for t(s) = 1 when the floor is 1 or more.
+func unitScale(s losses.Scale, floor float64) float64 {
+	t := 1.0
+	if floor < 1 {
+		t = math.Sqrt(1 - floor)
+	}
+	switch s {
+	case losses.ScaleSoftplus:
+		return math.Log(math.Expm1(t))
+	case losses.ScaleELU:
+		if t > 1 {
+			return t - 1
+		}
+		return math.Log(t)
+	default:
+		return math.Log(t)
+	}
+}
+
+// Config returns the model's configuration with defaults filled in.
+func (m *Model) Config() Config {
+	c := m.cfg
+	c.Hidden = append([]int(nil), c.Hidden...)
+	return c
+}
+
+// Params returns the learnable parameters, shared by every graph the model builds.
+func (m *Model) Params() *graph.ParamSet { return m.params }
+
+// InputDim is the width of x.
+func (m *Model) InputDim() int { return m.cfg.InputDim }
+
+// OutputDim is the width of y.
+func (m *Model) OutputDim() int { return m.cfg.OutputDim }
+
+// Normalization returns a copy of the standardisation applied to x and y.
+func (m *Model) Normalization() models.Normalization { return m.norm.Clone() }
+
+// SetNormalization sets the standardisation applied to x and y.
+func (m *Model) SetNormalization(n models.Normalization) error {
+	if err := n.Validate(m.cfg.InputDim, m.cfg.OutputDim); err != nil {
+		return fmt.Errorf("mdn: %w", err)
+	}
+	m.norm = n.Clone()
+	return nil
+}
+
+// CostInOriginalUnits converts a mean NLL per point in standardised units to original
+// units by adding Σ_d log s_d.
+func (m *Model) CostInOriginalUnits(cost float64) float64 { return cost + m.norm.LogDetY() }
+
+// Outputs are the network's output nodes for a batch of inputs.
+type Outputs struct {
+	Logits *G.Node // (B, K)
+	Means  *G.Node // (B, K·D), component-major, standardised units
+	Scales *G.Node // (B, K·D), raw scale parameters
+}
+
+// Forward adds the network to x's graph for x of shape (B, InputDim) in standardised
+// units.
+func (m *Model) Forward(x *G.Node) (*Outputs, error) {
+	h, err := m.body.Forward(x)
+	if err != nil {
+		return nil, fmt.Errorf("mdn: %w", err)
+	}
+	var o Outputs
+	if o.Logits, err = m.logits.Forward(h); err != nil {
+		return nil, err
+	}
+	if o.Means, err = m.means.Forward(h); err != nil {
+		return nil, err
+	}
+	if o.Scales, err = m.scales.Forward(h); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// Graph holds the nodes of a model and its loss built for one batch size: what
+// research code needs to inspect or extend the computation.
+type Graph struct {
+	X, Y *G.Node // inputs (B, InputDim) and targets (B, D), standardised units
+	*Outputs
+	NLL *losses.Mixture // the mixture negative log-likelihood of Y
+}
+
+// BuildGraph adds inputs named "mdn.x" and "mdn.y", the network and its mixture NLL for
+// batches of size batch to g.
+func (m *Model) BuildGraph(g *G.ExprGraph, batch int) (*Graph, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("mdn: batch size %d (want at least 1)", batch)
+	}
+	dt := m.cfg.DType.Tensor()
+	x := graph.NewInput(g, dt, "mdn.x", batch, m.cfg.InputDim)
+	y := graph.NewInput(g, dt, "mdn.y", batch, m.cfg.OutputDim)
+	out, err := m.Forward(x)
+	if err != nil {
+		return nil, err
+	}
+	nll, err := losses.MixtureNLL(out.Logits, out.Means, out.Scales, y, m.mixtureConfig())
+	if err != nil {
+		return nil, fmt.Errorf("mdn: %w", err)
+	}
+	return &Graph{X: x, Y: y, Outputs: out, NLL: nll}, nil
+}
+
+func (m *Model) mixtureConfig() losses.MixtureConfig {
+	return losses.MixtureConfig{K: m.cfg.K, D: m.cfg.OutputDim, Scale: m.cfg.Scale, VarianceFloor: m.cfg.VarianceFloor}
+}
+
+// BuildLoss implements models.Trainable: the mean mixture NLL in standardised units.
+func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
+	gr, err := m.BuildGraph(g, batch)
+	if err != nil {
+		return nil, err
+	}
+	perRow, err := G.Neg(gr.NLL.LogLik)
+	if err != nil {
+		return nil, err
+	}
+	return &models.Loss{X: gr.X, Y: gr.Y, Cost: gr.NLL.Cost, PerRow: perRow}, nil
+}
+
+// graphValues returns a parameter's values as float64.
+func graphValues(p *graph.Param) []float64 { return graph.AppendFloat64s(nil, p.Value) }
