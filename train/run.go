@@ -1,0 +1,643 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/models"
+)
+
+// Data is what a run trains on: training rows and, optionally, validation rows, in
+// original units. Every value must be finite.
+type Data struct {
+	X, Y       [][]float64
+	ValX, ValY [][]float64
+}
+
+// Result is what a run returns, also alongside an error once training has started.
+type Result struct {
+	History History
+	Epochs  int // epochs completed
+	Steps   int // solver steps taken
+	// TrainNLL and ValNLL are measured on the final weights (after any restore-best),
+	// per point in original units; ValNLL is NaN without validation rows.
+	TrainNLL, ValNLL float64
+	// BestEpoch is the epoch whose weights were kept (0: the final ones).
+	BestEpoch int
+	// Stopped says why the run ended: "completed", "early stopping" or "cancelled".
+	Stopped string
+}
+
+// ErrNonFinite is wrapped by the error Run returns when a cost, gradient or parameter
+// stops being finite.
+var ErrNonFinite = errors.New("non-finite value")
+
+// epochAcc accumulates one epoch's statistics.
+type epochAcc struct {
+	CostSum   float64 `json:"cost_sum"` // Σ batch cost × batch rows
+	Rows      int     `json:"rows"`
+	NormSum   float64 `json:"norm_sum"`
+	Steps     int     `json:"steps"`
+	Clipped   int     `json:"clipped"`
+	Elements  int     `json:"elements"`
+	LearnRate float64 `json:"learn_rate"`
+}
+
+// stepper is a gradient graph for one batch size.
+type stepper struct {
+	loss *models.Loss
+	r    *graph.Runner
+	x, y []float64 // batch buffers
+}
+
+// evaluator computes the mean per-row cost of a data set without gradients.
+type evaluator struct {
+	loss *models.Loss
+	r    *graph.Runner
+	size int
+}
+
+// Run trains m on d as cfg says (see the package documentation). It returns the run's
+// Result and, if it stopped early, an error: a bad configuration or data (before any
+// step), a non-finite value (wrapping ErrNonFinite; the parameters are those of the last
+// finite step), or the context's error when cancelled (after writing a checkpoint when
+// CheckpointPath is set).
+func Run(ctx context.Context, m models.Trainable, d Data, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	t, err := newTrainer(m, d, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return t.run(ctx)
+}
+
+type trainer struct {
+	m      models.Trainable
+	cfg    Config
+	params []*graph.Param
+	ps     *graph.ParamSet
+
+	xs, ys   []float64 // standardised training rows
+	vxs, vys []float64 // standardised validation rows
+	n, nVal  int
+	xDim     int
+	yDim     int
+	solver   G.Solver
+	steppers map[int]*stepper
+	evals    map[int]*evaluator
+
+	batchesPerEpoch, epochs, totalSteps int
+
+	cp      checkpoint // the live state, in checkpoint form
+	started time.Time
+	prior   float64 // seconds elapsed before a resume
+	lastCB  time.Time
+}
+
+func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
+	xDim, yDim := m.InputDim(), m.OutputDim()
+	if len(d.X) != len(d.Y) {
+		return nil, fmt.Errorf("train: %d input rows but %d target rows", len(d.X), len(d.Y))
+	}
+	if len(d.ValX) != len(d.ValY) {
+		return nil, fmt.Errorf("train: %d validation input rows but %d validation target rows", len(d.ValX), len(d.ValY))
+	}
+	x, err := models.CheckRows("train: input", d.X, xDim)
+	if err != nil {
+		return nil, err
+	}
+	y, err := models.CheckRows("train: target", d.Y, yDim)
+	if err != nil {
+		return nil, err
+	}
+	vx, err := models.CheckRows("train: validation input", d.ValX, xDim)
+	if err != nil {
+		return nil, err
+	}
+	vy, err := models.CheckRows("train: validation target", d.ValY, yDim)
+	if err != nil {
+		return nil, err
+	}
+	if len(vx) == 0 && cfg.ValFraction > 0 {
+		x, y, vx, vy, err = holdOut(x, y, xDim, yDim, cfg.ValFraction, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+	}
+	n := len(x) / xDim
+	if n == 0 {
+		return nil, fmt.Errorf("train: no training rows")
+	}
+	if cfg.Patience > 0 && len(vx) == 0 {
+		return nil, fmt.Errorf("train: early stopping (patience %d) needs validation rows or a validation fraction", cfg.Patience)
+	}
+	t := &trainer{
+		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
+		n: n, nVal: len(vx) / xDim, xDim: xDim, yDim: yDim,
+		steppers: map[int]*stepper{}, evals: map[int]*evaluator{},
+	}
+	t.batchesPerEpoch = (n + cfg.BatchSize - 1) / cfg.BatchSize
+	if cfg.BatchSize > n {
+		t.batchesPerEpoch = 1
+	}
+	t.epochs = cfg.Epochs
+	t.totalSteps = cfg.Epochs * t.batchesPerEpoch
+	if cfg.Steps > 0 {
+		t.totalSteps = cfg.Steps
+		t.epochs = (cfg.Steps + t.batchesPerEpoch - 1) / t.batchesPerEpoch
+	}
+	t.solver = newSolver(cfg)
+	t.cp = checkpoint{Config: cfg, ParamCount: t.ps.Count()}
+
+	if cfg.Resume != "" {
+		if err := t.resume(cfg.Resume); err != nil {
+			return nil, err
+		}
+	} else {
+		norm := models.Fit(x, xDim, y, yDim)
+		if err := m.SetNormalization(norm); err != nil {
+			return nil, err
+		}
+		if init, ok := m.(interface{ InitFromData(x, y []float64) error }); ok {
+			if err := init.InitFromData(x, y); err != nil {
+				return nil, err
+			}
+		}
+	}
+	norm := m.Normalization()
+	t.cp.Normalization = norm
+	t.xs, t.ys = make([]float64, len(x)), make([]float64, len(y))
+	norm.X(t.xs, x)
+	norm.Y(t.ys, y)
+	t.vxs, t.vys = make([]float64, len(vx)), make([]float64, len(vy))
+	norm.X(t.vxs, vx)
+	norm.Y(t.vys, vy)
+	return t, nil
+}
+
+// holdOut moves a seeded random fraction of the rows to a validation set.
+func holdOut(x, y []float64, xDim, yDim int, frac float64, seed uint64) (tx, ty, vx, vy []float64, err error) {
+	n := len(x) / xDim
+	nVal := int(math.Round(frac * float64(n)))
+	if nVal < 1 || nVal >= n {
+		return nil, nil, nil, nil, fmt.Errorf("train: a validation fraction of %g of %d rows leaves %d validation and %d training rows (both must be at least 1)", frac, n, nVal, n-nVal)
+	}
+	perm := graph.NewRand(seed ^ 0x76616c).Perm(n)
+	for i, r := range perm {
+		if i < nVal {
+			vx = append(vx, x[r*xDim:(r+1)*xDim]...)
+			vy = append(vy, y[r*yDim:(r+1)*yDim]...)
+		} else {
+			tx = append(tx, x[r*xDim:(r+1)*xDim]...)
+			ty = append(ty, y[r*yDim:(r+1)*yDim]...)
+		}
+	}
+	return tx, ty, vx, vy, nil
+}
+
+func (t *trainer) resume(path string) error {
+	c, err := readCheckpoint(path)
+	if err != nil {
+		return err
+	}
+	if c.ParamCount != t.ps.Count() || len(c.Params) != t.ps.Count() {
+		return fmt.Errorf("train: checkpoint %s holds %d parameters, the model has %d", path, len(c.Params), t.ps.Count())
+	}
+	if c.Config.Solver != t.cfg.Solver {
+		return fmt.Errorf("train: checkpoint %s was made with solver %s, this run uses %s", path, c.Config.Solver, t.cfg.Solver)
+	}
+	if err := t.m.SetNormalization(c.Normalization); err != nil {
+		return err
+	}
+	if err := t.ps.SetFlat(c.Params); err != nil {
+		return err
+	}
+	if err := restoreSolverState(t.solver, c.Solver, t.params); err != nil {
+		return err
+	}
+	c.Config = t.cfg
+	c.ParamCount = t.ps.Count()
+	t.cp = *c
+	t.prior = c.Elapsed
+	return nil
+}
+
+func (t *trainer) stepper(size int) (*stepper, error) {
+	if s, ok := t.steppers[size]; ok {
+		return s, nil
+	}
+	g := G.NewGraph()
+	loss, err := t.m.BuildLoss(g, size)
+	if err != nil {
+		return nil, err
+	}
+	r, err := graph.NewRunner(g, G.Nodes{loss.Cost}, graph.WithGradients(loss.Cost, t.ps.Nodes(g)))
+	if err != nil {
+		return nil, err
+	}
+	s := &stepper{loss: loss, r: r, x: make([]float64, size*t.xDim), y: make([]float64, size*t.yDim)}
+	t.steppers[size] = s
+	return s, nil
+}
+
+// learnRate is the schedule's rate for a step in an epoch.
+func (t *trainer) learnRate(step, epoch int) float64 {
+	c := t.cfg
+	switch c.Schedule {
+	case Cosine:
+		frac := math.Min(1, float64(step)/float64(max(1, t.totalSteps)))
+		return c.MinLearnRate + (c.LearnRate-c.MinLearnRate)*0.5*(1+math.Cos(math.Pi*frac))
+	case StepLR:
+		every := c.DecayEvery
+		if every == 0 {
+			every = max(1, t.epochs/3)
+		}
+		return c.LearnRate * math.Pow(c.DecayFactor, float64(epoch/every))
+	}
+	return c.LearnRate
+}
+
+func (t *trainer) elapsed() float64 { return t.prior + time.Since(t.started).Seconds() }
+
+func (t *trainer) run(ctx context.Context) (*Result, error) {
+	t.started = time.Now()
+	res := &Result{Stopped: "completed"}
+	cp := &t.cp
+	perm := []int(nil)
+	permEpoch := -1
+	snapshot := make([]float64, 0, t.ps.Count())
+	var runErr error
+
+loop:
+	for cp.Epoch < t.epochs && cp.Step < t.totalSteps {
+		if permEpoch != cp.Epoch {
+			perm = graph.NewRand(t.cfg.Seed + uint64(cp.Epoch)*0x9e3779b97f4a7c15).Perm(t.n)
+			permEpoch = cp.Epoch
+		}
+		for cp.Batch < t.batchesPerEpoch && cp.Step < t.totalSteps {
+			if err := ctx.Err(); err != nil {
+				res.Stopped = "cancelled"
+				runErr = err
+				break loop
+			}
+			lo := cp.Batch * t.cfg.BatchSize
+			hi := min(lo+t.cfg.BatchSize, t.n)
+			if err := t.step(perm[lo:hi], &snapshot); err != nil {
+				runErr = err
+				break loop
+			}
+			cp.Batch++
+			cp.Step++
+		}
+		// Epoch complete (or the step budget ended it).
+		if err := t.endEpoch(res); err != nil {
+			runErr = err
+			break
+		}
+		if res.Stopped == "early stopping" {
+			break
+		}
+		if t.cfg.CheckpointPath != "" && cp.Epoch%t.cfg.CheckpointEvery == 0 {
+			if err := t.checkpoint(); err != nil {
+				runErr = err
+				break
+			}
+		}
+	}
+
+	if errors.Is(runErr, ErrNonFinite) {
+		res.Stopped = "non-finite"
+		t.finish(res)
+		return res, runErr
+	}
+	if runErr != nil && res.Stopped != "cancelled" {
+		t.finish(res)
+		return res, runErr
+	}
+	if t.cfg.CheckpointPath != "" {
+		if err := t.checkpoint(); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if res.Stopped != "cancelled" && !t.cfg.KeepLast && cp.BestEpoch > 0 {
+		if err := t.ps.SetFlat(cp.BestParams); err != nil {
+			return res, err
+		}
+		res.BestEpoch = cp.BestEpoch
+	}
+	if err := t.finish(res); err != nil && runErr == nil {
+		runErr = err
+	}
+	if res.Stopped == "cancelled" {
+		return res, fmt.Errorf("train: cancelled at step %d: %w", cp.Step, runErr)
+	}
+	return res, runErr
+}
+
+// finish fills the result's final figures and makes the last progress call.
+func (t *trainer) finish(res *Result) error {
+	cp := &t.cp
+	res.History = cp.History
+	res.Epochs = len(cp.History)
+	res.Steps = cp.Step
+	var err error
+	res.TrainNLL, err = t.evaluate(t.xs, t.ys, t.n)
+	res.ValNLL = math.NaN()
+	if err == nil && t.nVal > 0 {
+		res.ValNLL, err = t.evaluate(t.vxs, t.vys, t.nVal)
+	}
+	t.progress(true)
+	return err
+}
+
+// step takes one solver step on the rows idx.
+func (t *trainer) step(idx []int, snapshot *[]float64) error {
+	cp := &t.cp
+	s, err := t.stepper(len(idx))
+	if err != nil {
+		return err
+	}
+	for i, r := range idx {
+		copy(s.x[i*t.xDim:(i+1)*t.xDim], t.xs[r*t.xDim:(r+1)*t.xDim])
+		copy(s.y[i*t.yDim:(i+1)*t.yDim], t.ys[r*t.yDim:(r+1)*t.yDim])
+	}
+	if err := s.r.Feed(s.loss.X, s.x); err != nil {
+		return err
+	}
+	if err := s.r.Feed(s.loss.Y, s.y); err != nil {
+		return err
+	}
+	where := fmt.Sprintf("step %d (epoch %d, batch %d)", cp.Step+1, cp.Epoch+1, cp.Batch+1)
+	if err := s.r.Run(); err != nil {
+		s.r.ZeroGrads()
+		return fmt.Errorf("train: %s: %w", where, err)
+	}
+	cost, err := s.r.Scalar(s.loss.Cost)
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(cost) || math.IsInf(cost, 0) {
+		s.r.ZeroGrads()
+		return fmt.Errorf("train: %s: the cost is %g: %w; parameters kept from the last finite step", where, cost, ErrNonFinite)
+	}
+	norm, clipped, elems, err := t.prepareGrads(s.r)
+	if err != nil {
+		s.r.ZeroGrads()
+		return fmt.Errorf("train: %s: %w", where, err)
+	}
+	*snapshot = t.ps.Flatten((*snapshot)[:0])
+	lr := t.learnRate(cp.Step, cp.Epoch)
+	setLearnRate(t.solver, lr)
+	if err := t.solver.Step(s.r.ValueGrads()); err != nil {
+		t.ps.SetFlat(*snapshot)
+		return fmt.Errorf("train: %s: solver: %w", where, err)
+	}
+	for _, p := range t.params {
+		if i, v, bad := firstNonFinite(p); bad {
+			t.ps.SetFlat(*snapshot)
+			return fmt.Errorf("train: %s: parameter %q element %d became %g: %w; parameters restored to before the step", where, p.Name, i, v, ErrNonFinite)
+		}
+	}
+	a := &cp.Acc
+	a.CostSum += cost * float64(len(idx))
+	a.Rows += len(idx)
+	a.NormSum += norm
+	a.Steps++
+	a.Clipped += clipped
+	a.Elements += elems
+	a.LearnRate = lr
+	t.progress(false)
+	return nil
+}
+
+// prepareGrads measures the gradient (global norm before clipping, elements over the
+// clip threshold), checks it is finite, adds L2·w, applies global-norm clipping, and for
+// RMSProp clamps it so that the solver's squared-gradient average sees clipped values.
+func (t *trainer) prepareGrads(r *graph.Runner) (norm float64, clipped, elems int, err error) {
+	c := t.cfg
+	sq := 0.0
+	for i, p := range t.params {
+		g, err := r.Grad(i)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		switch gd := g.Data().(type) {
+		case []float64:
+			w := p.Value.Data().([]float64)
+			for j, v := range gd {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return 0, 0, 0, fmt.Errorf("gradient of %q element %d is %g: %w", p.Name, j, v, ErrNonFinite)
+				}
+				v += c.L2 * w[j]
+				gd[j] = v
+				sq += v * v
+				if c.Clip > 0 && math.Abs(v) > c.Clip {
+					clipped++
+				}
+			}
+			elems += len(gd)
+		case []float32:
+			w := p.Value.Data().([]float32)
+			l2 := float32(c.L2)
+			for j, v := range gd {
+				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+					return 0, 0, 0, fmt.Errorf("gradient of %q element %d is %g: %w", p.Name, j, f, ErrNonFinite)
+				}
+				if l2 != 0 {
+					v += l2 * w[j]
+					gd[j] = v
+				}
+				sq += float64(v) * float64(v)
+				if c.Clip > 0 && math.Abs(float64(v)) > c.Clip {
+					clipped++
+				}
+			}
+			elems += len(gd)
+		}
+	}
+	norm = math.Sqrt(sq)
+	scale := 1.0
+	if c.ClipNorm > 0 && norm > c.ClipNorm {
+		scale = c.ClipNorm / norm
+	}
+	if scale != 1 || (c.Solver == RMSProp && c.Clip > 0) {
+		for i := range t.params {
+			g, _ := r.Grad(i)
+			switch gd := g.Data().(type) {
+			case []float64:
+				for j := range gd {
+					gd[j] = clamp(gd[j]*scale, c)
+				}
+			case []float32:
+				for j := range gd {
+					gd[j] = float32(clamp(float64(gd[j])*scale, c))
+				}
+			}
+		}
+	}
+	return norm, clipped, elems, nil
+}
+
+func clamp(v float64, c Config) float64 {
+	if c.Solver == RMSProp && c.Clip > 0 {
+		return math.Max(-c.Clip, math.Min(c.Clip, v))
+	}
+	return v
+}
+
+func firstNonFinite(p *graph.Param) (int, float64, bool) {
+	switch d := p.Value.Data().(type) {
+	case []float64:
+		for i, v := range d {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return i, v, true
+			}
+		}
+	case []float32:
+		for i, v := range d {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return i, f, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// endEpoch records the epoch in the history, tracks the best validation NLL and decides
+// on early stopping.
+func (t *trainer) endEpoch(res *Result) error {
+	cp := &t.cp
+	a := cp.Acc
+	e := Epoch{Epoch: cp.Epoch + 1, Step: cp.Step, TrainNLL: math.NaN(), ValNLL: math.NaN(), LearnRate: a.LearnRate}
+	if a.Rows > 0 {
+		e.TrainNLL = t.m.CostInOriginalUnits(a.CostSum / float64(a.Rows))
+		e.GradNorm = a.NormSum / float64(a.Steps)
+		e.ClippedFraction = float64(a.Clipped) / float64(max(1, a.Elements))
+	}
+	if t.nVal > 0 {
+		v, err := t.evaluate(t.vxs, t.vys, t.nVal)
+		if err != nil {
+			return err
+		}
+		e.ValNLL = v
+		if !math.IsNaN(v) && (cp.BestEpoch == 0 || v < cp.BestVal) {
+			cp.BestEpoch, cp.BestVal = e.Epoch, v
+			cp.BestParams = t.ps.Flatten(cp.BestParams[:0])
+		}
+		if t.cfg.Patience > 0 && e.Epoch-cp.BestEpoch >= t.cfg.Patience {
+			res.Stopped = "early stopping"
+		}
+	}
+	e.Elapsed = t.elapsed()
+	cp.History = append(cp.History, e)
+	cp.Epoch++
+	cp.Batch = 0
+	cp.Acc = epochAcc{}
+	return nil
+}
+
+// evaluate returns the mean per-row cost, in original units, of standardised rows.
+func (t *trainer) evaluate(xs, ys []float64, n int) (float64, error) {
+	size := min(n, 1024)
+	e, ok := t.evals[size]
+	if !ok {
+		g := G.NewGraph()
+		loss, err := t.m.BuildLoss(g, size)
+		if err != nil {
+			return 0, err
+		}
+		if loss.PerRow == nil {
+			return 0, fmt.Errorf("train: the model's loss has no per-row cost to evaluate with")
+		}
+		r, err := graph.NewRunner(g, G.Nodes{loss.PerRow})
+		if err != nil {
+			return 0, err
+		}
+		e = &evaluator{loss: loss, r: r, size: size}
+		t.evals[size] = e
+	}
+	xb, yb := make([]float64, size*t.xDim), make([]float64, size*t.yDim)
+	sum := 0.0
+	var per []float64
+	for lo := 0; lo < n; lo += size {
+		rows := min(size, n-lo)
+		clear(xb)
+		clear(yb)
+		copy(xb, xs[lo*t.xDim:(lo+rows)*t.xDim])
+		copy(yb, ys[lo*t.yDim:(lo+rows)*t.yDim])
+		if err := e.r.Feed(e.loss.X, xb); err != nil {
+			return 0, err
+		}
+		if err := e.r.Feed(e.loss.Y, yb); err != nil {
+			return 0, err
+		}
+		if err := e.r.Run(); err != nil {
+			return 0, err
+		}
+		var err error
+		if per, err = e.r.Float64s(per[:0], e.loss.PerRow); err != nil {
+			return 0, err
+		}
+		for _, v := range per[:rows] {
+			sum += v
+		}
+	}
+	return t.m.CostInOriginalUnits(sum / float64(n)), nil
+}
+
+// checkpoint writes the live state.
+func (t *trainer) checkpoint() error {
+	st, err := solverState(t.solver)
+	if err != nil {
+		return err
+	}
+	cp := t.cp
+	cp.Params = t.ps.Flatten(nil)
+	cp.Solver = st
+	cp.Elapsed = t.elapsed()
+	if cp.BestEpoch == 0 {
+		cp.BestVal = 0
+	}
+	for _, v := range cp.Params {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("train: refusing to checkpoint a non-finite parameter: %w", ErrNonFinite)
+		}
+	}
+	return writeCheckpoint(t.cfg.CheckpointPath, &cp)
+}
+
+func (t *trainer) progress(done bool) {
+	if t.cfg.Progress == nil {
+		return
+	}
+	now := time.Now()
+	every := t.cfg.ProgressEvery
+	if !done {
+		if every < 0 {
+			if t.cp.Batch+1 != t.batchesPerEpoch {
+				return
+			}
+		} else if now.Sub(t.lastCB) < every {
+			return
+		}
+	}
+	t.lastCB = now
+	p := Progress{Epoch: t.cp.Epoch + 1, Epochs: t.epochs, Step: t.cp.Step + 1, Steps: t.totalSteps, Elapsed: time.Duration(t.elapsed() * float64(time.Second)), Done: done}
+	if done {
+		p.Epoch, p.Step = len(t.cp.History), t.cp.Step
+	}
+	if h := t.cp.History; len(h) > 0 {
+		last := h[len(h)-1]
+		p.Last = &last
+	}
+	t.cfg.Progress(p)
+}

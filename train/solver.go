@@ -1,0 +1,168 @@
+package train
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/graph"
+)
+
+// newSolver returns the Gorgonia solver for cfg (defaults applied). The solver's batch
+// size is 1, since the cost is already the batch mean, and WithClip(c) clamps each
+// gradient element to [−c, c]. L2 is not passed to the solver: Run adds L2·w to the
+// gradients itself, because Gorgonia's Momentum applies it to the velocity instead.
+func newSolver(cfg Config) G.Solver {
+	opts := []G.SolverOpt{G.WithLearnRate(cfg.LearnRate)}
+	if cfg.Clip > 0 {
+		opts = append(opts, G.WithClip(cfg.Clip))
+	}
+	switch cfg.Solver {
+	case RMSProp:
+		return G.NewRMSPropSolver(append(opts, G.WithRho(cfg.Rho), G.WithEps(cfg.Epsilon))...)
+	case SGD:
+		return G.NewVanillaSolver(opts...)
+	case Momentum:
+		return G.NewMomentum(append(opts, G.WithMomentum(cfg.Momentum))...)
+	default:
+		return G.NewAdamSolver(append(opts, G.WithBeta1(cfg.Beta1), G.WithBeta2(cfg.Beta2), G.WithEps(cfg.Epsilon))...)
+	}
+}
+
+// setLearnRate changes a solver's learning rate in place.
+func setLearnRate(s G.Solver, eta float64) { G.WithLearnRate(eta)(s) }
+
+// SolverState is a Gorgonia solver's internal state: Adam's step count and, for each
+// parameter in order, the two tensors the solver keeps (Adam: the first and second
+// moment estimates; RMSProp: the squared-gradient average; Momentum: the velocity).
+// Gorgonia keeps these unexported; solverState and restoreSolverState reach them by
+// reflection, so that a resumed run continues exactly where it stopped.
+type SolverState struct {
+	Iter  int         `json:"iter"`
+	Slots []SlotState `json:"slots"`
+}
+
+// SlotState is one parameter's cached tensors, as float64.
+type SlotState struct {
+	Value []float64 `json:"value"`
+	Deriv []float64 `json:"deriv"`
+}
+
+// field returns an addressable, settable view of s's unexported field name.
+func field(s G.Solver, name string) (reflect.Value, error) {
+	v := reflect.ValueOf(s)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return reflect.Value{}, fmt.Errorf("train: solver %T is not a pointer to a struct", s)
+	}
+	f := v.Elem().FieldByName(name)
+	if !f.IsValid() {
+		return reflect.Value{}, fmt.Errorf("train: solver %T has no field %q (Gorgonia version changed?)", s, name)
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem(), nil
+}
+
+// hasCache reports whether a solver type keeps per-parameter state.
+func hasCache(s G.Solver) bool {
+	switch s.(type) {
+	case *G.AdamSolver, *G.RMSPropSolver, *G.Momentum:
+		return true
+	}
+	return false
+}
+
+// solverState copies a solver's internal state.
+func solverState(s G.Solver) (*SolverState, error) {
+	st := &SolverState{}
+	if _, ok := s.(*G.AdamSolver); ok {
+		it, err := field(s, "iter")
+		if err != nil {
+			return nil, err
+		}
+		st.Iter = int(it.Int())
+	}
+	if !hasCache(s) {
+		return st, nil
+	}
+	cache, err := field(s, "cache")
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < cache.Len(); i++ {
+		e := cache.Index(i)
+		if e.IsNil() {
+			st.Slots = append(st.Slots, SlotState{})
+			continue
+		}
+		dv := e.Elem()
+		val := dv.FieldByName("Value")
+		d := dv.FieldByName("d")
+		if !val.IsValid() || !d.IsValid() {
+			return nil, fmt.Errorf("train: solver cache entries of %T lack Value/d", s)
+		}
+		val = reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem()
+		d = reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem()
+		var slot SlotState
+		if !val.IsNil() {
+			slot.Value = graph.AppendFloat64s(nil, val.Interface().(G.Value))
+		}
+		if !d.IsNil() {
+			slot.Deriv = graph.AppendFloat64s(nil, d.Interface().(G.Value))
+		}
+		st.Slots = append(st.Slots, slot)
+	}
+	return st, nil
+}
+
+// restoreSolverState puts st into a fresh solver of the same kind, for parameters of
+// the given shapes and dtype.
+func restoreSolverState(s G.Solver, st *SolverState, params []*graph.Param) error {
+	if _, ok := s.(*G.AdamSolver); ok {
+		it, err := field(s, "iter")
+		if err != nil {
+			return err
+		}
+		it.SetInt(int64(st.Iter))
+	}
+	if !hasCache(s) {
+		if len(st.Slots) != 0 {
+			return fmt.Errorf("train: checkpoint holds solver state, but %T keeps none", s)
+		}
+		return nil
+	}
+	if len(st.Slots) == 0 {
+		return nil
+	}
+	if len(st.Slots) != len(params) {
+		return fmt.Errorf("train: checkpoint solver state has %d slots for %d parameters", len(st.Slots), len(params))
+	}
+	cache, err := field(s, "cache")
+	if err != nil {
+		return err
+	}
+	slice := reflect.MakeSlice(cache.Type(), len(params), len(params))
+	elemType := cache.Type().Elem() // *dualValue
+	for i, p := range params {
+		slot := st.Slots[i]
+		if slot.Value == nil && slot.Deriv == nil {
+			continue
+		}
+		if len(slot.Value) != p.Size() || len(slot.Deriv) != p.Size() {
+			return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", p.Name, len(slot.Value), len(slot.Deriv), p.Size())
+		}
+		dv := reflect.New(elemType.Elem())
+		val := dv.Elem().FieldByName("Value")
+		d := dv.Elem().FieldByName("d")
+		reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(tensorLike(p, slot.Value))))
+		reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(tensorLike(p, slot.Deriv))))
+		slice.Index(i).Set(dv)
+	}
+	cache.Set(slice)
+	return nil
+}
+
+func tensorLike(p *graph.Param, vals []float64) *tensor.Dense {
+	return graph.NewTensor(p.Value.Dtype(), p.Value.Shape().Clone(), vals)
+}
