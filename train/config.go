@@ -21,7 +21,9 @@ const (
 )
 
 // Solvers lists the solver names.
-func Solvers() []string { return []string{string(Adam), string(RMSProp), string(SGD), string(Momentum)} }
+func Solvers() []string {
+	return []string{string(Adam), string(RMSProp), string(SGD), string(Momentum)}
+}
 
 // ParseSolver returns the solver of that name ("" is Adam).
 func ParseSolver(s string) (Solver, error) {
