@@ -13,7 +13,6 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -95,7 +94,8 @@ func (m *Model) SetNormalization(n models.Normalization) error {
 // standardised units, where the dimensions are comparable.
 func (m *Model) CostInOriginalUnits(cost float64) float64 { return cost }
 
-// BuildLoss adds the network and its mean squared error for batches of size batch.
+// BuildLoss adds the network and its mean squared error (the value losses.MSE gives)
+// for batches of size batch.
 func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("mlp: batch size %d (want at least 1)", batch)
@@ -107,11 +107,25 @@ func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	if err != nil {
 		return nil, err
 	}
-	cost, err := losses.MSE(pred, y)
+	// Per row: the mean over the D columns of the squared error; the cost is its mean,
+	// which equals losses.MSE(pred, y).
+	diff, err := G.Sub(pred, y)
 	if err != nil {
 		return nil, err
 	}
-	return &models.Loss{X: x, Y: y, Cost: cost}, nil
+	sq, err := G.Square(diff)
+	if err != nil {
+		return nil, err
+	}
+	perRow, err := G.Mean(sq, 1)
+	if err != nil {
+		return nil, err
+	}
+	cost, err := G.Mean(perRow)
+	if err != nil {
+		return nil, err
+	}
+	return &models.Loss{X: x, Y: y, Cost: cost, PerRow: perRow}, nil
 }
 
 // Predict returns ŷ for every row of x, in original units.
