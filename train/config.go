@@ -117,6 +117,10 @@ type Config struct {
 	// ClipNorm, if positive, additionally rescales the whole gradient to global L2 norm
 	// at most ClipNorm before value clipping.
 	ClipNorm float64 `json:"clip_norm,omitempty"`
+	// RawUnits trains on the data as given. By default inputs and targets are
+	// standardised with the training split's column means and standard deviations,
+	// which are stored in the model (every NLL reported is still in original units).
+	RawUnits bool `json:"raw_units,omitempty"`
 	// Seed seeds the shuffles and the validation split.
 	Seed uint64 `json:"seed"`
 	// ValFraction is the fraction of the training rows held out for validation when

@@ -164,6 +164,9 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		}
 	} else {
 		norm := models.Fit(x, xDim, y, yDim)
+		if cfg.RawUnits {
+			norm = models.Identity(xDim, yDim)
+		}
 		if err := m.SetNormalization(norm); err != nil {
 			return nil, err
 		}
