@@ -127,15 +127,9 @@ func ReadCSV(r io.Reader, xCols, yCols []string) (*Set, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("data: the file is empty (want a header row and data rows)")
-	}
+	header, err := readHeader(cr)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
-	}
-	for i := range header {
-		header[i] = strings.TrimSpace(header[i])
+		return nil, err
 	}
 	if len(yCols) == 0 {
 		yCols = []string{strconv.Itoa(len(header) - 1)}
@@ -169,6 +163,61 @@ func ReadCSV(r io.Reader, xCols, yCols []string) (*Set, error) {
 	for _, j := range yIdx {
 		s.YNames = append(s.YNames, header[j])
 	}
+	n, err := readNumbers(cr, header, [][]int{xIdx, yIdx}, []*[]float64{&s.X, &s.Y})
+	if err != nil {
+		return nil, err
+	}
+	s.N = n
+	return s, nil
+}
+
+// ReadColumnsCSV reads the chosen columns (by header name or 0-based index; all columns
+// when cols is empty) of a CSV with a header row, every cell a finite number. It returns
+// the column names and the rows, row-major.
+func ReadColumnsCSV(r io.Reader, cols []string) (names []string, rows []float64, err error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := readHeader(cr)
+	if err != nil {
+		return nil, nil, err
+	}
+	var idx []int
+	if len(cols) == 0 {
+		for j := range header {
+			idx = append(idx, j)
+		}
+	} else if idx, err = resolve(header, cols); err != nil {
+		return nil, nil, err
+	}
+	for _, j := range idx {
+		names = append(names, header[j])
+	}
+	if _, err := readNumbers(cr, header, [][]int{idx}, []*[]float64{&rows}); err != nil {
+		return nil, nil, err
+	}
+	return names, rows, nil
+}
+
+func readHeader(cr *csv.Reader) ([]string, error) {
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("data: the file is empty (want a header row and data rows)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	return header, nil
+}
+
+// readNumbers reads the data rows, appending the cells of columns idx[i] to *dst[i], and
+// returns the number of rows. Blank lines are skipped; a ragged row or a cell that is
+// not a finite number is an error naming the line and column.
+func readNumbers(cr *csv.Reader, header []string, idx [][]int, dst []*[]float64) (int, error) {
+	n := 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -176,36 +225,33 @@ func ReadCSV(r io.Reader, xCols, yCols []string) (*Set, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, fmt.Errorf("data: %w", err)
+			return 0, fmt.Errorf("data: %w", err)
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
+			continue
 		}
 		if len(rec) != len(header) {
-			return nil, fmt.Errorf("data: line %d: %d fields, header has %d", line, len(rec), len(header))
+			return 0, fmt.Errorf("data: line %d: %d fields, header has %d", line, len(rec), len(header))
 		}
-		for _, c := range []struct {
-			idx []int
-			dst *[]float64
-		}{{xIdx, &s.X}, {yIdx, &s.Y}} {
-			for _, j := range c.idx {
+		for i, cols := range idx {
+			for _, j := range cols {
 				cell := strings.TrimSpace(rec[j])
 				v, err := strconv.ParseFloat(cell, 64)
 				if err != nil {
-					return nil, fmt.Errorf("data: line %d, column %q: %q is not a number", line, header[j], cell)
+					return 0, fmt.Errorf("data: line %d, column %q: %q is not a number", line, header[j], cell)
 				}
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("data: line %d, column %q: %q is not a finite number", line, header[j], cell)
+					return 0, fmt.Errorf("data: line %d, column %q: %q is not a finite number", line, header[j], cell)
 				}
-				*c.dst = append(*c.dst, v)
+				*dst[i] = append(*dst[i], v)
 			}
 		}
-		s.N++
+		n++
 	}
-	if s.N == 0 {
-		return nil, fmt.Errorf("data: no data rows after the header")
+	if n == 0 {
+		return 0, fmt.Errorf("data: no data rows after the header")
 	}
-	return s, nil
+	return n, nil
 }
 
 func resolve(header, cols []string) ([]int, error) {
