@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/mdn"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// testModelFile writes a small untrained model with a fixed seed and normalisation: its
+// predictions are fixed, which is what the golden files pin.
+func testModelFile(t *testing.T, outDim int) string {
+	t.Helper()
+	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: outDim, K: 2, Hidden: []int{4}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := models.Identity(1, outDim)
+	n.XMean[0], n.XStd[0] = 0.5, 0.25
+	if err := m.SetNormalization(n); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.mdn")
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runPredict(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), err
+}
+
+const inputs = "x\n0.1\n0.5\n0.9\n"
+
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		golden string
+		outDim int
+		args   []string
+	}{
+		{"predict.csv", 1, []string{"-samples", "2", "-seed", "7"}},
+		{"predict.jsonl", 1, []string{"-format", "jsonl", "-samples", "2", "-seed", "7", "-temperature", "0.5"}},
+		{"predict_2d.csv", 2, []string{"-samples", "1"}},
+	}
+	for _, c := range cases {
+		model := testModelFile(t, c.outDim)
+		got, err := runPredict(t, inputs, append([]string{"-model", model}, c.args...)...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.golden, err)
+		}
+		path := filepath.Join("testdata", c.golden)
+		if *update {
+			os.MkdirAll("testdata", 0o755)
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from the golden file:\n%s\nwant:\n%s", c.golden, got, want)
+		}
+	}
+}
+
+func TestOutFileAtomic(t *testing.T) {
+	model := testModelFile(t, 1)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "p.csv")
+	if _, err := runPredict(t, inputs, "-model", model, "-out", out); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); strings.Count(string(b), "\n") != 4 {
+		t.Errorf("output file:\n%s", b)
+	}
+	// A failing run leaves the previous output alone.
+	if _, err := runPredict(t, "x\n1\nNaN\n", "-model", model, "-out", out); err == nil {
+		t.Fatal("NaN input accepted")
+	}
+	if b, _ := os.ReadFile(out); strings.Count(string(b), "\n") != 4 {
+		t.Errorf("a failing run changed the output file")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the output folder, want 1", len(ents))
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	model := testModelFile(t, 1)
+	model2 := testModelFile(t, 2)
+	corrupt := filepath.Join(t.TempDir(), "bad.mdn")
+	b, _ := os.ReadFile(model)
+	os.WriteFile(corrupt, b[:len(b)/2], 0o644)
+	cases := []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{inputs, nil, "-model is required"},
+		{inputs, []string{"-model", filepath.Join(t.TempDir(), "none.mdn")}, "no such file"},
+		{inputs, []string{"-model", corrupt}, "truncated"},
+		{inputs, []string{"-model", model, "-format", "xml"}, `-format "xml"`},
+		{inputs, []string{"-model", model, "-temperature", "0"}, "-temperature 0"},
+		{inputs, []string{"-model", model, "-quantiles", "0.5,1.5"}, `"1.5" is not a probability`},
+		{inputs, []string{"-model", model2, "-quantiles", "0.5"}, "quantiles need one"},
+		{"a,b\n1,2\n", []string{"-model", model}, "2 input columns (a, b), the model takes 1"},
+		{"x\n1\nabc\n", []string{"-model", model}, `line 3, column "x": "abc" is not a number`},
+		{"x\n1\n+Inf\n", []string{"-model", model}, "not a finite number"},
+		{"", []string{"-model", model}, "empty"},
+		{inputs, []string{"-model", model, "-x_cols", "y"}, `no column "y"`},
+	}
+	for _, c := range cases {
+		out, err := runPredict(t, c.stdin, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
+		}
+		if out != "" {
+			t.Errorf("%v: partial output %q", c.args, out)
+		}
+	}
+}

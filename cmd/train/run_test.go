@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/mixgraph/mixgraph/models/mdn"
+)
+
+// quick are flags that keep a test run to a second or so.
+var quick = []string{"-epochs", "30", "-batch", "100", "-n", "300", "-hidden", "8", "-quiet"}
+
+func runTrain(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = run(context.Background(), args, &o, &e)
+	return o.String(), e.String(), err
+}
+
+// checkPNG decodes a picture and checks its size and that it is not blank.
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b := img.Bounds()
+	dpi := float64(plotDPI)
+	wantW, wantH := int(float64(plotWidth/vg.Inch)*dpi+0.5), int(float64(plotHeight/vg.Inch)*dpi+0.5)
+	if d := b.Dx() - wantW; d < -1 || d > 1 || b.Dy()-wantH < -1 || b.Dy()-wantH > 1 {
+		t.Errorf("%s is %dx%d, want %dx%d", path, b.Dx(), b.Dy(), wantW, wantH)
+	}
+	colours := map[[3]uint32]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	if len(colours) < 10 {
+		t.Errorf("%s looks blank: %d distinct colours", path, len(colours))
+	}
+
+}
+
+func TestDefaultRunWritesFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	stdout, _, err := runTrain(t, append([]string{"-out", out}, quick[:len(quick)-1]...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"training an MDN", "test NLL", "best possible ≈ -1.28", "wrote " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, f := range []string{"model.mdn", "config.json", "history.csv"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, f := range []string{"density.png", "learning.png", "mixing.png"} {
+		checkPNG(t, filepath.Join(out, f))
+	}
+	m, err := mdn.LoadFile(filepath.Join(out, "model.mdn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rc runConfig
+	b, _ := os.ReadFile(filepath.Join(out, "config.json"))
+	if err := json.Unmarshal(b, &rc); err != nil {
+		t.Fatal(err)
+	}
+	if rc.Dataset != "bishop" || rc.Model.K != 5 || rc.NTrain != 300 || rc.Result.Epochs != 30 {
+		t.Errorf("config.json: %+v", rc)
+	}
+	if m.Config().K != 5 {
+		t.Errorf("model K = %d", m.Config().K)
+	}
+	hist, _ := os.ReadFile(filepath.Join(out, "history.csv"))
+	if lines := strings.Count(string(hist), "\n"); lines != 31 {
+		t.Errorf("history.csv has %d lines, want 31", lines)
+	}
+	// A second run replaces the folder whole.
+	if _, _, err := runTrain(t, append([]string{"-out", out, "-k", "3"}, quick...)...); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := mdn.LoadFile(filepath.Join(out, "model.mdn")); m == nil || m.Config().K != 3 {
+		t.Errorf("second run did not replace the model")
+	}
+	ents, _ := os.ReadDir(filepath.Dir(out))
+	if len(ents) != 1 {
+		t.Errorf("%d entries beside the run folder, want none left over", len(ents)-1)
+	}
+}
+
+func TestCSVAndFaithful(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range [][]string{
+		{"-data", "faithful"},
+		{"-data", "faithful-inverse"},
+		{"-csv", filepath.Join("..", "..", "testdata", "faithful.csv"), "-x_cols", "waiting", "-y_cols", "eruptions"},
+		{"-data", "sine", "-dtype", "float32"},
+	} {
+		out := filepath.Join(dir, strings.Join(c, "_")[:8]+c[1][:3])
+		if _, _, err := runTrain(t, append(append([]string{"-out", out}, c...), quick...)...); err != nil {
+			t.Errorf("%v: %v", c, err)
+			continue
+		}
+		checkPNG(t, filepath.Join(out, "density.png"))
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-k", "0"}, "-k 0"},
+		{[]string{"-lr", "-0.1"}, "-lr -0.1"},
+		{[]string{"-epochs", "0"}, "-epochs 0"},
+		{[]string{"-data", "mnist"}, `unknown dataset "mnist"`},
+		{[]string{"-hidden", "8,x"}, `"x" is not a positive width`},
+		{[]string{"-activation", "swish"}, `"swish"`},
+		{[]string{"-solver", "adagrad"}, `"adagrad"`},
+		{[]string{"-csv", filepath.Join(dir, "missing.csv")}, "no such file"},
+		{[]string{"-csv", write("empty.csv", "")}, "empty"},
+		{[]string{"-csv", write("nan.csv", "a,b\n1,2\n3,NaN\n")}, `line 3, column "b": "NaN" is not a finite number`},
+		{[]string{"-csv", write("text.csv", "a,b\n1,2\n3,four\n")}, `line 3, column "b": "four" is not a number`},
+		{[]string{"-csv", write("ragged.csv", "a,b\n1,2\n3\n")}, "line 3: 1 fields, header has 2"},
+		{[]string{"-csv", write("ok.csv", "a,b\n1,2\n3,4\n"), "-y_cols", "c"}, `no column "c"`},
+		{[]string{"-csv", write("ok2.csv", "a,b\n1,2\n3,4\n"), "-x_cols", "a", "-y_cols", "a"}, `column "a" is both an input and a target`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		out := filepath.Join(dir, "out")
+		_, _, err := runTrain(t, append(c.args, "-out", out, "-quiet")...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
+		}
+		if _, statErr := os.Stat(out); statErr == nil {
+			t.Errorf("%v: a run folder was left behind", c.args)
+		}
+	}
+}
