@@ -1,0 +1,154 @@
+package benchmarks
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/models/mdn"
+)
+
+var dtypes = []struct {
+	name string
+	dt   mdn.DType
+}{{"f64", mdn.Float64}, {"f32", mdn.Float32}}
+
+func benchSteps(b *testing.B, w Workload, dt mdn.DType, clip float64) {
+	s, err := NewSetup(w, dt, clip, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// One step outside the timer: graphs compiled, solver state allocated.
+	if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(w.Batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkTrainStep times one training step of each workload in each dtype.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, w := range Workloads {
+		for _, d := range dtypes {
+			b.Run(fmt.Sprintf("workload=%s/dtype=%s", w.Name, d.name), func(b *testing.B) { benchSteps(b, w, d.dt, 0) })
+		}
+	}
+}
+
+// BenchmarkClipping compares the step with value clipping at 10 and with none.
+func BenchmarkClipping(b *testing.B) {
+	for _, name := range []string{"bishop", "medium"} {
+		w, _ := Lookup(name)
+		for _, c := range []struct {
+			name string
+			clip float64
+		}{{"on", 10}, {"off", -1}} {
+			b.Run(fmt.Sprintf("workload=%s/clip=%s", name, c.name), func(b *testing.B) { benchSteps(b, w, mdn.Float64, c.clip) })
+		}
+	}
+}
+
+// BenchmarkScaling shows how the small workload's step grows with K and the batch.
+func BenchmarkScaling(b *testing.B) {
+	base, _ := Lookup("small")
+	for _, k := range []int{1, 5, 20, 50} {
+		w := base
+		w.K = k
+		b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) { benchSteps(b, w, mdn.Float64, 0) })
+	}
+	for _, batch := range []int{32, 128, 512, 2048} {
+		w := base
+		w.Batch = batch
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchSteps(b, w, mdn.Float64, 0) })
+	}
+}
+
+// BenchmarkNLL times the forward pass and the NLL alone (Model.LogLik) on each
+// workload's batch.
+func BenchmarkNLL(b *testing.B) {
+	for _, w := range Workloads {
+		for _, d := range dtypes {
+			b.Run(fmt.Sprintf("workload=%s/dtype=%s", w.Name, d.name), func(b *testing.B) {
+				s, err := NewSetup(w, d.dt, 0, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				x, y := rows(s.X, w.In), rows(s.Y, w.Out)
+				if _, err := s.Model.LogLik(x, y); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := s.Model.LogLik(x, y); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(w.Batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
+	}
+}
+
+// BenchmarkPredict times Predict (network and conversion to Mixture values).
+func BenchmarkPredict(b *testing.B) {
+	for _, name := range []string{"bishop", "medium"} {
+		w, _ := Lookup(name)
+		b.Run("workload="+name, func(b *testing.B) {
+			s, err := NewSetup(w, mdn.Float64, 0, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := rows(s.X, w.In)
+			if _, err := s.Model.Predict(x); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := s.Model.Predict(x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(w.Batch)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkSample times drawing 1000 samples from one predicted mixture.
+func BenchmarkSample(b *testing.B) {
+	for _, name := range []string{"bishop", "large"} {
+		w, _ := Lookup(name)
+		b.Run("workload="+name, func(b *testing.B) {
+			s, err := NewSetup(w, mdn.Float64, 0, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mix, err := s.Model.Predict(rows(s.X[:w.In], w.In))
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := graph.NewRand(1)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				mix[0].Sample(rng, 1000, 1)
+			}
+			b.ReportMetric(1000*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+func rows(flat []float64, d int) [][]float64 {
+	r := make([][]float64, len(flat)/d)
+	for i := range r {
+		r[i] = flat[i*d : (i+1)*d]
+	}
+	return r
+}

@@ -1,0 +1,64 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/mixgraph/mixgraph/models"
+)
+
+// Stepper takes single training steps on batches the caller supplies: exactly the step
+// Run takes (forward, cost, backward, gradient checks and statistics, value clipping and
+// the solver's update), without epochs, shuffling or evaluation. Benchmarks use it to
+// time one step; research code can use it to drive its own loop. The rows are given in
+// the model's standardised units. Config fields about epochs, validation, checkpoints
+// and progress are ignored.
+type Stepper struct {
+	t    *trainer
+	idx  []int
+	snap []float64
+}
+
+// NewStepper prepares steps of batch rows for m, with the solver, learning rate, clipping
+// and L2 of cfg (defaults as in Run). The model's normalisation is left as it is.
+func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("train: stepper batch size %d (want at least 1)", batch)
+	}
+	cfg.Patience, cfg.ValFraction, cfg.CheckpointPath, cfg.Resume, cfg.Progress = 0, 0, "", "", nil
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	t := &trainer{
+		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
+		n: batch, xDim: m.InputDim(), yDim: m.OutputDim(),
+		steppers: map[int]*stepper{}, solver: newSolver(cfg),
+		batchesPerEpoch: 1, epochs: 1, totalSteps: 1,
+	}
+	t.xs, t.ys = make([]float64, batch*t.xDim), make([]float64, batch*t.yDim)
+	s := &Stepper{t: t, idx: make([]int, batch)}
+	for i := range s.idx {
+		s.idx[i] = i
+	}
+	if _, err := t.stepper(batch); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Step takes one step on the row-major batch x (batch×InputDim) and y (batch×OutputDim)
+// and returns the batch's mean cost before the update.
+func (s *Stepper) Step(x, y []float64) (float64, error) {
+	t := s.t
+	if len(x) != len(t.xs) || len(y) != len(t.ys) {
+		return 0, fmt.Errorf("train: stepper takes %d input and %d target values, got %d and %d", len(t.xs), len(t.ys), len(x), len(y))
+	}
+	copy(t.xs, x)
+	copy(t.ys, y)
+	t.cp.Acc = epochAcc{}
+	if err := t.step(s.idx, &s.snap); err != nil {
+		return 0, err
+	}
+	t.cp.Step++
+	return t.cp.Acc.CostSum / float64(t.cp.Acc.Rows), nil
+}
