@@ -21,6 +21,29 @@ func reduceAxis(op string, x *G.Node, axis int) ([]byte, error) {
 	return []byte{byte(axis)}, nil
 }
 
+// logSumExpShifted returns m = max of x along axis, the shifted x − m, and
+// log Σ exp(x − m) along axis; every exponent is ≤ 0 and one is 0, so the sum is in [1, K].
+func logSumExpShifted(x *G.Node, axis int, pattern []byte) (m, shifted, lse0 *G.Node, err error) {
+	if m, err = G.Max(x, axis); err != nil {
+		return nil, nil, nil, fmt.Errorf("graph: max: %w", err)
+	}
+	if shifted, err = G.BroadcastSub(x, m, nil, pattern); err != nil {
+		return nil, nil, nil, fmt.Errorf("graph: shift: %w", err)
+	}
+	e, err := G.Exp(shifted)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := G.Sum(e, axis)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if lse0, err = G.Log(s); err != nil {
+		return nil, nil, nil, err
+	}
+	return m, shifted, lse0, nil
+}
+
 // LogSumExp returns log Σ exp(x) along axis of the matrix x, computed stably as
 //
 //	m + log Σ exp(x − m),  m = max of x along axis,
@@ -33,41 +56,27 @@ func LogSumExp(x *G.Node, axis int) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := G.Max(x, axis)
-	if err != nil {
-		return nil, fmt.Errorf("graph: LogSumExp max: %w", err)
-	}
-	shifted, err := G.BroadcastSub(x, m, nil, pattern)
-	if err != nil {
-		return nil, fmt.Errorf("graph: LogSumExp shift: %w", err)
-	}
-	e, err := G.Exp(shifted)
+	m, _, lse0, err := logSumExpShifted(x, axis, pattern)
 	if err != nil {
 		return nil, err
 	}
-	s, err := G.Sum(e, axis)
-	if err != nil {
-		return nil, err
-	}
-	l, err := G.Log(s)
-	if err != nil {
-		return nil, err
-	}
-	return G.Add(l, m)
+	return G.Add(lse0, m)
 }
 
 // LogSoftmax returns x − LogSumExp(x) along axis, the log of the softmax, without
-// forming the softmax. The result has x's shape.
+// forming the softmax. It is computed as (x − m) − log Σ exp(x − m), so that no
+// intermediate is as large as x itself: with x near 10³ the result keeps the precision
+// of its own magnitude. The result has x's shape.
 func LogSoftmax(x *G.Node, axis int) (*G.Node, error) {
 	pattern, err := reduceAxis("LogSoftmax", x, axis)
 	if err != nil {
 		return nil, err
 	}
-	lse, err := LogSumExp(x, axis)
+	_, shifted, lse0, err := logSumExpShifted(x, axis, pattern)
 	if err != nil {
 		return nil, err
 	}
-	return G.BroadcastSub(x, lse, nil, pattern)
+	return G.BroadcastSub(shifted, lse0, nil, pattern)
 }
 
 // Softmax returns exp(LogSoftmax(x, axis)): probabilities that sum to one along axis.
