@@ -8,7 +8,8 @@
 // PyTorch is tried in each set-up of /shared/BENCHMARKS.md — 1 thread; 2 threads; 2
 // threads tuned (OMP_WAIT_POLICY=PASSIVE and glibc mallopt thresholds raised before torch
 // loads) — and its best is kept. It needs Debian's python3-torch
-// (apt-get install -y python3-torch); without it the command says so and, with
+// with OpenBLAS underneath (apt-get install -y python3-torch libopenblas0-pthread; with
+// Debian's reference BLAS alone PyTorch runs far below its best); without it the command says so and, with
 // -skip_peer, measures mixgraph alone. OPENBLAS_CORETYPE is left as the environment has
 // it, for both sides.
 package main
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			o.script = findScript()
 		}
 		if err := checkPeer(ctx, o.python, o.script); err != nil {
-			return fmt.Errorf("%w\nthe peer needs PyTorch: apt-get install -y python3-torch (or run with -skip_peer)", err)
+			return fmt.Errorf("%w\nthe peer needs PyTorch on OpenBLAS: apt-get install -y python3-torch libopenblas0-pthread (or run with -skip_peer)", err)
 		}
 	}
 
@@ -161,6 +162,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			peak[d] = math.Max(peak[d], median(p))
 		}
 		peak["go-"+d], peak["peer-"+d] = median(g), median(p)
+	}
+	if !o.skipPeer && peak["peer-f64"] < 20 {
+		fmt.Fprintf(stdout, "warning: PyTorch's matrix multiply reaches only %.1f GFLOP/s: it is probably on the reference BLAS; apt-get install -y libopenblas0-pthread\n", peak["peer-f64"])
 	}
 	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, %s; OPENBLAS_CORETYPE=%q\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), os.Getenv("OPENBLAS_CORETYPE"))
 	fmt.Fprintf(stdout, "peak matmul 1024×512×512 (GFLOP/s): f64 %.1f (gonum pure Go %.1f, PyTorch/OpenBLAS %.1f), f32 %.1f (gonum %.1f, PyTorch %.1f)\n\n",
