@@ -17,7 +17,7 @@ const (
 	Identity Activation = "identity" // a
 	Tanh     Activation = "tanh"     // tanh a
 	ReLU     Activation = "relu"     // max(a, 0)
-	Sigmoid  Activation = "sigmoid"  // 1 / (1 + e^(−a))
+	Sigmoid  Activation = "sigmoid"  // 1 / (1 + e^(−a)), computed as exp(−softplus(−a))
 	Softplus Activation = "softplus" // log(1 + e^a), computed as max(a,0) + log1p(e^(−|a|))
 )
 
@@ -25,7 +25,7 @@ var activations = map[Activation]func(*G.Node) (*G.Node, error){
 	Identity: func(x *G.Node) (*G.Node, error) { return x, nil },
 	Tanh:     G.Tanh,
 	ReLU:     G.Rectify,
-	Sigmoid:  G.Sigmoid,
+	Sigmoid:  SigmoidOf,
 	Softplus: SoftplusOf,
 }
 
@@ -96,6 +96,26 @@ func SoftplusOf(x *G.Node) (*G.Node, error) {
 		return nil, err
 	}
 	return G.Add(r, l)
+}
+
+// SigmoidOf returns the logistic sigmoid 1/(1 + e^(−x)) elementwise, computed as
+// exp(−softplus(−x)) with SoftplusOf, so that it is accurate to the last bits on the
+// whole line. (Gorgonia's Sigmoid returns exactly 1 above 19 in float64 and above 15 in
+// float32, an error of up to 6e-9 and 3e-7.)
+func SigmoidOf(x *G.Node) (*G.Node, error) {
+	nx, err := G.Neg(x)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := SoftplusOf(nx)
+	if err != nil {
+		return nil, err
+	}
+	nsp, err := G.Neg(sp)
+	if err != nil {
+		return nil, err
+	}
+	return G.Exp(nsp)
 }
 
 // ELUPlusOne returns elu(x) + 1 elementwise: x + 1 for x > 0 and e^x for x ≤ 0, a
