@@ -1,0 +1,244 @@
+package mdn
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/integrate/quad"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/mixgraph/mixgraph/graph"
+)
+
+func mix1(w, mu, sd []float64) Mixture {
+	m := Mixture{Weights: w}
+	for i := range w {
+		m.Means = append(m.Means, []float64{mu[i]})
+		m.StdDevs = append(m.StdDevs, []float64{sd[i]})
+	}
+	return m
+}
+
+var bimodal = mix1([]float64{0.3, 0.7}, []float64{-2, 1.5}, []float64{0.5, 1.2})
+
+// refLogProb1 is log p(y) for a 1-D mixture from gonum's distuv and floats.LogSumExp.
+func refLogProb1(m Mixture, y float64) float64 {
+	lp := make([]float64, m.K())
+	for c := range lp {
+		lp[c] = math.Log(m.Weights[c]) + distuv.Normal{Mu: m.Means[c][0], Sigma: m.StdDevs[c][0]}.LogProb(y)
+	}
+	return floats.LogSumExp(lp)
+}
+
+const logProbTol = 1e-12
+
+func TestLogProb(t *testing.T) {
+	cases := []struct {
+		name string
+		m    Mixture
+		ys   []float64
+	}{
+		{"bimodal", bimodal, []float64{-3, -2, 0, 1.5, 4}},
+		{"one dominant", mix1([]float64{1 - 1e-12, 1e-12}, []float64{0, 5}, []float64{1, 1}), []float64{0, 5, 10}},
+		{"tiny σ", mix1([]float64{0.5, 0.5}, []float64{0, 1}, []float64{1e-4, 1e-4}), []float64{0, 1e-4, 0.5}},
+		{"far tail", mix1([]float64{0.5, 0.5}, []float64{0, 1}, []float64{1, 2}), []float64{1e3, -1e3}},
+	}
+	for _, c := range cases {
+		for _, y := range c.ys {
+			got, want := c.m.LogProb([]float64{y}), refLogProb1(c.m, y)
+			if math.IsInf(got, 0) || math.Abs(got-want) > logProbTol*math.Max(1, math.Abs(want)) {
+				t.Errorf("%s: LogProb(%g) = %.17g, want %.17g", c.name, y, got, want)
+			}
+		}
+	}
+	// 2-D by hand: one component, independent dimensions.
+	m := Mixture{Weights: []float64{1}, Means: [][]float64{{1, -1}}, StdDevs: [][]float64{{2, 0.5}}}
+	want := distuv.Normal{Mu: 1, Sigma: 2}.LogProb(0) + distuv.Normal{Mu: -1, Sigma: 0.5}.LogProb(0)
+	if got := m.LogProb([]float64{0, 0}); math.Abs(got-want) > logProbTol {
+		t.Errorf("2-D LogProb %.17g, want %.17g", got, want)
+	}
+}
+
+// TestMoments compares Mean and Variance with numerical integration.
+func TestMoments(t *testing.T) {
+	for _, m := range []Mixture{bimodal, mix1([]float64{0.2, 0.5, 0.3}, []float64{-4, 0, 3}, []float64{0.3, 2, 0.7})} {
+		pdf := func(y float64) float64 { return math.Exp(m.LogProb([]float64{y})) }
+		mean := quad.Fixed(func(y float64) float64 { return y * pdf(y) }, -40, 40, 4000, nil, 0)
+		vari := quad.Fixed(func(y float64) float64 { return (y - mean) * (y - mean) * pdf(y) }, -40, 40, 4000, nil, 0)
+		if got := m.Mean()[0]; math.Abs(got-mean) > 1e-9 {
+			t.Errorf("Mean %.12g, integral %.12g", got, mean)
+		}
+		if got := m.Variance()[0]; math.Abs(got-vari) > 1e-8*vari {
+			t.Errorf("Variance %.12g, integral %.12g", got, vari)
+		}
+	}
+}
+
+func TestMode(t *testing.T) {
+	grid := func(m Mixture, lo, hi float64) float64 {
+		best, arg := math.Inf(-1), 0.0
+		for i := 0; i <= 200000; i++ {
+			y := lo + (hi-lo)*float64(i)/200000
+			if lp := m.LogProb([]float64{y}); lp > best {
+				best, arg = lp, y
+			}
+		}
+		return arg
+	}
+	// The heavy component is broad; the light one narrow and denser: the mode is the
+	// light one's, not the heaviest mean.
+	m := mix1([]float64{0.8, 0.2}, []float64{0, 5}, []float64{3, 0.1})
+	if got := m.Mode()[0]; math.Abs(got-5) > 1e-3 {
+		t.Errorf("Mode = %g, want ≈ 5 (the narrow component)", got)
+	}
+	// Heavily overlapping components: the mode lies between the means.
+	m = mix1([]float64{0.6, 0.4}, []float64{0, 1}, []float64{1, 1})
+	want := grid(m, -1, 2)
+	if got := m.Mode()[0]; math.Abs(got-want) > 1e-4 || got <= 0 || got >= 1 {
+		t.Errorf("overlapping Mode = %g, grid search %g", got, want)
+	}
+	// 2-D: the mode of two well-separated components is the denser one's mean.
+	m2 := Mixture{Weights: []float64{0.5, 0.5}, Means: [][]float64{{-5, -5}, {5, 5}}, StdDevs: [][]float64{{1, 1}, {0.5, 0.5}}}
+	if got := m2.Mode(); math.Abs(got[0]-5) > 1e-6 || math.Abs(got[1]-5) > 1e-6 {
+		t.Errorf("2-D Mode = %v, want ≈ (5, 5)", got)
+	}
+}
+
+func TestCDFAndQuantile(t *testing.T) {
+	for _, y := range []float64{-5, -2, 0, 1.5, 6} {
+		want := 0.3*distuv.Normal{Mu: -2, Sigma: 0.5}.CDF(y) + 0.7*distuv.Normal{Mu: 1.5, Sigma: 1.2}.CDF(y)
+		if got := bimodal.CDF(y); math.Abs(got-want) > 1e-14 {
+			t.Errorf("CDF(%g) = %.17g, want %.17g", y, got, want)
+		}
+	}
+	for _, p := range []float64{1e-10, 1e-4, 0.01, 0.3, 0.5, 0.77, 0.99, 1 - 1e-10} {
+		q := bimodal.Quantile(p)
+		if got := bimodal.CDF(q); math.Abs(got-p) > 1e-12*math.Max(p, 1e-3) && math.Abs(got-p) > 1e-15 {
+			t.Errorf("CDF(Quantile(%g)) = %.17g", p, got)
+		}
+	}
+	if !math.IsInf(bimodal.Quantile(0), -1) || !math.IsInf(bimodal.Quantile(1), 1) || !math.IsNaN(bimodal.Quantile(1.5)) || !math.IsNaN(bimodal.Quantile(math.NaN())) {
+		t.Error("Quantile at 0, 1, 1.5 or NaN")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "one-dimensional") {
+			t.Errorf("CDF of a 2-D mixture: %v", r)
+		}
+	}()
+	Mixture{Weights: []float64{1}, Means: [][]float64{{0, 0}}, StdDevs: [][]float64{{1, 1}}}.CDF(0)
+}
+
+// TestSampleMoments: sample mean and variance within 5 standard errors of Mean and
+// Variance (seed 1, n = 200000).
+func TestSampleMoments(t *testing.T) {
+	const n = 200000
+	m := Mixture{Weights: []float64{0.2, 0.5, 0.3}, Means: [][]float64{{-3, 1}, {0, 0}, {4, -2}}, StdDevs: [][]float64{{0.5, 1}, {1, 0.3}, {0.7, 0.7}}}
+	s := m.Sample(graph.NewRand(1), n, 1)
+	mean, vari := m.Mean(), m.Variance()
+	for j := 0; j < 2; j++ {
+		sm, sv := 0.0, 0.0
+		for _, x := range s {
+			sm += x[j]
+		}
+		sm /= n
+		for _, x := range s {
+			sv += (x[j] - sm) * (x[j] - sm)
+		}
+		sv /= n - 1
+		if se := math.Sqrt(vari[j] / n); math.Abs(sm-mean[j]) > 5*se {
+			t.Errorf("dim %d: sample mean %g, Mean %g ± %g (seed 1)", j, sm, mean[j], 5*se)
+		}
+		// var of the sample variance ≈ (μ4 − σ⁴)/n; bound μ4 by the mixture's crude 10σ⁴.
+		if se := math.Sqrt(10 * vari[j] * vari[j] / n); math.Abs(sv-vari[j]) > 5*se {
+			t.Errorf("dim %d: sample variance %g, Variance %g ± %g (seed 1)", j, sv, vari[j], 5*se)
+		}
+	}
+}
+
+// TestSampleOneComponentPerDraw: all dimensions of a draw come from one component, so
+// with components at (−5,−5) and (5,5) no draw lands near (−5, 5).
+func TestSampleOneComponentPerDraw(t *testing.T) {
+	m := Mixture{Weights: []float64{0.5, 0.5}, Means: [][]float64{{-5, -5}, {5, 5}}, StdDevs: [][]float64{{0.5, 0.5}, {0.5, 0.5}}}
+	for i, x := range m.Sample(graph.NewRand(2), 20000, 1) {
+		if x[0]*x[1] < 0 {
+			t.Fatalf("draw %d = %v mixes components", i, x)
+		}
+	}
+}
+
+// TestSampleKS: a Kolmogorov–Smirnov test of 1-D draws against CDF at α = 0.001.
+func TestSampleKS(t *testing.T) {
+	const n = 5000
+	s := bimodal.Sample(graph.NewRand(3), n, 1)
+	v := make([]float64, n)
+	for i, x := range s {
+		v[i] = x[0]
+	}
+	sort.Float64s(v)
+	d := 0.0
+	for i, y := range v {
+		f := bimodal.CDF(y)
+		d = math.Max(d, math.Max(f-float64(i)/n, float64(i+1)/n-f))
+	}
+	crit := math.Sqrt(-0.5*math.Log(0.001/2)) / math.Sqrt(n) // asymptotic KS critical value
+	if d > crit {
+		t.Errorf("KS statistic %.4g above the α=0.001 critical value %.4g (seed 3)", d, crit)
+	}
+}
+
+func TestSampleTemperature(t *testing.T) {
+	const n = 50000
+	m := mix1([]float64{0.7, 0.3}, []float64{0, 10}, []float64{1, 1})
+	frac := func(tau float64) (heavy, spread float64) {
+		s := m.Sample(graph.NewRand(4), n, tau)
+		var dev []float64
+		for _, x := range s {
+			if x[0] < 5 {
+				heavy++
+				dev = append(dev, x[0])
+			}
+		}
+		sd := 0.0
+		for _, x := range dev {
+			sd += x * x
+		}
+		return heavy / n, math.Sqrt(sd / float64(len(dev)))
+	}
+	h1, s1 := frac(1)
+	if math.Abs(h1-0.7) > 0.01 || math.Abs(s1-1) > 0.02 {
+		t.Errorf("τ = 1: heavy fraction %g (want 0.7), spread %g (want 1)", h1, s1)
+	}
+	h, s := frac(0.25) // weights ∝ π⁴: 0.7⁴/(0.7⁴+0.3⁴) ≈ 0.967; σ√τ = 0.5
+	if math.Abs(h-0.9674) > 0.01 || math.Abs(s-0.5) > 0.02 {
+		t.Errorf("τ = 0.25: heavy fraction %g (want 0.967), spread %g (want 0.5)", h, s)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("temperature 0 did not panic")
+		}
+	}()
+	m.Sample(graph.NewRand(1), 1, 0)
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		m    Mixture
+		want string
+	}{
+		{Mixture{}, "no components"},
+		{mix1([]float64{0.5, 0.6}, []float64{0, 1}, []float64{1, 1}), "sum to"},
+		{mix1([]float64{-0.5, 1.5}, []float64{0, 1}, []float64{1, 1}), "weight 0 is -0.5"},
+		{mix1([]float64{0.5, 0.5}, []float64{0, math.NaN()}, []float64{1, 1}), "component 1 mean 0 is NaN"},
+		{mix1([]float64{0.5, 0.5}, []float64{0, 1}, []float64{1, 0}), "component 1 standard deviation 0 is 0"},
+	} {
+		if err := c.m.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Validate: %v, want %q", err, c.want)
+		}
+	}
+	if err := bimodal.Validate(); err != nil {
+		t.Error(err)
+	}
+}
