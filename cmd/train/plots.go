@@ -215,7 +215,10 @@ func densityPlots(m *mdn.Model, s *data.Set, baseline *mlp.Model) (*plot.Plot, *
 		addLine(dp, fit, "least-squares MLP", color.RGBA{255, 255, 255, 255})
 	}
 	dp.X.Min, dp.X.Max, dp.Y.Min, dp.Y.Max = xlo, xhi, ylo, yhi
-	dp.Legend.Top = true
+	// Bottom right: below the upper branch of an increasing relation, usually empty.
+	dp.Legend.Top = false
+	dp.Legend.XOffs, dp.Legend.YOffs = -vg.Points(6), vg.Points(6)
+	dp.Legend.TextStyle.Color = color.White
 	return dp, mp, nil
 }
 
