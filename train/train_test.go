@@ -445,3 +445,93 @@ func TestHistoryExport(t *testing.T) {
 		t.Errorf("JSON round trip: %s → %+v", b, back)
 	}
 }
+
+// TestClipNorm: global-norm clipping rescales the gradient to the given norm before the
+// solver's value clipping.
+func TestClipNorm(t *testing.T) {
+	m := newLin(t, 50) // gradient 98
+	if _, err := Run(context.Background(), m, linData(), Config{Solver: SGD, LearnRate: 0.01, BatchSize: 2, Epochs: 1, ClipNorm: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.w(), 50-0.01*5; math.Abs(got-want) > updateTol*want {
+		t.Errorf("w = %.17g after one step with ClipNorm 5, want %.17g", got, want)
+	}
+}
+
+// TestSolverOptions: non-default Beta1, Beta2 and Epsilon (Adam), Rho (RMSProp) and
+// Momentum reach the solver.
+func TestSolverOptions(t *testing.T) {
+	const lr, steps = 0.05, 4
+	adam := func(w float64) float64 {
+		m1, m2 := 0.0, 0.0
+		for i := 1; i <= steps; i++ {
+			g := clip(linGrad(w), 10)
+			m1 = 0.5*m1 + 0.5*g
+			m2 = 0.8*m2 + 0.2*g*g
+			mh, vh := m1/(1-math.Pow(0.5, float64(i))), m2/(1-math.Pow(0.8, float64(i)))
+			w -= lr * mh / (math.Sqrt(vh) + 0.1)
+		}
+		return w
+	}
+	rms := func(w float64) float64 {
+		v := 0.0
+		for i := 0; i < steps; i++ {
+			g := clip(linGrad(w), 10)
+			v = 0.5*v + 0.5*g*g
+			w -= lr * g / math.Sqrt(v+1e-3)
+		}
+		return w
+	}
+	mom := func(w float64) float64 {
+		vel := 0.0
+		for i := 0; i < steps; i++ {
+			vel = 0.5*vel - lr*clip(linGrad(w), 10)
+			w += vel
+		}
+		return w
+	}
+	for _, c := range []struct {
+		cfg  Config
+		want func(float64) float64
+	}{
+		{Config{Solver: Adam, Beta1: 0.5, Beta2: 0.8, Epsilon: 0.1}, adam},
+		{Config{Solver: RMSProp, Rho: 0.5, Epsilon: 1e-3}, rms},
+		{Config{Solver: Momentum, Momentum: 0.5}, mom},
+	} {
+		m := newLin(t, 4)
+		cfg := c.cfg
+		cfg.LearnRate, cfg.BatchSize, cfg.Epochs = lr, 2, steps
+		if _, err := Run(context.Background(), m, linData(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := m.w(), c.want(4); math.Abs(got-want) > 1e-6*math.Abs(want) {
+			t.Errorf("%s with options: w = %.15g, want %.15g", c.cfg.Solver, got, want)
+		}
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	run := func(cfg Config) History {
+		cfg.BatchSize, cfg.Solver, cfg.LearnRate = 2, SGD, 0.1
+		res, err := Run(context.Background(), newLin(t, 1), linData(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.History
+	}
+	h := run(Config{Epochs: 10, Schedule: Cosine, MinLearnRate: 0.01})
+	// The last step is step 9 of 10: η = 0.01 + 0.09·(1 + cos(0.9π))/2.
+	if want := 0.01 + 0.09*(1+math.Cos(0.9*math.Pi))/2; math.Abs(h[9].LearnRate-want) > 1e-15 {
+		t.Errorf("cosine: last learning rate %.17g, want %.17g", h[9].LearnRate, want)
+	}
+	h = run(Config{Epochs: 6, Schedule: StepLR, DecayFactor: 0.1, DecayEvery: 2})
+	for i, want := range []float64{0.1, 0.1, 0.01, 0.01, 0.001, 0.001} {
+		if math.Abs(h[i].LearnRate-want) > 1e-15 {
+			t.Errorf("step: epoch %d learning rate %g, want %g", i+1, h[i].LearnRate, want)
+		}
+	}
+	h = run(Config{Epochs: 3})
+	if h[2].LearnRate != 0.1 {
+		t.Errorf("constant: %g", h[2].LearnRate)
+	}
+}

@@ -1,6 +1,7 @@
 package gradcheck_test
 
 import (
+	"math"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -33,5 +34,28 @@ func TestCheckLogSumExp(t *testing.T) {
 			t.Errorf("%v: %v", dt, res)
 		}
 		t.Logf("%v: %v", dt, res)
+	}
+}
+
+// TestCheckDetectsWrongGradient: Gorgonia's Rectify has derivative 1 at exactly 0 while
+// the central difference there is ½, so a check at x = 0 must fail and name the element.
+func TestCheckDetectsWrongGradient(t *testing.T) {
+	res, err := gradcheck.Check(func(g *G.ExprGraph) (*G.Node, G.Nodes, error) {
+		x := G.NodeFromAny(g, graph.NewTensor(tensor.Float64, []int{1, 3}, []float64{1, 0, -1}), G.WithName("x"))
+		r, err := G.Rectify(x)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := G.Sum(r)
+		return c, G.Nodes{x}, err
+	}, gradcheck.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || res.Failed != 1 || res.Worst.Node != "x" || res.Worst.Index != 1 || res.Checked != 3 {
+		t.Errorf("check at a kink: %v (OK %v), want x[1] to fail alone", res, res.OK())
+	}
+	if res.MaxAbs < 0.4 || math.Abs(res.Worst.Numeric-0.5) > 1e-6 {
+		t.Errorf("worst mismatch %v, want |1 − 0.5|", res)
 	}
 }
