@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/mixgraph/mixgraph/graph"
@@ -151,4 +152,42 @@ func rows(flat []float64, d int) [][]float64 {
 		r[i] = flat[i*d : (i+1)*d]
 	}
 	return r
+}
+
+// BenchmarkBLAS names the matrix-multiply backend of the build, so that runs with and
+// without the openblas tag compare under benchstat:
+//
+//	go test -bench BLAS ./benchmarks > gonum.txt
+//	go test -tags openblas -bench BLAS ./benchmarks > openblas.txt
+func BenchmarkBLAS(b *testing.B) {
+	for _, name := range []string{"small", "medium", "large"} {
+		w, _ := Lookup(name)
+		for _, d := range dtypes {
+			b.Run(fmt.Sprintf("blas=%s/workload=%s/dtype=%s", graph.BLAS, name, d.name), func(b *testing.B) { benchSteps(b, w, d.dt, 0) })
+		}
+	}
+}
+
+// TestWorkloadsStep takes one step of every workload in both dtypes: the benchmarks'
+// set-up works and its cost is finite.
+func TestWorkloadsStep(t *testing.T) {
+	for _, w := range Workloads {
+		if testing.Short() && w.Name == "large" {
+			continue
+		}
+		for _, d := range dtypes {
+			s, err := NewSetup(w, d.dt, 0, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.Stepper.Step(s.X, s.Y)
+			if err != nil || math.IsNaN(c) || math.IsInf(c, 0) {
+				t.Errorf("%s %s: cost %g, %v", w.Name, d.name, c, err)
+			}
+			c2, _ := s.Stepper.Step(s.X, s.Y)
+			if !(c2 < c) {
+				t.Errorf("%s %s: a step of Adam on a fixed batch did not lower the cost: %g → %g", w.Name, d.name, c, c2)
+			}
+		}
+	}
 }

@@ -36,6 +36,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/mixgraph/mixgraph/benchmarks"
+	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
@@ -166,7 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !o.skipPeer && peak["peer-f64"] < 20 {
 		fmt.Fprintf(stdout, "warning: PyTorch's matrix multiply reaches only %.1f GFLOP/s: it is probably on the reference BLAS; apt-get install -y libopenblas0-pthread\n", peak["peer-f64"])
 	}
-	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, %s; OPENBLAS_CORETYPE=%q\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), os.Getenv("OPENBLAS_CORETYPE"))
+	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, %s; OPENBLAS_CORETYPE=%q; mixgraph BLAS: %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), os.Getenv("OPENBLAS_CORETYPE"), graph.BLAS)
 	fmt.Fprintf(stdout, "peak matmul 1024×512×512 (GFLOP/s): f64 %.1f (gonum pure Go %.1f, PyTorch/OpenBLAS %.1f), f32 %.1f (gonum %.1f, PyTorch %.1f)\n\n",
 		peak["f64"], peak["go-f64"], peak["peer-f64"], peak["f32"], peak["go-f32"], peak["peer-f32"])
 	fmt.Fprintln(stdout, "| workload | dtype | mixgraph samples/s | PyTorch best samples/s (set-up) | ratio | mixgraph % of peak | PyTorch % of peak |")
