@@ -10,6 +10,12 @@ betas 0.9/0.999, eps 1e-8), on a fixed batch x ~ N(0,1), y ~ N(0,1).
 Usage:
   mdn_bench.py --workload NAME --dtype f32|f64 --threads N [--tuned] [--steps S] [--warmup W]
   mdn_bench.py --matmul --threads N [--tuned]
+  mdn_bench.py --check case.json
+
+--check reads a JSON case {"dtype":"f64","K":k,"D":d,"layers":[{"w":[[...]],"b":[...]},...],
+"x":[[...]],"y":[[...]]} (w is fan_in x fan_out; hidden layers tanh, the last layer the
+head) and prints the mean NLL and the unclipped gradients of every w and b, so that
+mixgraph's tests can check that both sides compute the same loss.
 
 --tuned applies the tuned set-up: glibc's mallopt raises M_MMAP_THRESHOLD to 32 MiB and
 M_TRIM_THRESHOLD to 1 GiB before torch is imported (set OMP_WAIT_POLICY=PASSIVE in the
@@ -115,6 +121,24 @@ def matmul_gflops(dtype, repeats=30):
     return 2 * 1024 * 512 * 512 / statistics.median(ts) / 1e9
 
 
+def check(path):
+    with open(path) as f:
+        case = json.load(f)
+    dtype = torch.float32 if case["dtype"] == "f32" else torch.float64
+    ws = [torch.tensor(l["w"], dtype=dtype, requires_grad=True) for l in case["layers"]]
+    bs = [torch.tensor(l["b"], dtype=dtype, requires_grad=True) for l in case["layers"]]
+    h = torch.tensor(case["x"], dtype=dtype)
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        h = h @ w + b
+        if i + 1 < len(ws):
+            h = torch.tanh(h)
+    k, d = case["K"], case["D"]
+    loss = mixture_nll(h[:, :k], h[:, k:k + k * d], h[:, k + k * d:], torch.tensor(case["y"], dtype=dtype), k, d)
+    loss.backward()
+    print(json.dumps({"loss": loss.item(),
+                      "grads": [{"w": w.grad.tolist(), "b": b.grad.tolist()} for w, b in zip(ws, bs)]}))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workload", choices=sorted(WORKLOADS))
@@ -124,7 +148,11 @@ def main():
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--tuned", action="store_true")
     p.add_argument("--matmul", action="store_true")
+    p.add_argument("--check", metavar="CASE.json")
     a = p.parse_args()
+    if a.check:
+        check(a.check)
+        return
     torch.set_num_threads(a.threads)
     common = {"threads": a.threads, "tuned": a.tuned, "torch_version": torch.__version__}
     if a.matmul:
