@@ -2,6 +2,8 @@ package graph
 
 import (
 	"fmt"
+	"reflect"
+	"unsafe"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -84,11 +86,17 @@ func (r *Runner) Feed(n *G.Node, data []float64) error {
 	return nil
 }
 
-// Run resets the machine and runs the whole graph once. A panic inside Gorgonia is
-// returned as an error.
+// Run runs the whole graph once, from the start, reusing the machine's buffers from the
+// previous run (see reuseBuffers). A panic inside Gorgonia is returned as an error.
 func (r *Runner) Run() (err error) {
 	defer recoverInto(&err, "running the graph")
-	r.vm.Reset()
+	if reuseBuffers {
+		if err := rewind(r.vm); err != nil {
+			return err
+		}
+	} else {
+		r.vm.Reset()
+	}
 	r.ready = false
 	if err := r.vm.RunAll(); err != nil {
 		return fmt.Errorf("graph: run: %w", err)
@@ -174,4 +182,27 @@ func recoverInto(err *error, what string) {
 	if p := recover(); p != nil {
 		*err = fmt.Errorf("graph: gorgonia panicked while %s: %v", what, p)
 	}
+}
+
+// reuseBuffers makes Run rewind the machine instead of resetting it. Gorgonia's Reset
+// clears every register, so that every op allocates its output again on every run (heavy
+// garbage); rewinding keeps the registers, and the ops that can write into their previous
+// output (Gorgonia's UsePreallocDoer) do so. TestRewindMatchesReset checks that training
+// steps give the same bits either way. Only tests change it.
+var reuseBuffers = true
+
+// rewind sets a TapeMachine's program counter back to the start without clearing its
+// registers. The field is unexported in Gorgonia v0.9.18; a machine without it is an
+// error, not a silent fallback.
+func rewind(vm G.VM) error {
+	v := reflect.ValueOf(vm)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("graph: machine %T is not a tape machine", vm)
+	}
+	f := v.Elem().FieldByName("pc")
+	if !f.IsValid() || f.Kind() != reflect.Int {
+		return fmt.Errorf("graph: machine %T has no program counter", vm)
+	}
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().SetInt(0)
+	return nil
 }
