@@ -3,20 +3,18 @@ package mdn
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
+	"github.com/mixgraph/mixgraph/internal/framed"
 	"github.com/mixgraph/mixgraph/models"
 )
 
-// The model file format. A file is two parts:
+// The model file format (framed by internal/framed):
 //
 //	line 1: a JSON header {"format":"mixgraph.mdn","version":1,"body_bytes":N,"sha256":"…"}
 //	then:   a JSON body of exactly N bytes whose SHA-256 is the header's sha256:
@@ -33,18 +31,10 @@ const (
 	maxFileBytes = 1 << 30
 )
 
-type fileHeader struct {
-	Format    string `json:"format"`
-	Version   int    `json:"version"`
-	BodyBytes int64  `json:"body_bytes"`
-	SHA256    string `json:"sha256"`
-}
-
 type fileBody struct {
-	Config        Config          `json:"config"`
-	Normalization fileNorm        `json:"normalization"`
-	Params        []fileParam     `json:"params"`
-	Extra         json.RawMessage `json:"extra,omitempty"`
+	Config        Config      `json:"config"`
+	Normalization fileNorm    `json:"normalization"`
+	Params        []fileParam `json:"params"`
 }
 
 type fileNorm struct {
@@ -63,17 +53,11 @@ type fileParam struct {
 // Save writes the model (config, normalisation and weights) to w in the model file
 // format. A model holding a NaN or infinite weight is refused: nothing is written.
 func (m *Model) Save(w io.Writer) error {
-	return m.save(w, nil)
-}
-
-// save writes the model with optional extra JSON (used by checkpoints).
-func (m *Model) save(w io.Writer, extra json.RawMessage) error {
 	body := fileBody{
 		Config: m.Config(),
 		Normalization: fileNorm{
 			XMean: m.norm.XMean, XStd: m.norm.XStd, YMean: m.norm.YMean, YStd: m.norm.YStd,
 		},
-		Extra: extra,
 	}
 	for _, p := range m.params.List() {
 		vals := p.Value.Shape().Clone()
@@ -90,16 +74,10 @@ func (m *Model) save(w io.Writer, extra json.RawMessage) error {
 	if err != nil {
 		return fmt.Errorf("mdn: encoding the model: %w", err)
 	}
-	sum := sha256.Sum256(b)
-	h, err := json.Marshal(fileHeader{Format: FileFormat, Version: FileVersion, BodyBytes: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
-	if err != nil {
+	bw := bufio.NewWriter(w)
+	if err := framed.Write(bw, FileFormat, FileVersion, b); err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(w)
-	bw.Write(h)
-	bw.WriteByte('\n')
-	bw.Write(b)
-	bw.WriteByte('\n')
 	return bw.Flush()
 }
 
@@ -112,8 +90,49 @@ func (m *Model) SaveFile(path string) error {
 // Load reads a model written by Save. A file that is not a model file, of another
 // version, truncated, altered, or whose weights do not fit its config is an error.
 func Load(r io.Reader) (*Model, error) {
-	m, _, err := load(r)
-	return m, err
+	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("mdn: reading the model: %w", err)
+	}
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("mdn: model file larger than %d bytes", maxFileBytes)
+	}
+	body, err := framed.Read(data, FileFormat, FileVersion, "model file")
+	if err != nil {
+		return nil, fmt.Errorf("mdn: %w", err)
+	}
+	var fb fileBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fb); err != nil {
+		return nil, fmt.Errorf("mdn: model file body: %w", err)
+	}
+	m, err := New(fb.Config)
+	if err != nil {
+		return nil, fmt.Errorf("mdn: model file config: %w", err)
+	}
+	if err := m.SetNormalization(models.Normalization{XMean: fb.Normalization.XMean, XStd: fb.Normalization.XStd, YMean: fb.Normalization.YMean, YStd: fb.Normalization.YStd}); err != nil {
+		return nil, err
+	}
+	list := m.params.List()
+	if len(fb.Params) != len(list) {
+		return nil, fmt.Errorf("mdn: model file has %d parameters, its config needs %d", len(fb.Params), len(list))
+	}
+	var flat []float64
+	for i, p := range list {
+		fp := fb.Params[i]
+		if fp.Name != p.Name {
+			return nil, fmt.Errorf("mdn: model file parameter %d is %q, want %q", i, fp.Name, p.Name)
+		}
+		if !p.Value.Shape().Eq(fp.Shape) || len(fp.Values) != p.Size() {
+			return nil, fmt.Errorf("mdn: model file parameter %q has shape %v and %d values, its config needs shape %v", fp.Name, fp.Shape, len(fp.Values), p.Value.Shape())
+		}
+		flat = append(flat, fp.Values...)
+	}
+	if err := m.params.SetFlat(flat); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // LoadFile reads a model file.
@@ -128,65 +147,4 @@ func LoadFile(path string) (*Model, error) {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return m, nil
-}
-
-func load(r io.Reader) (*Model, json.RawMessage, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("mdn: reading the model: %w", err)
-	}
-	if len(data) > maxFileBytes {
-		return nil, nil, fmt.Errorf("mdn: model file larger than %d bytes", maxFileBytes)
-	}
-	nl := bytes.IndexByte(data, '\n')
-	if nl < 0 {
-		return nil, nil, errors.New("mdn: not a model file (no header line)")
-	}
-	var h fileHeader
-	if err := json.Unmarshal(data[:nl], &h); err != nil || h.Format != FileFormat {
-		return nil, nil, fmt.Errorf("mdn: not a model file (header is not a %s header)", FileFormat)
-	}
-	if h.Version != FileVersion {
-		return nil, nil, fmt.Errorf("mdn: model file version %d, this build reads version %d", h.Version, FileVersion)
-	}
-	body := bytes.TrimSuffix(data[nl+1:], []byte("\n"))
-	if int64(len(body)) != h.BodyBytes {
-		return nil, nil, fmt.Errorf("mdn: model file truncated or padded: body has %d bytes, header says %d", len(body), h.BodyBytes)
-	}
-	sum := sha256.Sum256(body)
-	if hex.EncodeToString(sum[:]) != h.SHA256 {
-		return nil, nil, errors.New("mdn: model file is corrupted (checksum mismatch)")
-	}
-	var fb fileBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fb); err != nil {
-		return nil, nil, fmt.Errorf("mdn: model file body: %w", err)
-	}
-	m, err := New(fb.Config)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mdn: model file config: %w", err)
-	}
-	if err := m.SetNormalization(models.Normalization{XMean: fb.Normalization.XMean, XStd: fb.Normalization.XStd, YMean: fb.Normalization.YMean, YStd: fb.Normalization.YStd}); err != nil {
-		return nil, nil, err
-	}
-	list := m.params.List()
-	if len(fb.Params) != len(list) {
-		return nil, nil, fmt.Errorf("mdn: model file has %d parameters, its config needs %d", len(fb.Params), len(list))
-	}
-	var flat []float64
-	for i, p := range list {
-		fp := fb.Params[i]
-		if fp.Name != p.Name {
-			return nil, nil, fmt.Errorf("mdn: model file parameter %d is %q, want %q", i, fp.Name, p.Name)
-		}
-		if !p.Value.Shape().Eq(fp.Shape) || len(fp.Values) != p.Size() {
-			return nil, nil, fmt.Errorf("mdn: model file parameter %q has shape %v and %d values, its config needs shape %v", fp.Name, fp.Shape, len(fp.Values), p.Value.Shape())
-		}
-		flat = append(flat, fp.Values...)
-	}
-	if err := m.params.SetFlat(flat); err != nil {
-		return nil, nil, err
-	}
-	return m, fb.Extra, nil
 }
