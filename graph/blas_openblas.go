@@ -18,6 +18,6 @@ import (
 )
 
 // BLAS names the matrix-multiply backend this build uses.
-const BLAS = "openblas"
+var BLAS = "openblas"
 
 func init() { G.Use(netlib.Implementation{}) }

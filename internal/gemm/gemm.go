@@ -1,0 +1,267 @@
+// Package gemm is mixgraph's general matrix multiply, C = α·op(A)·op(B) + β·C on
+// row-major matrices in float64 and float32, where op is the identity or the transpose.
+//
+// It is the blocked algorithm of the BLIS family: B is packed into strips NR columns wide
+// and A into strips of MR = 6 rows, so that a register-resident micro-kernel streams both
+// from contiguous memory and updates a 6×NR tile of C. On amd64 with AVX2 and FMA the
+// micro-kernels are in assembly (6×8 for float64, 6×16 for float32); elsewhere a Go kernel
+// computes the same thing. Large products are split between goroutines by rows or columns
+// of C; every element of C is still summed by one goroutine in one fixed order, so the
+// result does not depend on the number of goroutines.
+package gemm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Kernel names the micro-kernel this process uses: "avx2-fma" or "go".
+var Kernel = "go"
+
+var (
+	kernelD = goKernel[float64]
+	kernelS = goKernel[float32]
+)
+
+const (
+	mr = 6    // rows of the micro-tile
+	kc = 256  // depth of a packed block
+	mc = 72   // rows of a packed block of A (a multiple of mr)
+	nc = 4096 // columns of a packed block of B (a multiple of both NRs)
+
+	// parallelWork is the m·n·k above which a product is split between goroutines.
+	parallelWork = 1 << 18
+)
+
+type float interface{ ~float32 | ~float64 }
+
+// Dgemm computes C = alpha·op(A)·op(B) + beta·C in float64, op(A) m×k and op(B) k×n.
+// A is m×k (k×m when transA) with row stride lda; likewise B and C. Arguments that do not
+// describe valid matrices panic, as in any BLAS.
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	run(kernelD, 8, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm is Dgemm in float32.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	run(kernelS, 16, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func check(name string, trans bool, rows, cols int, s int, ld int) {
+	r, cl := rows, cols
+	if trans {
+		r, cl = cols, rows
+	}
+	if ld < max(1, cl) {
+		panic(fmt.Sprintf("gemm: ld%s = %d, want at least %d", name, ld, max(1, cl)))
+	}
+	if r > 0 && cl > 0 && s < (r-1)*ld+cl {
+		panic(fmt.Sprintf("gemm: %s has %d elements, want at least %d", name, s, (r-1)*ld+cl))
+	}
+}
+
+func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	check("a", tA, m, k, len(a), lda)
+	check("b", tB, k, n, len(b), ldb)
+	check("c", false, m, n, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if beta != 1 {
+		for i := range m {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+			} else {
+				for j := range row {
+					row[j] *= beta
+				}
+			}
+		}
+	}
+	if k == 0 || alpha == 0 {
+		return
+	}
+	p := &problem[T]{kern: kern, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || m*n*k < parallelWork {
+		p.serial(0, m, 0, n)
+		return
+	}
+	// Split the longer side of C into whole micro-tiles.
+	var wg sync.WaitGroup
+	if m/mr >= n/nr {
+		step := (m/mr + workers - 1) / workers * mr
+		for i0 := 0; i0 < m; i0 += step {
+			wg.Go(func() { p.serial(i0, min(i0+step, m), 0, n) })
+		}
+	} else {
+		step := (n/nr + workers - 1) / workers * nr
+		for j0 := 0; j0 < n; j0 += step {
+			wg.Go(func() { p.serial(0, m, j0, min(j0+step, n)) })
+		}
+	}
+	wg.Wait()
+}
+
+type problem[T float] struct {
+	kern     func(int, *T, *T, *T, int)
+	nr       int
+	tA, tB   bool
+	k        int
+	alpha    T
+	a, b, c  []T
+	lda, ldb int
+	ldc      int
+}
+
+type scratch[T float] struct{ ap, bp, tile []T }
+
+var pools sync.Map // reflect-free: one *sync.Pool per element size
+
+func getScratch[T float]() *scratch[T] {
+	var zero T
+	key := unsafe.Sizeof(zero)
+	pl, _ := pools.LoadOrStore(key, &sync.Pool{New: func() any { return new(scratch[T]) }})
+	return pl.(*sync.Pool).Get().(*scratch[T])
+}
+
+func putScratch[T float](s *scratch[T]) {
+	var zero T
+	pl, _ := pools.Load(unsafe.Sizeof(zero))
+	pl.(*sync.Pool).Put(s)
+}
+
+func grow[T float](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// serial computes rows [i0, i1) and columns [j0, j1) of C += α·op(A)·op(B).
+func (p *problem[T]) serial(i0, i1, j0, j1 int) {
+	nr := p.nr
+	s := getScratch[T]()
+	defer putScratch(s)
+	s.tile = grow(s.tile, mr*nr)
+	for jc := j0; jc < j1; jc += nc {
+		ncb := min(nc, j1-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kcb := min(kc, p.k-pc)
+			s.bp = grow(s.bp, kcb*((ncb+nr-1)/nr*nr))
+			p.packB(s.bp, pc, kcb, jc, ncb)
+			for ic := i0; ic < i1; ic += mc {
+				mcb := min(mc, i1-ic)
+				s.ap = grow(s.ap, kcb*((mcb+mr-1)/mr*mr))
+				p.packA(s.ap, ic, mcb, pc, kcb)
+				for jr := 0; jr < ncb; jr += nr {
+					bs := &s.bp[jr*kcb]
+					for ir := 0; ir < mcb; ir += mr {
+						as := &s.ap[ir*kcb]
+						ci := (ic+ir)*p.ldc + jc + jr
+						if ir+mr <= mcb && jr+nr <= ncb {
+							p.kern(kcb, as, bs, &p.c[ci], p.ldc)
+							continue
+						}
+						clear(s.tile)
+						p.kern(kcb, as, bs, &s.tile[0], nr)
+						rows, cols := min(mr, mcb-ir), min(nr, ncb-jr)
+						for r := range rows {
+							dst := p.c[ci+r*p.ldc : ci+r*p.ldc+cols]
+							for j, v := range s.tile[r*nr : r*nr+cols] {
+								dst[j] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA writes α·op(A)[ic:ic+mcb, pc:pc+kcb] as strips of mr rows: strip s holds, for
+// each step q, the mr values of column pc+q; rows past mcb are zero.
+func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
+	alpha := p.alpha
+	for s := 0; s < mcb; s += mr {
+		rows := min(mr, mcb-s)
+		strip := dst[s*kcb : (s+mr)*kcb]
+		for r := range mr {
+			if r >= rows {
+				for q := range kcb {
+					strip[q*mr+r] = 0
+				}
+				continue
+			}
+			i := ic + s + r
+			if p.tA {
+				for q := range kcb {
+					strip[q*mr+r] = alpha * p.a[(pc+q)*p.lda+i]
+				}
+			} else {
+				src := p.a[i*p.lda+pc : i*p.lda+pc+kcb]
+				for q, v := range src {
+					strip[q*mr+r] = alpha * v
+				}
+			}
+		}
+	}
+}
+
+// packB writes op(B)[pc:pc+kcb, jc:jc+ncb] as strips of nr columns: strip t holds, for
+// each step q, the nr values of row pc+q; columns past ncb are zero.
+func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
+	nr := p.nr
+	for t := 0; t < ncb; t += nr {
+		cols := min(nr, ncb-t)
+		strip := dst[t*kcb : (t+nr)*kcb]
+		for q := range kcb {
+			row := strip[q*nr : q*nr+nr]
+			if p.tB {
+				for j := range cols {
+					row[j] = p.b[(jc+t+j)*p.ldb+pc+q]
+				}
+			} else {
+				off := (pc+q)*p.ldb + jc + t
+				copy(row[:cols], p.b[off:off+cols])
+			}
+			clear(row[cols:])
+		}
+	}
+}
+
+// goKernel is the portable micro-kernel: C[0:mr, 0:nr] += Ap·Bp over k steps, with nr
+// taken from the element size (8 for float64, 16 for float32) as the assembly kernels do.
+func goKernel[T float](k int, a, b, c *T, ldc int) {
+	var zero T
+	nr := 8
+	if unsafe.Sizeof(zero) == 4 {
+		nr = 16
+	}
+	as := unsafe.Slice(a, k*mr)
+	bs := unsafe.Slice(b, k*nr)
+	var acc [mr * 16]T
+	for q := range k {
+		brow := bs[q*nr : q*nr+nr]
+		for r := range mr {
+			ar := as[q*mr+r]
+			row := acc[r*nr : r*nr+nr]
+			for j, bv := range brow {
+				row[j] += ar * bv
+			}
+		}
+	}
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	for r := range mr {
+		dst := cs[r*ldc : r*ldc+nr]
+		for j, v := range acc[r*nr : r*nr+nr] {
+			dst[j] += v
+		}
+	}
+}

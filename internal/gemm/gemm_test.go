@@ -1,0 +1,200 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naive is C = alpha·op(A)·op(B) + beta·C summed in float64, one element at a time.
+func naive(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) []float64 {
+	out := append([]float64(nil), c...)
+	for i := range m {
+		for j := range n {
+			var s float64
+			for q := range k {
+				var av, bv float64
+				if tA {
+					av = a[q*lda+i]
+				} else {
+					av = a[i*lda+q]
+				}
+				if tB {
+					bv = b[j*ldb+q]
+				} else {
+					bv = b[q*ldb+j]
+				}
+				s += av * bv
+			}
+			out[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+		}
+	}
+	return out
+}
+
+func randSlice(rng *rand.Rand, n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = rng.NormFloat64()
+	}
+	return s
+}
+
+type shape struct{ m, n, k int }
+
+var shapes = []shape{
+	{1, 1, 1}, {1, 7, 3}, {6, 8, 1}, {6, 16, 5}, {7, 9, 2}, {5, 17, 300}, {13, 31, 257},
+	{72, 64, 256}, {73, 65, 513}, {100, 3, 40}, {3, 100, 40}, {128, 128, 128},
+	{200, 340, 64}, {1000, 20, 1}, {20, 20, 1000}, {150, 4100, 3},
+}
+
+func TestGemmAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range shapes {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for _, ab := range [][2]float64{{1, 0}, {1, 1}, {-0.5, 2}, {0, 0.5}} {
+					name := fmt.Sprintf("%dx%dx%d/tA=%v/tB=%v/alpha=%v/beta=%v", sh.m, sh.n, sh.k, tA, tB, ab[0], ab[1])
+					t.Run(name, func(t *testing.T) { checkShape(t, rng, sh, tA, tB, ab[0], ab[1]) })
+				}
+			}
+		}
+	}
+}
+
+func checkShape(t *testing.T, rng *rand.Rand, sh shape, tA, tB bool, alpha, beta float64) {
+	m, n, k := sh.m, sh.n, sh.k
+	// Strides wider than the matrices, to catch a stride mix-up.
+	lda, ldb, ldc := k+3, n+1, n+2
+	ar, br := m, k
+	if tA {
+		lda, ar = m+3, k
+	}
+	if tB {
+		ldb, br = k+1, n
+	}
+	a := randSlice(rng, ar*lda)
+	b := randSlice(rng, br*ldb)
+	c := randSlice(rng, m*ldc)
+	want := naive(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
+	got := append([]float64(nil), c...)
+	Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, ldc)
+	// Each element is a sum of k products of N(0,1) values: its rounding error is a few
+	// ulps of k·max|a·b|, so the tolerance scales with k.
+	tol64 := 1e-14 * float64(k+2) * 4
+	compare(t, "f64", want, got, m, n, ldc, tol64)
+
+	a32, b32, c32 := to32(a), to32(b), to32(c)
+	want32 := naive(tA, tB, m, n, k, alpha, to64(a32), lda, to64(b32), ldb, beta, to64(c32), ldc)
+	Sgemm(tA, tB, m, n, k, float32(alpha), a32, lda, b32, ldb, float32(beta), c32, ldc)
+	compare(t, "f32", want32, to64(c32), m, n, ldc, 1e-6*float64(k+2)*4)
+}
+
+func compare(t *testing.T, dt string, want, got []float64, m, n, ldc int, tol float64) {
+	t.Helper()
+	for i := range want {
+		inside := i/ldc < m && i%ldc < n
+		if !inside {
+			if got[i] != want[i] {
+				t.Fatalf("%s: element %d outside C's %d×%d block changed: %v -> %v", dt, i, m, n, want[i], got[i])
+			}
+			continue
+		}
+		if d := math.Abs(got[i] - want[i]); d > tol*math.Max(1, math.Abs(want[i])) {
+			t.Fatalf("%s: C[%d,%d] = %v, want %v (|diff| %.3g > %.3g)", dt, i/ldc, i%ldc, got[i], want[i], d, tol)
+		}
+	}
+}
+
+func to32(s []float64) []float32 {
+	o := make([]float32, len(s))
+	for i, v := range s {
+		o[i] = float32(v)
+	}
+	return o
+}
+
+func to64(s []float32) []float64 {
+	o := make([]float64, len(s))
+	for i, v := range s {
+		o[i] = float64(v)
+	}
+	return o
+}
+
+// The assembly and the Go kernels agree: both sum each element's products in the same
+// order, so only FMA's single rounding separates them.
+func TestKernelsAgree(t *testing.T) {
+	if Kernel == "go" {
+		t.Skip("no assembly kernel on this CPU; the Go kernel is the one TestGemmAgainstNaive checks")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	k := 37
+	a, b := randSlice(rng, k*mr), randSlice(rng, k*8)
+	c1, c2 := randSlice(rng, mr*10), make([]float64, mr*10)
+	copy(c2, c1)
+	kernelD(k, &a[0], &b[0], &c1[0], 10)
+	goKernel(k, &a[0], &b[0], &c2[0], 10)
+	compare(t, "kernel f64", c2, c1, mr, 8, 10, 1e-13)
+	a32, b32 := to32(randSlice(rng, k*mr)), to32(randSlice(rng, k*16))
+	s1, s2 := to32(randSlice(rng, mr*20)), make([]float32, mr*20)
+	copy(s2, s1)
+	kernelS(k, &a32[0], &b32[0], &s1[0], 20)
+	goKernel(k, &a32[0], &b32[0], &s2[0], 20)
+	compare(t, "kernel f32", to64(s2), to64(s1), mr, 16, 20, 1e-5)
+}
+
+// The result does not depend on how many goroutines share the product.
+func TestDeterministicAcrossSplits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	m, n, k := 301, 517, 263
+	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	c1 := make([]float64, m*n)
+	Dgemm(false, false, m, n, k, 1, a, k, b, n, 0, c1, n)
+	p := &problem[float64]{kern: kernelD, nr: 8, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, c: make([]float64, m*n), ldc: n}
+	p.serial(0, m, 0, n)
+	for i := range c1 {
+		if c1[i] != p.c[i] {
+			t.Fatalf("element %d: parallel %v, serial %v", i, c1[i], p.c[i])
+		}
+	}
+}
+
+func TestBadArgumentsPanic(t *testing.T) {
+	for _, f := range []func(){
+		func() { Dgemm(false, false, 2, 2, 2, 1, make([]float64, 3), 2, make([]float64, 4), 2, 0, make([]float64, 4), 2) },
+		func() { Dgemm(false, false, 2, 2, 2, 1, make([]float64, 4), 1, make([]float64, 4), 2, 0, make([]float64, 4), 2) },
+		func() { Sgemm(false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, nil, 2) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic on invalid arguments")
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func BenchmarkGemm(b *testing.B) {
+	for _, sh := range []shape{{1024, 512, 512}, {512, 512, 1024}, {512, 256, 256}, {1000, 20, 20}} {
+		for _, dt := range []string{"f64", "f32"} {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", sh.m, sh.n, sh.k, dt), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				a, bb, c := randSlice(rng, sh.m*sh.k), randSlice(rng, sh.k*sh.n), make([]float64, sh.m*sh.n)
+				a32, b32, c32 := to32(a), to32(bb), to32(c)
+				for b.Loop() {
+					if dt == "f64" {
+						Dgemm(false, false, sh.m, sh.n, sh.k, 1, a, sh.k, bb, sh.n, 0, c, sh.n)
+					} else {
+						Sgemm(false, false, sh.m, sh.n, sh.k, 1, a32, sh.k, b32, sh.n, 0, c32, sh.n)
+					}
+				}
+				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
