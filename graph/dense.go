@@ -71,6 +71,9 @@ func (d *Dense) Forward(x *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || x.Shape()[1] != d.In {
 		return nil, fmt.Errorf("graph: layer %q takes (B, %d) inputs, got shape %v", d.W.Name, d.In, x.Shape())
 	}
+	if fuseDense && fusedActivations[d.Act] || fuseDense && d.Act == "" {
+		return d.fusedForward(x)
+	}
 	g := x.Graph()
 	xw, err := G.Mul(x, d.W.Node(g))
 	if err != nil {

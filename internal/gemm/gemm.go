@@ -87,13 +87,18 @@ func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k 
 	if k == 0 || alpha == 0 {
 		return
 	}
-	p := &problem[T]{kern: kern, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	p := problem[T]{kern: kern, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || m*n*k < parallelWork {
 		p.serial(0, m, 0, n)
 		return
 	}
-	// Split the longer side of C into whole micro-tiles.
+	parallel(p, m, n, workers)
+}
+
+// parallel splits the longer side of C into whole micro-tiles, one share per worker.
+func parallel[T float](p problem[T], m, n, workers int) {
+	nr := p.nr
 	var wg sync.WaitGroup
 	if m/mr >= n/nr {
 		step := (m/mr + workers - 1) / workers * mr
@@ -127,7 +132,10 @@ var pools sync.Map // reflect-free: one *sync.Pool per element size
 func getScratch[T float]() *scratch[T] {
 	var zero T
 	key := unsafe.Sizeof(zero)
-	pl, _ := pools.LoadOrStore(key, &sync.Pool{New: func() any { return new(scratch[T]) }})
+	pl, ok := pools.Load(key)
+	if !ok {
+		pl, _ = pools.LoadOrStore(key, &sync.Pool{New: func() any { return new(scratch[T]) }})
+	}
 	return pl.(*sync.Pool).Get().(*scratch[T])
 }
 

@@ -1,0 +1,457 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"math"
+
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The fused dense layer: one Gorgonia op computes act(x·W + b) and three more give its
+// gradients, so that a layer costs one matrix product forward and two backward, with no
+// broadcast copy of the bias, no transposed copies of x or W and no separate activation
+// node. Each op writes into the buffer Gorgonia preallocated for it, so a runner that
+// rewinds its machine (see Runner.Run) allocates nothing in these ops after the first
+// step. Gorgonia differentiates a graph of fused layers as any other: denseOp's SymDiff
+// returns the gradient nodes, built from the ops below.
+//
+// fuseDense switches Dense.Forward between the fused op and the plain graph of Mul,
+// BroadcastAdd and the activation; tests compare the two.
+var fuseDense = true
+
+// denseOp is y = act(x·W + b) for x (B, In), W (In, Out) and b (1, Out).
+type denseOp struct{ act Activation }
+
+// denseActGradOp is dz = dy ⊙ act′(z), with act′ written in terms of the output y.
+type denseActGradOp struct{ act Activation }
+
+// matMulOp is op(a)·op(b) with either operand transposed in place, without a copy.
+type matMulOp struct{ transA, transB bool }
+
+// colSumOp sums a (B, N) matrix over its rows into a (1, N) matrix.
+type colSumOp struct{}
+
+// fusedActivations are the activations denseOp computes itself, with act′ from y.
+var fusedActivations = map[Activation]bool{Identity: true, Tanh: true, ReLU: true, Sigmoid: true, Softplus: true}
+
+func (d *Dense) fusedForward(x *G.Node) (*G.Node, error) {
+	g := x.Graph()
+	act := d.Act
+	if act == "" {
+		act = Identity
+	}
+	y, err := G.ApplyOp(denseOp{act: act}, x, d.W.Node(g), d.B.Node(g))
+	if err != nil {
+		return nil, fmt.Errorf("graph: layer %q: %w", d.W.Name, err)
+	}
+	return y, nil
+}
+
+func opHash(op fmt.Stringer) uint32 {
+	h := fnv.New32a()
+	fmt.Fprint(h, op.String())
+	return h.Sum32()
+}
+
+func matrixType(n int) hm.Type {
+	a := hm.TypeVariable('a')
+	ts := make([]hm.Type, n+1)
+	for i := range ts {
+		ts[i] = a
+	}
+	return hm.NewFnType(ts...)
+}
+
+func shapes(in []G.DimSizer) ([]tensor.Shape, error) {
+	ss, err := G.DimSizersToShapes(in)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range ss {
+		if len(s) != 2 {
+			return nil, fmt.Errorf("input %d has shape %v, want a matrix", i, s)
+		}
+	}
+	return ss, nil
+}
+
+// dense reads a value as a *tensor.Dense of dtype float64 or float32.
+func dense(v G.Value, what string) (*tensor.Dense, error) {
+	t, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %T, want a dense tensor", what, v)
+	}
+	if dt := t.Dtype(); dt != tensor.Float64 && dt != tensor.Float32 {
+		return nil, fmt.Errorf("%s has dtype %v, want float64 or float32", what, dt)
+	}
+	if t.Dims() != 2 {
+		return nil, fmt.Errorf("%s has shape %v, want a matrix", what, t.Shape())
+	}
+	return t, nil
+}
+
+// output returns prealloc when it fits (shape and dtype) and a new matrix otherwise.
+func output(prealloc G.Value, dt tensor.Dtype, rows, cols int) *tensor.Dense {
+	if p, ok := prealloc.(*tensor.Dense); ok && p.Dtype() == dt && p.Shape().Eq(tensor.Shape{rows, cols}) && p.IsNativelyAccessible() {
+		return p
+	}
+	return tensor.New(tensor.Of(dt), tensor.WithShape(rows, cols))
+}
+
+// matmul computes c = op(a)·op(b) (+ c when accumulate) with the BLAS given to Gorgonia.
+func matmul(transA, transB bool, a, b, c *tensor.Dense, accumulate bool) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	m, k := a.Shape()[0], a.Shape()[1]
+	if transA {
+		ta, m, k = blas.Trans, k, m
+	}
+	n := b.Shape()[1]
+	if transB {
+		tb, n = blas.Trans, b.Shape()[0]
+	}
+	lda, ldb, ldc := a.Shape()[1], b.Shape()[1], c.Shape()[1]
+	impl := G.WhichBLAS()
+	switch c.Dtype() {
+	case tensor.Float64:
+		beta := 0.0
+		if accumulate {
+			beta = 1
+		}
+		impl.Dgemm(ta, tb, m, n, k, 1, a.Float64s(), lda, b.Float64s(), ldb, beta, c.Float64s(), ldc)
+	default:
+		var beta float32
+		if accumulate {
+			beta = 1
+		}
+		impl.Sgemm(ta, tb, m, n, k, 1, a.Float32s(), lda, b.Float32s(), ldb, beta, c.Float32s(), ldc)
+	}
+}
+
+func sameDtype(ts ...*tensor.Dense) error {
+	for _, t := range ts[1:] {
+		if t.Dtype() != ts[0].Dtype() {
+			return fmt.Errorf("mixed dtypes %v and %v", ts[0].Dtype(), t.Dtype())
+		}
+	}
+	return nil
+}
+
+// ---- denseOp
+
+func (op denseOp) Arity() int                { return 3 }
+func (op denseOp) Type() hm.Type             { return matrixType(3) }
+func (op denseOp) ReturnsPtr() bool          { return false }
+func (op denseOp) CallsExtern() bool         { return true } // so that Gorgonia preallocates the output
+func (op denseOp) OverwritesInput() int      { return -1 }
+func (op denseOp) WriteHash(h hash.Hash)     { fmt.Fprint(h, op.String()) }
+func (op denseOp) Hashcode() uint32          { return opHash(op) }
+func (op denseOp) String() string            { return fmt.Sprintf("Dense{%s}", op.act) }
+func (op denseOp) DiffWRT(inputs int) []bool { return []bool{true, true, true} }
+
+func (op denseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	ss, err := shapes(in)
+	if err != nil {
+		return nil, err
+	}
+	x, w, b := ss[0], ss[1], ss[2]
+	if x[1] != w[0] || b[0] != 1 || b[1] != w[1] {
+		return nil, fmt.Errorf("dense: shapes x %v, W %v, b %v do not fit", x, w, b)
+	}
+	return tensor.Shape{x[0], w[1]}, nil
+}
+
+func (op denseOp) Do(inputs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, inputs...) }
+
+func (op denseOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 3 {
+		return nil, fmt.Errorf("dense: %d inputs, want 3", len(inputs))
+	}
+	x, err := dense(inputs[0], "dense input")
+	if err != nil {
+		return nil, err
+	}
+	w, err := dense(inputs[1], "dense weight")
+	if err != nil {
+		return nil, err
+	}
+	b, err := dense(inputs[2], "dense bias")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameDtype(x, w, b); err != nil {
+		return nil, fmt.Errorf("dense: %w", err)
+	}
+	rows, out := x.Shape()[0], w.Shape()[1]
+	y := output(prealloc, x.Dtype(), rows, out)
+	switch x.Dtype() {
+	case tensor.Float64:
+		repeatRows(y.Float64s(), b.Float64s())
+	default:
+		repeatRows(y.Float32s(), b.Float32s())
+	}
+	matmul(false, false, x, w, y, true)
+	switch x.Dtype() {
+	case tensor.Float64:
+		activate(op.act, y.Float64s())
+	default:
+		activate(op.act, y.Float32s())
+	}
+	return y, nil
+}
+
+func (op denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	x, w := inputs[0], inputs[1]
+	dz := grad
+	if op.act != Identity {
+		var err error
+		if dz, err = G.ApplyOp(denseActGradOp(op), output, grad); err != nil {
+			return nil, err
+		}
+	}
+	dx, err := G.ApplyOp(matMulOp{transB: true}, dz, w)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(matMulOp{transA: true}, x, dz)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(colSumOp{}, dz)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+func repeatRows[T float32 | float64](dst, row []T) {
+	for i := 0; i < len(dst); i += len(row) {
+		copy(dst[i:i+len(row)], row)
+	}
+}
+
+// activate applies act to z in place, with the same formulas as the unfused graph:
+// softplus as max(z,0) + log1p(e^−|z|) and the sigmoid as exp(−softplus(−z)). float32
+// values are computed in float64 and rounded once.
+func activate[T float32 | float64](act Activation, z []T) {
+	switch act {
+	case Tanh:
+		for i, v := range z {
+			z[i] = T(math.Tanh(float64(v)))
+		}
+	case ReLU:
+		for i, v := range z {
+			if !(v > 0) {
+				z[i] = 0
+			}
+		}
+	case Sigmoid:
+		for i, v := range z {
+			z[i] = T(math.Exp(-softplus(-float64(v))))
+		}
+	case Softplus:
+		for i, v := range z {
+			z[i] = T(softplus(float64(v)))
+		}
+	}
+}
+
+func softplus(v float64) float64 { return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))) }
+
+// ---- denseActGradOp
+
+func (op denseActGradOp) Arity() int            { return 2 }
+func (op denseActGradOp) Type() hm.Type         { return matrixType(2) }
+func (op denseActGradOp) ReturnsPtr() bool      { return false }
+func (op denseActGradOp) CallsExtern() bool     { return true }
+func (op denseActGradOp) OverwritesInput() int  { return -1 }
+func (op denseActGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op denseActGradOp) Hashcode() uint32      { return opHash(op) }
+func (op denseActGradOp) String() string        { return fmt.Sprintf("DenseActGrad{%s}", op.act) }
+
+func (op denseActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	ss, err := shapes(in)
+	if err != nil {
+		return nil, err
+	}
+	if !ss[0].Eq(ss[1]) {
+		return nil, fmt.Errorf("dense gradient: output %v and its gradient %v differ", ss[0], ss[1])
+	}
+	return ss[0].Clone(), nil
+}
+
+func (op denseActGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	return op.UsePreallocDo(nil, inputs...)
+}
+
+func (op denseActGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("dense gradient: %d inputs, want 2", len(inputs))
+	}
+	y, err := dense(inputs[0], "dense output")
+	if err != nil {
+		return nil, err
+	}
+	dy, err := dense(inputs[1], "dense output gradient")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameDtype(y, dy); err != nil {
+		return nil, fmt.Errorf("dense gradient: %w", err)
+	}
+	dz := output(prealloc, y.Dtype(), y.Shape()[0], y.Shape()[1])
+	switch y.Dtype() {
+	case tensor.Float64:
+		actGrad(op.act, dz.Float64s(), y.Float64s(), dy.Float64s())
+	default:
+		actGrad(op.act, dz.Float32s(), y.Float32s(), dy.Float32s())
+	}
+	return dz, nil
+}
+
+// actGrad sets dz = dy ⊙ act′, where act′ is computed from the activation's output y:
+// 1 − y² for tanh, [y > 0] for relu, y(1 − y) for the sigmoid and −expm1(−y) = 1 − e^−y
+// (the sigmoid of the input) for softplus.
+func actGrad[T float32 | float64](act Activation, dz, y, dy []T) {
+	switch act {
+	case Tanh:
+		for i, v := range y {
+			dz[i] = dy[i] * (1 - v*v)
+		}
+	case ReLU:
+		for i, v := range y {
+			if v > 0 {
+				dz[i] = dy[i]
+			} else {
+				dz[i] = 0
+			}
+		}
+	case Sigmoid:
+		for i, v := range y {
+			dz[i] = dy[i] * (v * (1 - v))
+		}
+	case Softplus:
+		for i, v := range y {
+			dz[i] = dy[i] * T(-math.Expm1(-float64(v)))
+		}
+	default:
+		copy(dz, dy)
+	}
+}
+
+// ---- matMulOp
+
+func (op matMulOp) Arity() int            { return 2 }
+func (op matMulOp) Type() hm.Type         { return matrixType(2) }
+func (op matMulOp) ReturnsPtr() bool      { return false }
+func (op matMulOp) CallsExtern() bool     { return true }
+func (op matMulOp) OverwritesInput() int  { return -1 }
+func (op matMulOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op matMulOp) Hashcode() uint32      { return opHash(op) }
+func (op matMulOp) String() string {
+	return fmt.Sprintf("MatMul{transA=%t, transB=%t}", op.transA, op.transB)
+}
+
+func (op matMulOp) dims(a, b tensor.Shape) (m, k, kb, n int) {
+	m, k = a[0], a[1]
+	if op.transA {
+		m, k = k, m
+	}
+	kb, n = b[0], b[1]
+	if op.transB {
+		kb, n = n, kb
+	}
+	return m, k, kb, n
+}
+
+func (op matMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	ss, err := shapes(in)
+	if err != nil {
+		return nil, err
+	}
+	m, k, kb, n := op.dims(ss[0], ss[1])
+	if k != kb {
+		return nil, fmt.Errorf("%v: shapes %v and %v do not fit", op, ss[0], ss[1])
+	}
+	return tensor.Shape{m, n}, nil
+}
+
+func (op matMulOp) Do(inputs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, inputs...) }
+
+func (op matMulOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(inputs))
+	}
+	a, err := dense(inputs[0], "left operand")
+	if err != nil {
+		return nil, err
+	}
+	b, err := dense(inputs[1], "right operand")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameDtype(a, b); err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	m, k, kb, n := op.dims(a.Shape(), b.Shape())
+	if k != kb {
+		return nil, fmt.Errorf("%v: shapes %v and %v do not fit", op, a.Shape(), b.Shape())
+	}
+	c := output(prealloc, a.Dtype(), m, n)
+	matmul(op.transA, op.transB, a, b, c, false)
+	return c, nil
+}
+
+// ---- colSumOp
+
+func (op colSumOp) Arity() int            { return 1 }
+func (op colSumOp) Type() hm.Type         { return matrixType(1) }
+func (op colSumOp) ReturnsPtr() bool      { return false }
+func (op colSumOp) CallsExtern() bool     { return true }
+func (op colSumOp) OverwritesInput() int  { return -1 }
+func (op colSumOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op colSumOp) Hashcode() uint32      { return opHash(op) }
+func (op colSumOp) String() string        { return "ColSum" }
+
+func (op colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	ss, err := shapes(in)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{1, ss[0][1]}, nil
+}
+
+func (op colSumOp) Do(inputs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, inputs...) }
+
+func (op colSumOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("column sum: %d inputs, want 1", len(inputs))
+	}
+	a, err := dense(inputs[0], "column sum input")
+	if err != nil {
+		return nil, err
+	}
+	cols := a.Shape()[1]
+	s := output(prealloc, a.Dtype(), 1, cols)
+	switch a.Dtype() {
+	case tensor.Float64:
+		colSum(s.Float64s(), a.Float64s())
+	default:
+		colSum(s.Float32s(), a.Float32s())
+	}
+	return s, nil
+}
+
+// colSum sets dst to the sum of the rows of a, added row by row in order.
+func colSum[T float32 | float64](dst, a []T) {
+	clear(dst)
+	for i := 0; i < len(a); i += len(dst) {
+		for j, v := range a[i : i+len(dst)] {
+			dst[j] += v
+		}
+	}
+}
