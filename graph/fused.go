@@ -5,6 +5,8 @@ import (
 	"hash"
 	"hash/fnv"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
@@ -197,9 +199,11 @@ func (op denseOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, e
 	matmul(false, false, x, w, y, true)
 	switch x.Dtype() {
 	case tensor.Float64:
-		activate(op.act, y.Float64s())
+		z := y.Float64s()
+		inParallel(len(z), func(lo, hi int) { activate(op.act, z[lo:hi]) })
 	default:
-		activate(op.act, y.Float32s())
+		z := y.Float32s()
+		inParallel(len(z), func(lo, hi int) { activate(op.act, z[lo:hi]) })
 	}
 	return y, nil
 }
@@ -226,6 +230,28 @@ func (op denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 		return nil, err
 	}
 	return G.Nodes{dx, dw, db}, nil
+}
+
+// parallelElems is the length above which an elementwise pass is split between
+// goroutines; below it, starting them costs more than they save.
+const parallelElems = 1 << 15
+
+// inParallel calls f on disjoint ranges [lo, hi) that together cover [0, n), in as
+// many goroutines as there are processors when n is large. Each element is computed by
+// one goroutine with the same formula, so the result does not depend on the split.
+func inParallel(n int, f func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || n < parallelElems {
+		f(0, n)
+		return
+	}
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := chunk; lo < n; lo += chunk {
+		wg.Go(func() { f(lo, min(lo+chunk, n)) })
+	}
+	f(0, chunk)
+	wg.Wait()
 }
 
 func repeatRows[T float32 | float64](dst, row []T) {
@@ -306,11 +332,19 @@ func (op denseActGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.V
 	dz := output(prealloc, y.Dtype(), y.Shape()[0], y.Shape()[1])
 	switch y.Dtype() {
 	case tensor.Float64:
-		actGrad(op.act, dz.Float64s(), y.Float64s(), dy.Float64s())
+		actGradParallel(op.act, dz.Float64s(), y.Float64s(), dy.Float64s())
 	default:
-		actGrad(op.act, dz.Float32s(), y.Float32s(), dy.Float32s())
+		actGradParallel(op.act, dz.Float32s(), y.Float32s(), dy.Float32s())
 	}
 	return dz, nil
+}
+
+func actGradParallel[T float32 | float64](act Activation, dz, y, dy []T) {
+	if act != Softplus { // the others are a multiply or two per element: memory-bound
+		actGrad(act, dz, y, dy)
+		return
+	}
+	inParallel(len(dz), func(lo, hi int) { actGrad(act, dz[lo:hi], y[lo:hi], dy[lo:hi]) })
 }
 
 // actGrad sets dz = dy ⊙ act′, where act′ is computed from the activation's output y:

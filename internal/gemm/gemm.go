@@ -200,6 +200,18 @@ func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
 	for s := 0; s < mcb; s += mr {
 		rows := min(mr, mcb-s)
 		strip := dst[s*kcb : (s+mr)*kcb]
+		if p.tA {
+			// op(A)[i, q] = a[q, i]: the strip's mr values of a step are adjacent in a.
+			for q := range kcb {
+				src := p.a[(pc+q)*p.lda+ic+s : (pc+q)*p.lda+ic+s+rows]
+				out := strip[q*mr : q*mr+mr]
+				for r, v := range src {
+					out[r] = alpha * v
+				}
+				clear(out[rows:])
+			}
+			continue
+		}
 		for r := range mr {
 			if r >= rows {
 				for q := range kcb {
@@ -208,15 +220,9 @@ func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
 				continue
 			}
 			i := ic + s + r
-			if p.tA {
-				for q := range kcb {
-					strip[q*mr+r] = alpha * p.a[(pc+q)*p.lda+i]
-				}
-			} else {
-				src := p.a[i*p.lda+pc : i*p.lda+pc+kcb]
-				for q, v := range src {
-					strip[q*mr+r] = alpha * v
-				}
+			src := p.a[i*p.lda+pc : i*p.lda+pc+kcb]
+			for q, v := range src {
+				strip[q*mr+r] = alpha * v
 			}
 		}
 	}
