@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -73,6 +74,9 @@ const (
 	DefaultMomentum      = 0.9
 	DefaultDecayFactor   = 0.5
 	DefaultProgressEvery = time.Second
+	// MinWorkerRows is the fewest rows a worker of a data-parallel step takes: a batch
+	// of fewer than 2·MinWorkerRows rows is run in one graph.
+	MinWorkerRows = 64
 )
 
 // Config controls a training run. Every zero value is a documented default.
@@ -138,6 +142,13 @@ type Config struct {
 	CheckpointEvery int    `json:"checkpoint_every,omitempty"`
 	// Resume, if set, is a checkpoint to continue from.
 	Resume string `json:"-"`
+	// Workers is how many goroutines share a training step (data parallelism): the
+	// batch is split into that many parts of at least MinWorkerRows rows, each run
+	// through its own copy of the graph, and their gradients are summed, weighted by
+	// rows, before the one solver step. 0 means one per processor (GOMAXPROCS); 1 runs
+	// the step in one graph. Results differ from one graph's only by float rounding and
+	// are the same from run to run for a given Workers.
+	Workers int `json:"-"`
 	// Progress, if set, is called with the run's state at most once per ProgressEvery
 	// (0 means one second; negative means after every epoch) and once at the end.
 	Progress      func(Progress) `json:"-"`
@@ -172,6 +183,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ProgressEvery == 0 {
 		c.ProgressEvery = DefaultProgressEvery
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
 	}
 	switch c.Solver {
 	case Adam:
@@ -248,7 +262,7 @@ func (c Config) Validate() error {
 	ints := []struct {
 		name string
 		v    int
-	}{{"batch size", c.BatchSize}, {"epochs", c.Epochs}, {"steps", c.Steps}, {"patience", c.Patience}, {"decay interval", c.DecayEvery}, {"checkpoint interval", c.CheckpointEvery}}
+	}{{"workers", c.Workers}, {"batch size", c.BatchSize}, {"epochs", c.Epochs}, {"steps", c.Steps}, {"patience", c.Patience}, {"decay interval", c.DecayEvery}, {"checkpoint interval", c.CheckpointEvery}}
 	for _, ch := range ints {
 		if ch.v < 0 {
 			return fmt.Errorf("train: %s %d (want ≥ 0)", ch.name, ch.v)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -49,11 +50,21 @@ type epochAcc struct {
 	LearnRate float64 `json:"learn_rate"`
 }
 
-// stepper is a gradient graph for one batch size.
+// stepper computes the gradient for one batch size, in one graph or split row-wise
+// over several (data parallelism): parts[i] takes the next parts[i].rows rows.
 type stepper struct {
+	parts []*part
+	rows  int
+}
+
+// part is a gradient graph for some of a batch's rows.
+type part struct {
 	loss *models.Loss
 	r    *graph.Runner
 	x, y []float64 // batch buffers
+	rows int
+	cost float64
+	err  error
 }
 
 // evaluator computes the mean per-row cost of a data set without gradients.
@@ -238,18 +249,134 @@ func (t *trainer) stepper(size int) (*stepper, error) {
 	if s, ok := t.steppers[size]; ok {
 		return s, nil
 	}
-	g := G.NewGraph()
-	loss, err := t.m.BuildLoss(g, size)
-	if err != nil {
-		return nil, err
+	workers := max(1, min(t.cfg.Workers, size/MinWorkerRows))
+	s := &stepper{rows: size}
+	for i := range workers {
+		rows := size / workers
+		if i < size%workers {
+			rows++
+		}
+		g := G.NewGraph()
+		loss, err := t.m.BuildLoss(g, rows)
+		if err != nil {
+			return nil, err
+		}
+		r, err := graph.NewRunner(g, G.Nodes{loss.Cost}, graph.WithGradients(loss.Cost, t.ps.Nodes(g)))
+		if err != nil {
+			return nil, err
+		}
+		s.parts = append(s.parts, &part{loss: loss, r: r, rows: rows, x: make([]float64, rows*t.xDim), y: make([]float64, rows*t.yDim)})
 	}
-	r, err := graph.NewRunner(g, G.Nodes{loss.Cost}, graph.WithGradients(loss.Cost, t.ps.Nodes(g)))
-	if err != nil {
-		return nil, err
-	}
-	s := &stepper{loss: loss, r: r, x: make([]float64, size*t.xDim), y: make([]float64, size*t.yDim)}
 	t.steppers[size] = s
 	return s, nil
+}
+
+// run feeds the rows idx to the parts and runs them, concurrently when there are
+// several. It returns the batch's mean cost; the batch's gradient, the row-weighted
+// mean of the parts' gradients, is left in the first part's gradients and the others'
+// are zeroed.
+func (s *stepper) run(t *trainer, idx []int) (float64, error) {
+	off := 0
+	for _, p := range s.parts {
+		for i, r := range idx[off : off+p.rows] {
+			copy(p.x[i*t.xDim:(i+1)*t.xDim], t.xs[r*t.xDim:(r+1)*t.xDim])
+			copy(p.y[i*t.yDim:(i+1)*t.yDim], t.ys[r*t.yDim:(r+1)*t.yDim])
+		}
+		off += p.rows
+	}
+	if len(s.parts) == 1 {
+		s.parts[0].run()
+	} else {
+		var wg sync.WaitGroup
+		for _, p := range s.parts[1:] {
+			wg.Go(p.run)
+		}
+		s.parts[0].run()
+		wg.Wait()
+	}
+	for _, p := range s.parts {
+		if p.err != nil {
+			return 0, p.err
+		}
+	}
+	if len(s.parts) == 1 {
+		return s.parts[0].cost, nil
+	}
+	cost := 0.0
+	for _, p := range s.parts {
+		cost += p.cost * float64(p.rows)
+	}
+	cost /= float64(s.rows)
+	if err := s.sumGrads(); err != nil {
+		return 0, err
+	}
+	return cost, nil
+}
+
+func (p *part) run() {
+	p.cost, p.err = 0, nil
+	if p.err = p.r.Feed(p.loss.X, p.x); p.err != nil {
+		return
+	}
+	if p.err = p.r.Feed(p.loss.Y, p.y); p.err != nil {
+		return
+	}
+	if p.err = p.r.Run(); p.err != nil {
+		return
+	}
+	p.cost, p.err = p.r.Scalar(p.loss.Cost)
+}
+
+// sumGrads sets the first part's gradients to Σ (rows_i / rows)·g_i, summed in part
+// order, and zeroes the other parts' gradients.
+func (s *stepper) sumGrads() error {
+	first := s.parts[0].r
+	for i := range first.Wrt() {
+		dst, err := first.Grad(i)
+		if err != nil {
+			return err
+		}
+		for j, p := range s.parts {
+			w := float64(p.rows) / float64(s.rows)
+			src := dst
+			if j > 0 {
+				if src, err = p.r.Grad(i); err != nil {
+					return err
+				}
+			}
+			switch d := dst.Data().(type) {
+			case []float64:
+				sv := src.Data().([]float64)
+				for k := range d {
+					if j == 0 {
+						d[k] = w * sv[k]
+					} else {
+						d[k] += w * sv[k]
+					}
+				}
+			case []float32:
+				sv, w32 := src.Data().([]float32), float32(w)
+				for k := range d {
+					if j == 0 {
+						d[k] = w32 * sv[k]
+					} else {
+						d[k] += w32 * sv[k]
+					}
+				}
+			}
+			if j > 0 {
+				src.Zero()
+			}
+		}
+	}
+	return nil
+}
+
+// zeroGrads clears every part's gradients.
+func (s *stepper) zeroGrads() {
+	for _, p := range s.parts {
+		p.r.ZeroGrads()
+	}
 }
 
 // learnRate is the schedule's rate for a step in an epoch.
@@ -369,38 +496,26 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 	if err != nil {
 		return err
 	}
-	for i, r := range idx {
-		copy(s.x[i*t.xDim:(i+1)*t.xDim], t.xs[r*t.xDim:(r+1)*t.xDim])
-		copy(s.y[i*t.yDim:(i+1)*t.yDim], t.ys[r*t.yDim:(r+1)*t.yDim])
-	}
-	if err := s.r.Feed(s.loss.X, s.x); err != nil {
-		return err
-	}
-	if err := s.r.Feed(s.loss.Y, s.y); err != nil {
-		return err
-	}
 	where := fmt.Sprintf("step %d (epoch %d, batch %d)", cp.Step+1, cp.Epoch+1, cp.Batch+1)
-	if err := s.r.Run(); err != nil {
-		s.r.ZeroGrads()
+	cost, err := s.run(t, idx)
+	if err != nil {
+		s.zeroGrads()
 		return fmt.Errorf("train: %s: %w", where, err)
 	}
-	cost, err := s.r.Scalar(s.loss.Cost)
-	if err != nil {
-		return err
-	}
 	if math.IsNaN(cost) || math.IsInf(cost, 0) {
-		s.r.ZeroGrads()
+		s.zeroGrads()
 		return fmt.Errorf("train: %s: the cost is %g: %w; parameters kept from the last finite step", where, cost, ErrNonFinite)
 	}
-	norm, clipped, elems, err := t.prepareGrads(s.r)
+	r := s.parts[0].r
+	norm, clipped, elems, err := t.prepareGrads(r)
 	if err != nil {
-		s.r.ZeroGrads()
+		s.zeroGrads()
 		return fmt.Errorf("train: %s: %w", where, err)
 	}
 	*snapshot = t.ps.Flatten((*snapshot)[:0])
 	lr := t.learnRate(cp.Step, cp.Epoch)
 	setLearnRate(t.solver, lr)
-	if err := t.solver.Step(s.r.ValueGrads()); err != nil {
+	if err := t.solver.Step(r.ValueGrads()); err != nil {
 		t.ps.SetFlat(*snapshot)
 		return fmt.Errorf("train: %s: solver: %w", where, err)
 	}
