@@ -56,6 +56,9 @@ func LogSumExp(x *G.Node, axis int) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if fuseRows && axis == 1 {
+		return G.ApplyOp(newLSE(), x)
+	}
 	m, _, lse0, err := logSumExpShifted(x, axis, pattern)
 	if err != nil {
 		return nil, err
@@ -71,6 +74,9 @@ func LogSoftmax(x *G.Node, axis int) (*G.Node, error) {
 	pattern, err := reduceAxis("LogSoftmax", x, axis)
 	if err != nil {
 		return nil, err
+	}
+	if fuseRows && axis == 1 {
+		return G.ApplyOp(newLSM(), x)
 	}
 	_, shifted, lse0, err := logSumExpShifted(x, axis, pattern)
 	if err != nil {

@@ -201,6 +201,11 @@ func MSE(pred, y *G.Node) (*G.Node, error) {
 	return G.Mean(sq)
 }
 
+// fuseGaussian makes gaussianLogDensity use graph.GaussianLogDensity, one Gorgonia op
+// with its own derivatives, instead of the graph of elementwise ops below; tests
+// compare the two.
+var fuseGaussian = true
+
 // gaussianLogDensity returns log N_bk (B, K) and log σ (B, K·D). The targets are tiled
 // across components by a product with the constant (D, K·D) matrix [I … I], and the
 // per-component sums over d are a product with the constant (K·D, K) block-sum matrix,
@@ -211,6 +216,10 @@ func gaussianLogDensity(means, scales, y *G.Node, cfg MixtureConfig) (logN, logS
 	k, d := cfg.K, cfg.D
 	if logSigma, err = logScale(scales, cfg); err != nil {
 		return nil, nil, err
+	}
+	if fuseGaussian {
+		logN, err = graph.GaussianLogDensity(means, logSigma, y, k, d)
+		return logN, logSigma, err
 	}
 	negLogSigma, err := G.Neg(logSigma)
 	if err != nil {
