@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/chewxy/hm"
+
+	"github.com/mixgraph/mixgraph/internal/vecmath"
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -261,13 +263,17 @@ func repeatRows[T float32 | float64](dst, row []T) {
 }
 
 // activate applies act to z in place, with the same formulas as the unfused graph:
-// softplus as max(z,0) + log1p(e^−|z|) and the sigmoid as exp(−softplus(−z)). float32
-// values are computed in float64 and rounded once.
+// softplus as max(z,0) + log1p(e^−|z|) and the sigmoid as exp(−softplus(−z)); tanh is
+// vecmath's, four lanes at a time (within 2 ulps; math.Tanh is within 1). float32 values
+// are computed in float64 and rounded once.
 func activate[T float32 | float64](act Activation, z []T) {
 	switch act {
 	case Tanh:
-		for i, v := range z {
-			z[i] = T(math.Tanh(float64(v)))
+		switch s := any(z).(type) {
+		case []float64:
+			vecmath.Tanh64(s, s)
+		case []float32:
+			vecmath.Tanh32(s, s)
 		}
 	case ReLU:
 		for i, v := range z {
