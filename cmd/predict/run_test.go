@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,10 +75,34 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v (run go test -update to create it)", err)
 		}
-		if got != string(want) {
-			t.Errorf("%s differs from the golden file:\n%s\nwant:\n%s", c.golden, got, want)
+		if msg := sameOutput(got, string(want)); msg != "" {
+			t.Errorf("%s differs from the golden file (%s):\n%s\nwant:\n%s", c.golden, msg, got, want)
 		}
 	}
+}
+
+var number = regexp.MustCompile(`-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?`)
+
+// sameOutput compares an output with its golden file: the text around the numbers must
+// be identical (the format is pinned) and each number must agree to 1e-9, relative or
+// absolute, since the last bits of a prediction may differ with the CPU's kernels
+// (fused multiply-add, vectorised tanh). It returns what differs, or "".
+func sameOutput(got, want string) string {
+	if g, w := number.ReplaceAllString(got, "#"), number.ReplaceAllString(want, "#"); g != w {
+		return "the text around the numbers differs"
+	}
+	gn, wn := number.FindAllString(got, -1), number.FindAllString(want, -1)
+	for i := range gn {
+		a, err1 := strconv.ParseFloat(gn[i], 64)
+		b, err2 := strconv.ParseFloat(wn[i], 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Sprintf("number %d: %q vs %q", i, gn[i], wn[i])
+		}
+		if math.Abs(a-b) > 1e-9*math.Max(1, math.Abs(b)) {
+			return fmt.Sprintf("number %d: %v, want %v", i, a, b)
+		}
+	}
+	return ""
 }
 
 func TestOutFileAtomic(t *testing.T) {
