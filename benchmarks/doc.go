@@ -62,11 +62,16 @@ type Setup struct {
 // given clipping threshold (0: the default 10; negative: off), with a fixed random batch
 // drawn from seed.
 func NewSetup(w Workload, dtype mdn.DType, clip float64, seed uint64) (*Setup, error) {
+	return NewSetupConfig(w, dtype, train.Config{LearnRate: 1e-3, Clip: clip}, seed)
+}
+
+// NewSetupConfig is NewSetup with the stepper's whole training configuration.
+func NewSetupConfig(w Workload, dtype mdn.DType, cfg train.Config, seed uint64) (*Setup, error) {
 	m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: dtype, Seed: seed})
 	if err != nil {
 		return nil, err
 	}
-	st, err := train.NewStepper(m, w.Batch, train.Config{LearnRate: 1e-3, Clip: clip})
+	st, err := train.NewStepper(m, w.Batch, cfg)
 	if err != nil {
 		return nil, err
 	}

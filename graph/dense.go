@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // Layer is a differentiable map from a (B, in) matrix to a (B, out) matrix.
@@ -71,7 +73,7 @@ func (d *Dense) Forward(x *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || x.Shape()[1] != d.In {
 		return nil, fmt.Errorf("graph: layer %q takes (B, %d) inputs, got shape %v", d.W.Name, d.In, x.Shape())
 	}
-	if fuseDense && fusedActivations[d.Act] || fuseDense && d.Act == "" {
+	if levers.FuseDense && fusedActivations[d.Act] || levers.FuseDense && d.Act == "" {
 		return d.fusedForward(x)
 	}
 	g := x.Graph()

@@ -24,9 +24,8 @@ import (
 // step. Gorgonia differentiates a graph of fused layers as any other: denseOp's SymDiff
 // returns the gradient nodes, built from the ops below.
 //
-// fuseDense switches Dense.Forward between the fused op and the plain graph of Mul,
+// levers.FuseDense switches Dense.Forward between the fused op and the plain graph of Mul,
 // BroadcastAdd and the activation; tests compare the two.
-var fuseDense = true
 
 // denseOp is y = act(x·W + b) for x (B, In), W (In, Out) and b (1, Out).
 type denseOp struct{ act Activation }

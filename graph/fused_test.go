@@ -8,6 +8,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // fusedRun builds a two-layer MLP with the given activation, its cost Σ c·y and the
@@ -15,9 +17,9 @@ import (
 // the printed graph.
 func fusedRun(t *testing.T, dt tensor.Dtype, act Activation, fuse bool) (out []float64, grads [][]float64, ops string) {
 	t.Helper()
-	old := fuseDense
-	fuseDense = fuse
-	defer func() { fuseDense = old }()
+	old := levers.FuseDense
+	levers.FuseDense = fuse
+	defer func() { levers.FuseDense = old }()
 
 	ps, err := NewParamSet(dt)
 	if err != nil {

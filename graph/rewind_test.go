@@ -6,6 +6,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // trainBits runs 20 plain gradient steps of a small tanh MLP with a log-softmax cost on a
@@ -13,9 +15,9 @@ import (
 // graph, and returns every value it saw.
 func trainBits(t *testing.T, dt tensor.Dtype, reuse bool) []float64 {
 	t.Helper()
-	old := reuseBuffers
-	reuseBuffers = reuse
-	defer func() { reuseBuffers = old }()
+	old := levers.ReuseBuffers
+	levers.ReuseBuffers = reuse
+	defer func() { levers.ReuseBuffers = old }()
 
 	ps, _ := NewParamSet(dt)
 	m, err := NewMLP(ps, MLPConfig{Name: "n", Widths: []int{3, 16, 16, 4}, Hidden: Tanh}, NewRand(1))

@@ -17,9 +17,9 @@ import (
 // returns its gradient as another op, so Gorgonia differentiates graphs built from them
 // like any other; every output is written into the buffer Gorgonia preallocates.
 //
-// fuseRows switches LogSumExp, LogSoftmax and GaussianLogDensity between the fused ops
-// and the composite graphs; tests compare the two.
-var fuseRows = true
+// levers.FuseRows switches LogSumExp and LogSoftmax (axis 1) between these ops and the
+// composite graphs, and levers.FuseGaussian does the same for the mixture's log-density
+// in losses; tests compare the two.
 
 // opBase holds what the fused ops share: a name (which is also their hash, so that
 // two ops merge only when they are the same op), an arity and an output shape rule.

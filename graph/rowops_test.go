@@ -8,15 +8,17 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // rowRun evaluates f on a (rows, cols) input, with the gradient of Σ c·f(x) with respect
 // to x, and returns the values, the gradient and the printed graph.
 func rowRun(t *testing.T, dt tensor.Dtype, fused bool, xv []float64, rows, cols int, f func(*G.Node) (*G.Node, error)) (val, grad []float64, ops string) {
 	t.Helper()
-	old := fuseRows
-	fuseRows = fused
-	defer func() { fuseRows = old }()
+	old := levers.FuseRows
+	levers.FuseRows = fused
+	defer func() { levers.FuseRows = old }()
 	g := G.NewGraph()
 	x := G.NodeFromAny(g, NewTensor(dt, []int{rows, cols}, xv), G.WithName("x"))
 	y, err := f(x)

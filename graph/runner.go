@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // Runner runs one graph on a Gorgonia TapeMachine: it copies inputs into input nodes,
@@ -87,10 +89,10 @@ func (r *Runner) Feed(n *G.Node, data []float64) error {
 }
 
 // Run runs the whole graph once, from the start, reusing the machine's buffers from the
-// previous run (see reuseBuffers). A panic inside Gorgonia is returned as an error.
+// previous run (see levers.ReuseBuffers). A panic inside Gorgonia is returned as an error.
 func (r *Runner) Run() (err error) {
 	defer recoverInto(&err, "running the graph")
-	if reuseBuffers {
+	if levers.ReuseBuffers {
 		if err := rewind(r.vm); err != nil {
 			return err
 		}
@@ -184,12 +186,11 @@ func recoverInto(err *error, what string) {
 	}
 }
 
-// reuseBuffers makes Run rewind the machine instead of resetting it. Gorgonia's Reset
+// With levers.ReuseBuffers (the default), Run rewinds the machine instead of resetting it. Gorgonia's Reset
 // clears every register, so that every op allocates its output again on every run (heavy
 // garbage); rewinding keeps the registers, and the ops that can write into their previous
 // output (Gorgonia's UsePreallocDoer) do so. TestRewindMatchesReset checks that training
-// steps give the same bits either way. Only tests change it.
-var reuseBuffers = true
+// steps give the same bits either way.
 
 // rewind sets a TapeMachine's program counter back to the start without clearing its
 // registers. The field is unexported in Gorgonia v0.9.18; a machine without it is an

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // reduceAxis checks that x is a matrix and axis is 0 or 1, and returns the broadcast
@@ -56,7 +58,7 @@ func LogSumExp(x *G.Node, axis int) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fuseRows && axis == 1 {
+	if levers.FuseRows && axis == 1 {
 		return G.ApplyOp(newLSE(), x)
 	}
 	m, _, lse0, err := logSumExpShifted(x, axis, pattern)
@@ -75,7 +77,7 @@ func LogSoftmax(x *G.Node, axis int) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fuseRows && axis == 1 {
+	if levers.FuseRows && axis == 1 {
 		return G.ApplyOp(newLSM(), x)
 	}
 	_, shifted, lse0, err := logSumExpShifted(x, axis, pattern)

@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // nllRun builds the mixture NLL on fixed inputs and returns the cost, the per-row
@@ -17,9 +18,9 @@ import (
 // the printed graph.
 func nllRun(t *testing.T, dt tensor.Dtype, fused bool, cfg MixtureConfig) (vals [][]float64, ops string) {
 	t.Helper()
-	old := fuseGaussian
-	fuseGaussian = fused
-	defer func() { fuseGaussian = old }()
+	old := levers.FuseGaussian
+	levers.FuseGaussian = fused
+	defer func() { levers.FuseGaussian = old }()
 	const b = 6
 	k, d := cfg.K, cfg.D
 	rng := graph.NewRand(uint64(31*k + d))

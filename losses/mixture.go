@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // Scale is the transform t that maps a raw network output s to a standard deviation
@@ -201,10 +202,9 @@ func MSE(pred, y *G.Node) (*G.Node, error) {
 	return G.Mean(sq)
 }
 
-// fuseGaussian makes gaussianLogDensity use graph.GaussianLogDensity, one Gorgonia op
+// With levers.FuseGaussian (the default), gaussianLogDensity uses graph.GaussianLogDensity, one Gorgonia op
 // with its own derivatives, instead of the graph of elementwise ops below; tests
 // compare the two.
-var fuseGaussian = true
 
 // gaussianLogDensity returns log N_bk (B, K) and log σ (B, K·D). The targets are tiled
 // across components by a product with the constant (D, K·D) matrix [I … I], and the
@@ -217,7 +217,7 @@ func gaussianLogDensity(means, scales, y *G.Node, cfg MixtureConfig) (logN, logS
 	if logSigma, err = logScale(scales, cfg); err != nil {
 		return nil, nil, err
 	}
-	if fuseGaussian {
+	if levers.FuseGaussian {
 		logN, err = graph.GaussianLogDensity(means, logSigma, y, k, d)
 		return logN, logSigma, err
 	}

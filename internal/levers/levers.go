@@ -1,0 +1,20 @@
+// Package levers holds the switches of mixgraph's speed levers, so that tests can compare
+// each fast path with the plain one it replaces and benchmarks can measure what each one
+// gives, one at a time. Every lever is on by default. They are read when graphs are
+// built (the fusions) or run (buffer reuse): change them only between builds, never
+// while another goroutine builds or runs a graph.
+package levers
+
+var (
+	// ReuseBuffers makes graph.Runner rewind its tape machine between runs instead of
+	// resetting it, so that ops write into their previous outputs.
+	ReuseBuffers = true
+	// FuseDense builds dense layers as one fused op (with its gradient ops) instead of
+	// Gorgonia's Mul, BroadcastAdd and activation nodes.
+	FuseDense = true
+	// FuseRows builds LogSumExp and LogSoftmax along rows as single ops.
+	FuseRows = true
+	// FuseGaussian builds the mixture's per-component Gaussian log-density as one op
+	// instead of a graph of elementwise ops.
+	FuseGaussian = true
+)
