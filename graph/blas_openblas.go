@@ -3,16 +3,24 @@
 package graph
 
 // With the openblas build tag, every Gorgonia matrix product runs on OpenBLAS through
-// gonum's netlib cgo binding instead of gonum's pure-Go BLAS. It needs cgo and
-// Debian's libopenblas-dev (apt-get install -y libopenblas-dev):
+// gonum's netlib cgo binding instead of mixgraph's own GEMM. It needs cgo and Debian's
+// libopenblas-dev (apt-get install -y libopenblas-dev):
 //
 //	go test -tags openblas ./...
 //	go run -tags openblas ./benchmarks/sidebyside
+//
+// OpenBLAS is limited to one thread: mixgraph already spreads a training step over the
+// processors (one graph per processor, see train.Config.Workers), and OpenBLAS's own
+// threads, which spin while they wait, would compete with those for the same cores.
+// Set OPENBLAS_NUM_THREADS to override.
 
 // #cgo LDFLAGS: -lopenblas
+// void openblas_set_num_threads(int);
 import "C"
 
 import (
+	"os"
+
 	"gonum.org/v1/netlib/blas/netlib"
 	G "gorgonia.org/gorgonia"
 )
@@ -20,4 +28,9 @@ import (
 // BLAS names the matrix-multiply backend this build uses.
 var BLAS = "openblas"
 
-func init() { G.Use(netlib.Implementation{}) }
+func init() {
+	if os.Getenv("OPENBLAS_NUM_THREADS") == "" {
+		C.openblas_set_num_threads(1)
+	}
+	G.Use(netlib.Implementation{})
+}

@@ -102,7 +102,7 @@ type trainer struct {
 	n, nVal  int
 	xDim     int
 	yDim     int
-	solver   G.Solver
+	solver   *solvers
 	steppers map[int]*stepper
 	evals    map[int]*evaluator
 
@@ -166,7 +166,7 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		t.totalSteps = cfg.Steps
 		t.epochs = (cfg.Steps + t.batchesPerEpoch - 1) / t.batchesPerEpoch
 	}
-	t.solver = newSolver(cfg)
+	t.solver = newSolvers(cfg, t.params)
 	t.cp = checkpoint{Config: cfg, ParamCount: t.ps.Count()}
 
 	if cfg.Resume != "" {
@@ -235,7 +235,7 @@ func (t *trainer) resume(path string) error {
 	if err := t.ps.SetFlat(c.Params); err != nil {
 		return err
 	}
-	if err := restoreSolverState(t.solver, c.Solver, t.params); err != nil {
+	if err := t.solver.restore(c.Solver, t.params); err != nil {
 		return err
 	}
 	c.Config = t.cfg
@@ -514,8 +514,8 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 	}
 	*snapshot = t.ps.Flatten((*snapshot)[:0])
 	lr := t.learnRate(cp.Step, cp.Epoch)
-	setLearnRate(t.solver, lr)
-	if err := t.solver.Step(r.ValueGrads()); err != nil {
+	t.solver.setLearnRate(lr)
+	if err := t.solver.step(r.ValueGrads()); err != nil {
 		t.ps.SetFlat(*snapshot)
 		return fmt.Errorf("train: %s: solver: %w", where, err)
 	}
@@ -714,7 +714,7 @@ func (t *trainer) evaluate(xs, ys []float64, n int) (float64, error) {
 
 // checkpoint writes the live state.
 func (t *trainer) checkpoint() error {
-	st, err := solverState(t.solver)
+	st, err := t.solver.state()
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"reflect"
 	"unsafe"
 
@@ -165,4 +167,105 @@ func restoreSolverState(s G.Solver, st *SolverState, params []*graph.Param) erro
 
 func tensorLike(p *graph.Param, vals []float64) *tensor.Dense {
 	return graph.NewTensor(p.Value.Dtype(), p.Value.Shape().Clone(), vals)
+}
+
+// shardedElems is the parameter count from which a solver step is split between
+// goroutines.
+const shardedElems = 1 << 15
+
+// solvers applies one Gorgonia solver per contiguous shard of the parameters, the shards
+// stepping concurrently. Each element's update is the one a single solver would make (the
+// solvers are elementwise; Adam's step count advances once per step in every shard), so
+// the weights are the same bit for bit; large models just update on all processors.
+type solvers struct {
+	shards []G.Solver
+	bounds []int // shard i covers parameters bounds[i] to bounds[i+1]−1
+}
+
+// newSolvers splits params into up to cfg.Workers shards of about equal element counts;
+// models under shardedElems parameters get one.
+func newSolvers(cfg Config, params []*graph.Param) *solvers {
+	total := 0
+	for _, p := range params {
+		total += p.Size()
+	}
+	n := 1
+	if total >= shardedElems {
+		n = max(1, min(cfg.Workers, len(params)))
+	}
+	s := &solvers{bounds: []int{0}}
+	acc, next := 0, 1
+	for i, p := range params {
+		acc += p.Size()
+		if next < n && acc*n >= next*total && i+1 < len(params) {
+			s.bounds = append(s.bounds, i+1)
+			next++
+		}
+	}
+	s.bounds = append(s.bounds, len(params))
+	for range len(s.bounds) - 1 {
+		s.shards = append(s.shards, newSolver(cfg))
+	}
+	return s
+}
+
+func (s *solvers) setLearnRate(eta float64) {
+	for _, sh := range s.shards {
+		setLearnRate(sh, eta)
+	}
+}
+
+// step updates every shard's parameters from model, the value-gradient pairs of all
+// parameters in order.
+func (s *solvers) step(model []G.ValueGrad) error {
+	if len(s.shards) == 1 {
+		return s.shards[0].Step(model)
+	}
+	errs := make([]error, len(s.shards))
+	var wg sync.WaitGroup
+	for i, sh := range s.shards {
+		part := model[s.bounds[i]:s.bounds[i+1]]
+		wg.Go(func() { errs[i] = sh.Step(part) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// state is the solvers' state as one solver's: the step count and a slot per parameter.
+func (s *solvers) state() (*SolverState, error) {
+	all := &SolverState{}
+	for i, sh := range s.shards {
+		st, err := solverState(sh)
+		if err != nil {
+			return nil, err
+		}
+		all.Iter = st.Iter
+		if len(st.Slots) == 0 && hasCache(sh) {
+			// Not stepped yet: no slots for any parameter.
+			if i > 0 && len(all.Slots) > 0 {
+				return nil, fmt.Errorf("train: solver shard %d has no state while shard 0 has", i)
+			}
+			continue
+		}
+		all.Slots = append(all.Slots, st.Slots...)
+	}
+	return all, nil
+}
+
+// restore puts st, as state returned it, back into the shards.
+func (s *solvers) restore(st *SolverState, params []*graph.Param) error {
+	if len(st.Slots) != 0 && len(st.Slots) != len(params) {
+		return fmt.Errorf("train: checkpoint solver state has %d slots for %d parameters", len(st.Slots), len(params))
+	}
+	for i, sh := range s.shards {
+		lo, hi := s.bounds[i], s.bounds[i+1]
+		part := &SolverState{Iter: st.Iter}
+		if len(st.Slots) != 0 {
+			part.Slots = st.Slots[lo:hi]
+		}
+		if err := restoreSolverState(sh, part, params[lo:hi]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

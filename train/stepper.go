@@ -32,9 +32,10 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 	t := &trainer{
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: batch, xDim: m.InputDim(), yDim: m.OutputDim(),
-		steppers: map[int]*stepper{}, solver: newSolver(cfg),
+		steppers: map[int]*stepper{},
 		batchesPerEpoch: 1, epochs: 1, totalSteps: 1,
 	}
+	t.solver = newSolvers(cfg, t.params)
 	t.xs, t.ys = make([]float64, batch*t.xDim), make([]float64, batch*t.yDim)
 	s := &Stepper{t: t, idx: make([]int, batch)}
 	for i := range s.idx {
