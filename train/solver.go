@@ -3,8 +3,8 @@ package train
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	G "gorgonia.org/gorgonia"

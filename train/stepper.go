@@ -32,7 +32,7 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 	t := &trainer{
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: batch, xDim: m.InputDim(), yDim: m.OutputDim(),
-		steppers: map[int]*stepper{},
+		steppers:        map[int]*stepper{},
 		batchesPerEpoch: 1, epochs: 1, totalSteps: 1,
 	}
 	t.solver = newSolvers(cfg, t.params)
