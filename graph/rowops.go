@@ -309,8 +309,8 @@ type gaussOp struct {
 	k, d int
 }
 
-// gaussGradOp is the gradient of gaussOp with respect to input wrt (0 means, 1 log σ,
-// 2 targets), from the three inputs and the upstream gradient (B, K).
+// gaussGradOp is the gradient of gaussOp with respect to input wrt (0 means, 1 log σ),
+// from the three inputs and the upstream gradient (B, K).
 type gaussGradOp struct {
 	opBase
 	k, d, wrt int
@@ -345,7 +345,7 @@ func (op gaussOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, e
 
 func (op gaussOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	var grads G.Nodes
-	for wrt := range 3 {
+	for wrt := range 2 {
 		name := fmt.Sprintf("GaussianLogDensityGrad{K=%d,D=%d,wrt=%d}", op.k, op.d, wrt)
 		n, err := G.ApplyOp(gaussGradOp{opBase{name, 4, [5]int{2, 2, 2, 2, 2}}, op.k, op.d, wrt}, inputs[0], inputs[1], inputs[2], grad)
 		if err != nil {
@@ -353,7 +353,60 @@ func (op gaussOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 		}
 		grads = append(grads, n)
 	}
-	return grads, nil
+	// ∂/∂y_d = −Σ_k ∂/∂μ_kd: a sum over the means' gradient, without recomputing it.
+	dy, err := G.ApplyOp(gaussTargetGradOp{opBase{fmt.Sprintf("GaussianLogDensityTargetGrad{K=%d,D=%d}", op.k, op.d), 1, [5]int{2, 2}}, op.k, op.d}, grads[0])
+	if err != nil {
+		return nil, err
+	}
+	return append(grads, dy), nil
+}
+
+// gaussTargetGradOp is the gradient with respect to the targets, −Σ_k of the gradient
+// with respect to the means (B, K·D), giving (B, D).
+type gaussTargetGradOp struct {
+	opBase
+	k, d int
+}
+
+func (op gaussTargetGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	ss, err := shapes(in)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{ss[0][0], op.d}, nil
+}
+
+func (op gaussTargetGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	return op.UsePreallocDo(nil, inputs...)
+}
+
+func (op gaussTargetGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	ts, err := values(op.name, 1, inputs)
+	if err != nil {
+		return nil, err
+	}
+	rows := ts[0].Shape()[0]
+	out := outputShaped(prealloc, ts[0].Dtype(), tensor.Shape{rows, op.d})
+	switch out.Dtype() {
+	case tensor.Float64:
+		negComponentSum(out.Float64s(), ts[0].Float64s(), op.k, op.d)
+	default:
+		negComponentSum(out.Float32s(), ts[0].Float32s(), op.k, op.d)
+	}
+	return out, nil
+}
+
+// negComponentSum sets out[b,d] = −Σ_k dmu[b, k·D+d], summed over k in order.
+func negComponentSum[T float32 | float64](out, dmu []T, k, d int) {
+	for b := range len(out) / d {
+		row := out[b*d : (b+1)*d]
+		clear(row)
+		for j := range k {
+			for e, v := range dmu[(b*k+j)*d : (b*k+j+1)*d] {
+				row[e] -= v
+			}
+		}
+	}
 }
 
 func gaussLogDensity[T float32 | float64](out, mu, ls, y []T, k, d int) {
@@ -401,9 +454,6 @@ func (op gaussGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Valu
 }
 
 func gaussGrad[T float32 | float64](wrt int, out, mu, ls, y, g []T, k, d int) {
-	if wrt == 2 {
-		clear(out)
-	}
 	for b := range len(y) / d {
 		for j := range k {
 			gbk := g[b*k+j]
@@ -411,13 +461,10 @@ func gaussGrad[T float32 | float64](wrt int, out, mu, ls, y, g []T, k, d int) {
 			for e := range d {
 				inv := T(math.Exp(float64(-ls[off+e])))
 				z := (y[b*d+e] - mu[off+e]) * inv
-				switch wrt {
-				case 0:
+				if wrt == 0 {
 					out[off+e] = gbk * (z * inv)
-				case 1:
+				} else {
 					out[off+e] = gbk * (z*z - 1)
-				default:
-					out[b*d+e] -= gbk * (z * inv)
 				}
 			}
 		}
