@@ -31,8 +31,10 @@ const (
 	mc = 72   // rows of a packed block of A (a multiple of mr)
 	nc = 4096 // columns of a packed block of B (a multiple of both NRs)
 
-	// parallelWork is the m·n·k above which a product is split between goroutines.
-	parallelWork = 1 << 18
+	// parallelWork is the m·n·k above which a product is split between goroutines
+	// (about 50 µs of work: waking a goroutine costs a few µs, and in a data-parallel
+	// training step the other processors are usually busy already).
+	parallelWork = 1 << 21
 )
 
 type float interface{ ~float32 | ~float64 }
@@ -209,6 +211,17 @@ func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
 					out[r] = alpha * v
 				}
 				clear(out[rows:])
+			}
+			continue
+		}
+		if rows == mr {
+			// Six rows at once: sequential writes, six sequential reads.
+			at := func(r int) []T { i := (ic+s+r)*p.lda + pc; return p.a[i : i+kcb] }
+			a0, a1, a2, a3, a4, a5 := at(0), at(1), at(2), at(3), at(4), at(5)
+			for q := range kcb {
+				o := strip[q*mr : q*mr+mr : q*mr+mr]
+				o[0], o[1], o[2] = alpha*a0[q], alpha*a1[q], alpha*a2[q]
+				o[3], o[4], o[5] = alpha*a3[q], alpha*a4[q], alpha*a5[q]
 			}
 			continue
 		}
