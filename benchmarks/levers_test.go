@@ -10,6 +10,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/internal/levers"
+	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/train"
 )
 
@@ -95,6 +96,16 @@ func TestMemoryFlat(t *testing.T) {
 	for _, d := range dtypes {
 		s, err := NewSetup(w, d.dt, 0, 1)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// A variance floor bounds the likelihood: on one fixed batch of random targets,
+		// a component would otherwise shrink onto single points over many thousand steps
+		// until float32 overflows (and the step reports a non-finite gradient).
+		m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: d.dt, Seed: 1, VarianceFloor: 1e-3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stepper, err = train.NewStepper(m, w.Batch, train.Config{LearnRate: 1e-3}); err != nil {
 			t.Fatal(err)
 		}
 		step := func(n int) {
