@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/vecmath"
 )
 
 // Fused row-wise primitives. LogSumExp and LogSoftmax along axis 1 of a (B, K) matrix
@@ -123,25 +126,72 @@ func (op lseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx}, nil
 }
 
-// rowMaxSum returns m = max of row and s = Σ exp(row − m), the sum summed left to right.
-func rowMaxSum[T float32 | float64](row []T) (m, s T) {
-	m = row[0]
-	for _, v := range row[1:] {
-		if v > m || m != m {
-			m = v
+// vexp sets dst = exp(src) elementwise with vecmath (four lanes at a time where the CPU
+// allows; within 2 ulps of math.Exp).
+func vexp[T float32 | float64](dst, src []T) {
+	switch d := any(dst).(type) {
+	case []float64:
+		vecmath.Exp64(d, any(src).([]float64))
+	case []float32:
+		vecmath.Exp32(d, any(src).([]float32))
+	}
+}
+
+var scratch64, scratch32 sync.Pool
+
+// scratch returns a buffer of n elements from a pool, and the function that returns it.
+func scratch[T float32 | float64](n int) ([]T, func()) {
+	pool := &scratch64
+	var zero T
+	if any(zero) == any(float32(0)) {
+		pool = &scratch32
+	}
+	p, _ := pool.Get().(*[]T)
+	if p == nil {
+		p = new([]T)
+	}
+	if cap(*p) < n {
+		*p = make([]T, n)
+	}
+	*p = (*p)[:n]
+	return *p, func() { pool.Put(p) }
+}
+
+// shiftedExp sets m_i to the maximum of row i of x, e_ij = exp(x_ij − m_i) and
+// s_i = Σ_j e_ij, summed left to right. e may be x's own length of scratch or an output.
+func shiftedExp[T float32 | float64](e, x []T, cols int, m, s []T) {
+	for i := range m {
+		row := x[i*cols : (i+1)*cols]
+		mi := row[0]
+		for _, v := range row[1:] {
+			if v > mi || mi != mi {
+				mi = v
+			}
+		}
+		m[i] = mi
+		for j, v := range row {
+			e[i*cols+j] = v - mi
 		}
 	}
-	for _, v := range row {
-		s += T(math.Exp(float64(v - m)))
+	vexp(e, e)
+	for i := range s {
+		var si T
+		for _, v := range e[i*cols : (i+1)*cols] {
+			si += v
+		}
+		s[i] = si
 	}
-	return m, s
 }
 
 // rowLSE sets out_i = log Σ exp(x_i − m_i) + m_i, as the composite graph computes it.
 func rowLSE[T float32 | float64](out, x []T, cols int) {
+	rows := len(out)
+	buf, release := scratch[T](len(x) + 2*rows)
+	defer release()
+	e, m, s := buf[:len(x)], buf[len(x):len(x)+rows], buf[len(x)+rows:]
+	shiftedExp(e, x, cols, m, s)
 	for i := range out {
-		m, s := rowMaxSum(x[i*cols : (i+1)*cols])
-		out[i] = T(math.Log(float64(s))) + m
+		out[i] = T(math.Log(float64(s[i]))) + m[i]
 	}
 }
 
@@ -173,11 +223,14 @@ func (op lseGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value,
 }
 
 func rowLSEGrad[T float32 | float64](dx, x, g []T, cols int) {
+	rows := len(g)
+	buf, release := scratch[T](2 * rows)
+	defer release()
+	m, s := buf[:rows], buf[rows:]
+	shiftedExp(dx, x, cols, m, s)
 	for i, gi := range g {
-		row := x[i*cols : (i+1)*cols]
-		m, s := rowMaxSum(row)
-		for j, v := range row {
-			dx[i*cols+j] = gi * (T(math.Exp(float64(v-m))) / s)
+		for j := range cols {
+			dx[i*cols+j] = gi * (dx[i*cols+j] / s[i])
 		}
 	}
 }
@@ -231,12 +284,15 @@ func (op lsmOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 }
 
 func rowLSM[T float32 | float64](out, x []T, cols int) {
-	for i := 0; i < len(x); i += cols {
-		row := x[i : i+cols]
-		m, s := rowMaxSum(row)
-		l := T(math.Log(float64(s)))
-		for j, v := range row {
-			out[i+j] = (v - m) - l
+	rows := len(x) / cols
+	buf, release := scratch[T](2 * rows)
+	defer release()
+	m, s := buf[:rows], buf[rows:]
+	shiftedExp(out, x, cols, m, s)
+	for i := range rows {
+		l := T(math.Log(float64(s[i])))
+		for j, v := range x[i*cols : (i+1)*cols] {
+			out[i*cols+j] = (v - m[i]) - l
 		}
 	}
 }
@@ -269,13 +325,14 @@ func (op lsmGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value,
 }
 
 func rowLSMGrad[T float32 | float64](dx, y, g []T, cols int) {
+	vexp(dx, y)
 	for i := 0; i < len(y); i += cols {
 		var sum T
 		for _, v := range g[i : i+cols] {
 			sum += v
 		}
-		for j, v := range y[i : i+cols] {
-			dx[i+j] = g[i+j] - T(math.Exp(float64(v)))*sum
+		for j := range cols {
+			dx[i+j] = g[i+j] - dx[i+j]*sum
 		}
 	}
 }
@@ -409,16 +466,27 @@ func negComponentSum[T float32 | float64](out, dmu []T, k, d int) {
 	}
 }
 
+// invScales returns exp(−log σ) for every element, in pooled scratch.
+func invScales[T float32 | float64](ls []T) ([]T, func()) {
+	inv, release := scratch[T](len(ls))
+	for i, v := range ls {
+		inv[i] = -v
+	}
+	vexp(inv, inv)
+	return inv, release
+}
+
 func gaussLogDensity[T float32 | float64](out, mu, ls, y []T, k, d int) {
 	c := T(-0.5 * float64(d) * math.Log(2*math.Pi))
+	invs, release := invScales(ls)
+	defer release()
 	for b := range len(out) / k {
 		yb := y[b*d : (b+1)*d]
 		for j := range k {
 			off := (b*k + j) * d
 			var acc T
 			for e, yv := range yb {
-				inv := T(math.Exp(float64(-ls[off+e])))
-				z := (yv - mu[off+e]) * inv
+				z := (yv - mu[off+e]) * invs[off+e]
 				acc += z*z*0.5 + ls[off+e]
 			}
 			out[b*k+j] = -acc + c
@@ -454,12 +522,14 @@ func (op gaussGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Valu
 }
 
 func gaussGrad[T float32 | float64](wrt int, out, mu, ls, y, g []T, k, d int) {
+	invs, release := invScales(ls)
+	defer release()
 	for b := range len(y) / d {
 		for j := range k {
 			gbk := g[b*k+j]
 			off := (b*k + j) * d
 			for e := range d {
-				inv := T(math.Exp(float64(-ls[off+e])))
+				inv := invs[off+e]
 				z := (y[b*d+e] - mu[off+e]) * inv
 				if wrt == 0 {
 					out[off+e] = gbk * (z * inv)
