@@ -19,7 +19,12 @@ func benchSteps(b *testing.B, w Workload, dt mdn.DType, clip float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// One step outside the timer: graphs compiled, solver state allocated.
+	timeSteps(b, w, s)
+}
+
+// timeSteps times training steps of a ready setup, after one untimed step (graphs
+// compiled, solver state allocated).
+func timeSteps(b *testing.B, w Workload, s *Setup) {
 	if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
 		b.Fatal(err)
 	}

@@ -64,17 +64,7 @@ func BenchmarkLevers(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
-						b.Fatal(err)
-					}
-					b.ReportAllocs()
-					b.ResetTimer()
-					for b.Loop() {
-						if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
-							b.Fatal(err)
-						}
-					}
-					b.ReportMetric(float64(w.Batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+					timeSteps(b, w, s)
 				})
 			}
 		}

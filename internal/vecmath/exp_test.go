@@ -21,7 +21,7 @@ func TestExp64(t *testing.T) {
 	worst, at := 0.0, 0.0
 	for i, x := range xs {
 		want := math.Exp(x)
-		if x > 709 && x < 709.782712893384 {
+		if x > 709 && x < 709.782712893384 && Kernel != "go" {
 			// math.Exp on amd64 overflows a little early; exp(x/2)² is finite here.
 			e := math.Exp(x / 2)
 			want = e * e

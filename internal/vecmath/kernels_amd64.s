@@ -1,0 +1,177 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Constants, one float64 (or int64) each.
+DATA vc<>+0(SB)/8, $0x7FFFFFFFFFFFFFFF   // |x| mask
+DATA vc<>+8(SB)/8, $0x8000000000000000   // sign mask
+DATA vc<>+16(SB)/8, $0xC000000000000000  // −2
+DATA vc<>+24(SB)/8, $0xC044000000000000  // −40: tanh 20 is 1 in float64
+DATA vc<>+32(SB)/8, $0x3FF71547652B82FE  // log2 e
+DATA vc<>+40(SB)/8, $0x3FE62E42FEE00000  // ln 2, high part (n·hi is exact)
+DATA vc<>+48(SB)/8, $0x3DEA39EF35793C76  // ln 2, low part
+DATA vc<>+56(SB)/8, $0x3FF0000000000000  // 1
+DATA vc<>+64(SB)/8, $0x4000000000000000  // 2
+DATA vc<>+72(SB)/8, $1023               // exponent bias
+DATA vc<>+80(SB)/8, $0x3DE6124613A86D09  // 1/13!
+DATA vc<>+88(SB)/8, $0x3E21EED8EFF8D898  // 1/12!
+DATA vc<>+96(SB)/8, $0x3E5AE64567F544E4  // 1/11!
+DATA vc<>+104(SB)/8, $0x3E927E4FB7789F5C // 1/10!
+DATA vc<>+112(SB)/8, $0x3EC71DE3A556C734 // 1/9!
+DATA vc<>+120(SB)/8, $0x3EFA01A01A01A01A // 1/8!
+DATA vc<>+128(SB)/8, $0x3F2A01A01A01A01A // 1/7!
+DATA vc<>+136(SB)/8, $0x3F56C16C16C16C17 // 1/6!
+DATA vc<>+144(SB)/8, $0x3F81111111111111 // 1/5!
+DATA vc<>+152(SB)/8, $0x3FA5555555555555 // 1/4!
+DATA vc<>+160(SB)/8, $0x3FC5555555555555 // 1/3!
+DATA vc<>+168(SB)/8, $0x3FE0000000000000 // 1/2
+DATA vc<>+176(SB)/8, $0xC087500000000000 // −746: exp is 0 below −745.14
+DATA vc<>+184(SB)/8, $0x4086300000000000 // 710: exp is +Inf above 709.79
+GLOBL vc<>(SB), RODATA|NOPTR, $192
+
+// EXPM1 reduces the float64 lanes of Y2 (|v| < 1022·ln 2): Y3 = n = round(v·log2 e) and
+// Y4 = expm1(r) for r = v − n·ln 2. It uses Y5, Y6 and Y13.
+#define EXPM1 \
+	VBROADCASTSD vc<>+32(SB), Y13 \
+	VMULPD       Y13, Y2, Y3 \
+	VROUNDPD     $0, Y3, Y3 \
+	VMOVAPD      Y2, Y4 \
+	VBROADCASTSD vc<>+40(SB), Y13 \
+	VFNMADD231PD Y13, Y3, Y4 \
+	VBROADCASTSD vc<>+48(SB), Y13 \
+	VFNMADD231PD Y13, Y3, Y4 \
+	VBROADCASTSD vc<>+80(SB), Y5 \
+	VBROADCASTSD vc<>+88(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+96(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+104(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+112(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+120(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+128(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+136(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+144(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+152(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+160(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VBROADCASTSD vc<>+168(SB), Y13 \
+	VFMADD213PD  Y13, Y4, Y5 \
+	VMULPD       Y4, Y4, Y6 \
+	VFMADD231PD  Y5, Y6, Y4
+
+// POW2 sets dst to 2^n for the integer-valued float64 lanes of src (|n| ≤ 1022), using
+// X12 and Y13.
+#define POW2(src, dst) \
+	VCVTPD2DQY   src, X12 \
+	VPMOVSXDQ    X12, dst \
+	VPBROADCASTQ vc<>+72(SB), Y13 \
+	VPADDQ       Y13, dst, dst \
+	VPSLLQ       $52, dst, dst
+
+// TANH4 computes tanh of the four float64 lanes of Y0 into Y10 (see vecmath.go):
+// |e|/(2 + e) with e = expm1(−2|x|) = 2ⁿ·m + (2ⁿ − 1), the sign of x put back, NaN kept.
+#define TANH4 \
+	VBROADCASTSD vc<>+0(SB), Y13 \
+	VANDPD       Y13, Y0, Y1 \
+	VBROADCASTSD vc<>+16(SB), Y13 \
+	VMULPD       Y13, Y1, Y2 \
+	VBROADCASTSD vc<>+24(SB), Y13 \
+	VMAXPD       Y13, Y2, Y2 \
+	EXPM1 \
+	POW2(Y3, Y7) \
+	VBROADCASTSD vc<>+56(SB), Y13 \
+	VSUBPD       Y13, Y7, Y8 \
+	VFMADD231PD  Y4, Y7, Y8 \
+	VBROADCASTSD vc<>+64(SB), Y13 \
+	VADDPD       Y13, Y8, Y9 \
+	VBROADCASTSD vc<>+0(SB), Y13 \
+	VANDPD       Y13, Y8, Y10 \
+	VDIVPD       Y9, Y10, Y10 \
+	VBROADCASTSD vc<>+8(SB), Y13 \
+	VANDPD       Y13, Y0, Y11 \
+	VORPD        Y11, Y10, Y10 \
+	VCMPPD       $3, Y0, Y0, Y12 \
+	VBLENDVPD    Y12, Y0, Y10, Y10
+
+// EXP4 computes exp of the four float64 lanes of Y0 into Y10: (1 + m)·2^n₁·2^n₂ with
+// n₁ = trunc(n/2) and n₂ = n − n₁, after clamping to [−746, 710]; NaN kept.
+#define EXP4 \
+	VBROADCASTSD vc<>+176(SB), Y13 \
+	VMAXPD       Y13, Y0, Y2 \
+	VBROADCASTSD vc<>+184(SB), Y13 \
+	VMINPD       Y13, Y2, Y2 \
+	EXPM1 \
+	VBROADCASTSD vc<>+56(SB), Y13 \
+	VADDPD       Y13, Y4, Y4 \
+	VBROADCASTSD vc<>+168(SB), Y13 \
+	VMULPD       Y13, Y3, Y6 \
+	VROUNDPD     $3, Y6, Y6 \
+	VSUBPD       Y6, Y3, Y7 \
+	POW2(Y6, Y8) \
+	POW2(Y7, Y9) \
+	VMULPD       Y8, Y4, Y10 \
+	VMULPD       Y9, Y10, Y10 \
+	VCMPPD       $3, Y0, Y0, Y11 \
+	VBLENDVPD    Y11, Y0, Y10, Y10
+
+// LOOP64 and LOOP32 apply a four-lane macro over n (a multiple of 4) elements; the float32
+// loop widens each value and rounds the result once.
+#define LOOP64(F, label, done) \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ n+16(FP), CX \
+	SHRQ $2, CX \
+	JZ   done \
+label: \
+	VMOVUPD (SI), Y0 \
+	F \
+	VMOVUPD Y10, (DI) \
+	ADDQ    $32, SI \
+	ADDQ    $32, DI \
+	DECQ    CX \
+	JNZ     label \
+done: \
+	VZEROUPPER \
+	RET
+
+#define LOOP32(F, label, done) \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ n+16(FP), CX \
+	SHRQ $2, CX \
+	JZ   done \
+label: \
+	VCVTPS2PD  (SI), Y0 \
+	F \
+	VCVTPD2PSY Y10, X10 \
+	VMOVUPS    X10, (DI) \
+	ADDQ       $16, SI \
+	ADDQ       $16, DI \
+	DECQ       CX \
+	JNZ        label \
+done: \
+	VZEROUPPER \
+	RET
+
+// func tanh64(dst, src *float64, n int)
+TEXT ·tanh64(SB), NOSPLIT, $0-24
+	LOOP64(TANH4, tloop64, tdone64)
+
+// func tanh32(dst, src *float32, n int)
+TEXT ·tanh32(SB), NOSPLIT, $0-24
+	LOOP32(TANH4, tloop32, tdone32)
+
+// func exp64(dst, src *float64, n int)
+TEXT ·exp64(SB), NOSPLIT, $0-24
+	LOOP64(EXP4, eloop64, edone64)
+
+// func exp32(dst, src *float32, n int)
+TEXT ·exp32(SB), NOSPLIT, $0-24
+	LOOP32(EXP4, eloop32, edone32)
