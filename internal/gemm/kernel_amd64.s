@@ -2,6 +2,80 @@
 
 #include "textflag.h"
 
+// KERNEL is the 6×NR micro-kernel: C[0:6, 0:NR] += Ap·Bp over k steps, where each step
+// holds 6 values of Ap (ASTEP bytes) and NR values of Bp (two vectors, 64 bytes); C's rows
+// are ldc elements (of SHIFT: 8 or 4 bytes) apart. Twelve accumulators Y0..Y11 (row r in
+// Y(2r), Y(2r+1)), B in Y12 and Y13, broadcasts of A in Y14 and Y15. XOR, LOAD, BCAST,
+// FMA, ADD and STORE are the float64 or float32 forms; ESIZE is the element size.
+#define KERNEL(XOR, LOAD, BCAST, FMA, ADD, STORE, ESIZE, SHIFT, loop, store) \
+	MOVQ k+0(FP), CX \
+	MOVQ a+8(FP), SI \
+	MOVQ b+16(FP), DI \
+	MOVQ c+24(FP), DX \
+	MOVQ ldc+32(FP), R8 \
+	SHLQ $SHIFT, R8 \
+	XOR  Y0, Y0, Y0 \
+	XOR  Y1, Y1, Y1 \
+	XOR  Y2, Y2, Y2 \
+	XOR  Y3, Y3, Y3 \
+	XOR  Y4, Y4, Y4 \
+	XOR  Y5, Y5, Y5 \
+	XOR  Y6, Y6, Y6 \
+	XOR  Y7, Y7, Y7 \
+	XOR  Y8, Y8, Y8 \
+	XOR  Y9, Y9, Y9 \
+	XOR  Y10, Y10, Y10 \
+	XOR  Y11, Y11, Y11 \
+	TESTQ CX, CX \
+	JE    store \
+loop: \
+	LOAD  (DI), Y12 \
+	LOAD  32(DI), Y13 \
+	BCAST (SI), Y14 \
+	BCAST (1*ESIZE)(SI), Y15 \
+	FMA   Y12, Y14, Y0 \
+	FMA   Y13, Y14, Y1 \
+	FMA   Y12, Y15, Y2 \
+	FMA   Y13, Y15, Y3 \
+	BCAST (2*ESIZE)(SI), Y14 \
+	BCAST (3*ESIZE)(SI), Y15 \
+	FMA   Y12, Y14, Y4 \
+	FMA   Y13, Y14, Y5 \
+	FMA   Y12, Y15, Y6 \
+	FMA   Y13, Y15, Y7 \
+	BCAST (4*ESIZE)(SI), Y14 \
+	BCAST (5*ESIZE)(SI), Y15 \
+	FMA   Y12, Y14, Y8 \
+	FMA   Y13, Y14, Y9 \
+	FMA   Y12, Y15, Y10 \
+	FMA   Y13, Y15, Y11 \
+	ADDQ  $(6*ESIZE), SI \
+	ADDQ  $64, DI \
+	DECQ  CX \
+	JNE   loop \
+store: \
+	ROW(ADD, STORE, Y0, Y1) \
+	ADDQ  R8, DX \
+	ROW(ADD, STORE, Y2, Y3) \
+	ADDQ  R8, DX \
+	ROW(ADD, STORE, Y4, Y5) \
+	ADDQ  R8, DX \
+	ROW(ADD, STORE, Y6, Y7) \
+	ADDQ  R8, DX \
+	ROW(ADD, STORE, Y8, Y9) \
+	ADDQ  R8, DX \
+	ROW(ADD, STORE, Y10, Y11) \
+	VZEROUPPER \
+	RET
+
+// ROW adds two accumulators into the row of C at DX.
+#define ROW(ADD, STORE, lo, hi) \
+	ADD   (DX), lo, lo \
+	ADD   32(DX), hi, hi \
+	STORE lo, (DX) \
+	STORE hi, 32(DX)
+
+
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX
@@ -22,171 +96,11 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-8
 	RET
 
 // func kernD(k int, a, b, c *float64, ldc int)
-//
-// C[0:6, 0:8] += Ap·Bp over k steps: Ap holds 6 values of each step, Bp 8; C's rows are
-// ldc elements apart. Twelve accumulators Y0..Y11 (row r in Y(2r), Y(2r+1)), B in Y12 and
-// Y13, broadcasts of A in Y14 and Y15.
+// C[0:6, 0:8] += Ap·Bp in float64.
 TEXT ·kernD(SB), NOSPLIT, $0-40
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
-	SHLQ $3, R8
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VXORPD Y10, Y10, Y10
-	VXORPD Y11, Y11, Y11
-	TESTQ CX, CX
-	JE    dstore
-
-dloop:
-	VMOVUPD      (DI), Y12
-	VMOVUPD      32(DI), Y13
-	VBROADCASTSD (SI), Y14
-	VBROADCASTSD 8(SI), Y15
-	VFMADD231PD  Y12, Y14, Y0
-	VFMADD231PD  Y13, Y14, Y1
-	VFMADD231PD  Y12, Y15, Y2
-	VFMADD231PD  Y13, Y15, Y3
-	VBROADCASTSD 16(SI), Y14
-	VBROADCASTSD 24(SI), Y15
-	VFMADD231PD  Y12, Y14, Y4
-	VFMADD231PD  Y13, Y14, Y5
-	VFMADD231PD  Y12, Y15, Y6
-	VFMADD231PD  Y13, Y15, Y7
-	VBROADCASTSD 32(SI), Y14
-	VBROADCASTSD 40(SI), Y15
-	VFMADD231PD  Y12, Y14, Y8
-	VFMADD231PD  Y13, Y14, Y9
-	VFMADD231PD  Y12, Y15, Y10
-	VFMADD231PD  Y13, Y15, Y11
-	ADDQ         $48, SI
-	ADDQ         $64, DI
-	DECQ         CX
-	JNE          dloop
-
-dstore:
-	VADDPD  (DX), Y0, Y0
-	VADDPD  32(DX), Y1, Y1
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
-	ADDQ    R8, DX
-	VADDPD  (DX), Y2, Y2
-	VADDPD  32(DX), Y3, Y3
-	VMOVUPD Y2, (DX)
-	VMOVUPD Y3, 32(DX)
-	ADDQ    R8, DX
-	VADDPD  (DX), Y4, Y4
-	VADDPD  32(DX), Y5, Y5
-	VMOVUPD Y4, (DX)
-	VMOVUPD Y5, 32(DX)
-	ADDQ    R8, DX
-	VADDPD  (DX), Y6, Y6
-	VADDPD  32(DX), Y7, Y7
-	VMOVUPD Y6, (DX)
-	VMOVUPD Y7, 32(DX)
-	ADDQ    R8, DX
-	VADDPD  (DX), Y8, Y8
-	VADDPD  32(DX), Y9, Y9
-	VMOVUPD Y8, (DX)
-	VMOVUPD Y9, 32(DX)
-	ADDQ    R8, DX
-	VADDPD  (DX), Y10, Y10
-	VADDPD  32(DX), Y11, Y11
-	VMOVUPD Y10, (DX)
-	VMOVUPD Y11, 32(DX)
-	VZEROUPPER
-	RET
+	KERNEL(VXORPD, VMOVUPD, VBROADCASTSD, VFMADD231PD, VADDPD, VMOVUPD, 8, 3, dloop, dstore)
 
 // func kernS(k int, a, b, c *float32, ldc int)
-//
-// The float32 kernel: C[0:6, 0:16] += Ap·Bp, the same register plan with eight lanes.
+// C[0:6, 0:16] += Ap·Bp in float32.
 TEXT ·kernS(SB), NOSPLIT, $0-40
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
-	SHLQ $2, R8
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	TESTQ CX, CX
-	JE    sstore
-
-sloop:
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VBROADCASTSS (SI), Y14
-	VBROADCASTSS 4(SI), Y15
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 8(SI), Y14
-	VBROADCASTSS 12(SI), Y15
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VFMADD231PS  Y12, Y15, Y6
-	VFMADD231PS  Y13, Y15, Y7
-	VBROADCASTSS 16(SI), Y14
-	VBROADCASTSS 20(SI), Y15
-	VFMADD231PS  Y12, Y14, Y8
-	VFMADD231PS  Y13, Y14, Y9
-	VFMADD231PS  Y12, Y15, Y10
-	VFMADD231PS  Y13, Y15, Y11
-	ADDQ         $24, SI
-	ADDQ         $64, DI
-	DECQ         CX
-	JNE          sloop
-
-sstore:
-	VADDPS  (DX), Y0, Y0
-	VADDPS  32(DX), Y1, Y1
-	VMOVUPS Y0, (DX)
-	VMOVUPS Y1, 32(DX)
-	ADDQ    R8, DX
-	VADDPS  (DX), Y2, Y2
-	VADDPS  32(DX), Y3, Y3
-	VMOVUPS Y2, (DX)
-	VMOVUPS Y3, 32(DX)
-	ADDQ    R8, DX
-	VADDPS  (DX), Y4, Y4
-	VADDPS  32(DX), Y5, Y5
-	VMOVUPS Y4, (DX)
-	VMOVUPS Y5, 32(DX)
-	ADDQ    R8, DX
-	VADDPS  (DX), Y6, Y6
-	VADDPS  32(DX), Y7, Y7
-	VMOVUPS Y6, (DX)
-	VMOVUPS Y7, 32(DX)
-	ADDQ    R8, DX
-	VADDPS  (DX), Y8, Y8
-	VADDPS  32(DX), Y9, Y9
-	VMOVUPS Y8, (DX)
-	VMOVUPS Y9, 32(DX)
-	ADDQ    R8, DX
-	VADDPS  (DX), Y10, Y10
-	VADDPS  32(DX), Y11, Y11
-	VMOVUPS Y10, (DX)
-	VMOVUPS Y11, 32(DX)
-	VZEROUPPER
-	RET
+	KERNEL(VXORPS, VMOVUPS, VBROADCASTSS, VFMADD231PS, VADDPS, VMOVUPS, 4, 2, sloop, sstore)
