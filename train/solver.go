@@ -171,7 +171,7 @@ func tensorLike(p *graph.Param, vals []float64) *tensor.Dense {
 
 // shardedElems is the parameter count from which a solver step is split between
 // goroutines.
-const shardedElems = 1 << 15
+const shardedElems = 1 << 12
 
 // solvers applies one Gorgonia solver per contiguous shard of the parameters, the shards
 // stepping concurrently. Each element's update is the one a single solver would make (the

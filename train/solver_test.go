@@ -3,11 +3,13 @@ package train
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
 // vg is a parameter's value and a gradient, as Gorgonia's solvers take them.
@@ -92,5 +94,53 @@ func TestShardedSolversMatchOne(t *testing.T) {
 			two := shardedRun(t, dt, cfg, true)
 			sameBits(t, fmt.Sprintf("%s %v", solver, dt), two, one)
 		}
+	}
+}
+
+// Training steps with concurrent graphs and solver shards must not deadlock in Gorgonia's
+// tensor pool, whose ReturnTensor races once the pool is full (the graph package switches
+// the pool off). Without that, this run stopped with "all goroutines are asleep" within a
+// few hundred steps.
+func TestConcurrentStepsDoNotDeadlock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of training steps; skipped under -short")
+	}
+	m, err := mdn.New(mdn.Config{InputDim: 8, OutputDim: 2, K: 5, Hidden: []int{64, 64}, DType: mdn.Float32, Seed: 1, VarianceFloor: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batch = 256
+	st, err := NewStepper(m, batch, Config{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.t.solver.shards) < 2 || len(st.t.steppers[batch].parts) < 2 {
+		t.Fatalf("want concurrent solvers and graphs, got %d and %d", len(st.t.solver.shards), len(st.t.steppers[batch].parts))
+	}
+	rng := graph.NewRand(2)
+	x, y := make([]float64, batch*8), make([]float64, batch*2)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	for i := range y {
+		y[i] = rng.NormFloat64()
+	}
+	done := make(chan error, 1)
+	go func() {
+		for range 3000 {
+			if _, err := st.Step(x, y); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("3000 steps did not finish in two minutes: deadlocked")
 	}
 }
