@@ -73,7 +73,7 @@ func (d *Dense) Forward(x *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || x.Shape()[1] != d.In {
 		return nil, fmt.Errorf("graph: layer %q takes (B, %d) inputs, got shape %v", d.W.Name, d.In, x.Shape())
 	}
-	if levers.FuseDense && fusedActivations[d.Act] || levers.FuseDense && d.Act == "" {
+	if levers.FuseDense && (d.Act == "" || fusedActivations[d.Act]) {
 		return d.fusedForward(x)
 	}
 	g := x.Graph()
