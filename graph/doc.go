@@ -7,9 +7,9 @@
 // Gorgonia v0.9.18's own LogSumExp, SoftMax and LogSoftMax are wrong in ways that matter
 // for mixture models (a wrong LogSumExp formula, softmax kernels that start every row's
 // maximum from the first element of the whole tensor, SoftMax and LogSoftMax nodes merged
-// into one). LogSumExp, LogSoftmax and Softmax here are built from Max, BroadcastSub, Exp,
-// Sum and Log with the maximum taken along the reduced axis, so that no row's result
-// depends on another row:
+// into one). LogSumExp, LogSoftmax and Softmax here take the maximum along the reduced
+// axis, so that no row's result depends on another row (along rows they are single fused
+// ops, along columns graphs of Max, BroadcastSub, Exp, Sum and Log; both compute):
 //
 //	LogSumExp(x)_b = m_b + log Σ_k exp(x_bk − m_b),   m_b = max_k x_bk
 //	LogSoftmax(x)_bk = x_bk − LogSumExp(x)_b
@@ -27,9 +27,19 @@
 // the nodes that stand for them in graph g, all bound to the same tensors. A solver that
 // updates the tensors in place updates every graph at once.
 //
+// # Fused ops
+//
+// Dense layers, the row LogSumExp and LogSoftmax and the mixture's Gaussian log-density
+// (GaussianLogDensity) are Gorgonia ops of their own, each with gradient ops returned by
+// its SymDiff, so that graphs built from them are still differentiated by Gorgonia. They
+// write into the buffers Gorgonia preallocates, take their tanh and exp four lanes at a
+// time (internal/vecmath) and multiply matrices with the BLAS handed to Gorgonia (in the
+// default build mixgraph's own GEMM, internal/gemm). Each is tested against the composite
+// graph it replaces and by finite differences; internal/levers switches them off.
+//
 // # Running graphs
 //
-// Runner wraps a TapeMachine: it copies inputs into the input nodes' tensors, resets and
+// Runner wraps a TapeMachine: it copies inputs into the input nodes' tensors, rewinds and
 // runs the machine, and reads named outputs. A runner built with gradients (WithGrads)
 // accumulates into the parameters' gradients on each run, as Gorgonia's BindDualValues
 // does; evaluation must use a runner of its own without gradients, so that it never adds
