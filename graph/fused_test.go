@@ -161,6 +161,9 @@ func TestFusedOpsWriteIntoPrealloc(t *testing.T) {
 		}
 	}
 	run()
+	if raceEnabled {
+		return
+	}
 	if a := testing.AllocsPerRun(20, run); a > 1 {
 		t.Errorf("%.1f allocations a run, want none", a)
 	}
