@@ -248,16 +248,27 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 	for t := 0; t < ncb; t += nr {
 		cols := min(nr, ncb-t)
 		strip := dst[t*kcb : (t+nr)*kcb]
+		if p.tB {
+			// op(B)[q, j] = b[j, q]: read each of the strip's columns of op(B) as a
+			// contiguous row of b.
+			for j := range nr {
+				if j >= cols {
+					for q := range kcb {
+						strip[q*nr+j] = 0
+					}
+					continue
+				}
+				off := (jc+t+j)*p.ldb + pc
+				for q, v := range p.b[off : off+kcb] {
+					strip[q*nr+j] = v
+				}
+			}
+			continue
+		}
 		for q := range kcb {
 			row := strip[q*nr : q*nr+nr]
-			if p.tB {
-				for j := range cols {
-					row[j] = p.b[(jc+t+j)*p.ldb+pc+q]
-				}
-			} else {
-				off := (pc+q)*p.ldb + jc + t
-				copy(row[:cols], p.b[off:off+cols])
-			}
+			off := (pc+q)*p.ldb + jc + t
+			copy(row[:cols], p.b[off:off+cols])
 			clear(row[cols:])
 		}
 	}
