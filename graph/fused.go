@@ -2,13 +2,10 @@ package graph
 
 import (
 	"fmt"
-	"hash"
 	"hash/fnv"
 	"math"
 	"runtime"
 	"sync"
-
-	"github.com/chewxy/hm"
 
 	"github.com/mixgraph/mixgraph/internal/vecmath"
 	"gonum.org/v1/gonum/blas"
@@ -28,16 +25,39 @@ import (
 // BroadcastAdd and the activation; tests compare the two.
 
 // denseOp is y = act(x·W + b) for x (B, In), W (In, Out) and b (1, Out).
-type denseOp struct{ act Activation }
+type denseOp struct {
+	opBase
+	act Activation
+}
 
 // denseActGradOp is dz = dy ⊙ act′(z), with act′ written in terms of the output y.
-type denseActGradOp struct{ act Activation }
+type denseActGradOp struct {
+	opBase
+	act Activation
+}
 
 // matMulOp is op(a)·op(b) with either operand transposed in place, without a copy.
-type matMulOp struct{ transA, transB bool }
+type matMulOp struct {
+	opBase
+	transA, transB bool
+}
 
 // colSumOp sums a (B, N) matrix over its rows into a (1, N) matrix.
-type colSumOp struct{}
+type colSumOp struct{ opBase }
+
+func newDenseOp(act Activation) denseOp {
+	return denseOp{opBase{fmt.Sprintf("Dense{%s}", act), 3, [5]int{2, 2, 2, 2}}, act}
+}
+
+func newDenseActGradOp(act Activation) denseActGradOp {
+	return denseActGradOp{opBase{fmt.Sprintf("DenseActGrad{%s}", act), 2, [5]int{2, 2, 2}}, act}
+}
+
+func newMatMulOp(transA, transB bool) matMulOp {
+	return matMulOp{opBase{fmt.Sprintf("MatMul{transA=%t, transB=%t}", transA, transB), 2, [5]int{2, 2, 2}}, transA, transB}
+}
+
+func newColSumOp() colSumOp { return colSumOp{opBase{"ColSum", 1, [5]int{2, 2}}} }
 
 // fusedActivations are the activations denseOp computes itself, with act′ from y.
 var fusedActivations = map[Activation]bool{Identity: true, Tanh: true, ReLU: true, Sigmoid: true, Softplus: true}
@@ -48,7 +68,7 @@ func (d *Dense) fusedForward(x *G.Node) (*G.Node, error) {
 	if act == "" {
 		act = Identity
 	}
-	y, err := G.ApplyOp(denseOp{act: act}, x, d.W.Node(g), d.B.Node(g))
+	y, err := G.ApplyOp(newDenseOp(act), x, d.W.Node(g), d.B.Node(g))
 	if err != nil {
 		return nil, fmt.Errorf("graph: layer %q: %w", d.W.Name, err)
 	}
@@ -59,15 +79,6 @@ func opHash(op fmt.Stringer) uint32 {
 	h := fnv.New32a()
 	fmt.Fprint(h, op.String())
 	return h.Sum32()
-}
-
-func matrixType(n int) hm.Type {
-	a := hm.TypeVariable('a')
-	ts := make([]hm.Type, n+1)
-	for i := range ts {
-		ts[i] = a
-	}
-	return hm.NewFnType(ts...)
 }
 
 func shapes(in []G.DimSizer) ([]tensor.Shape, error) {
@@ -81,29 +92,6 @@ func shapes(in []G.DimSizer) ([]tensor.Shape, error) {
 		}
 	}
 	return ss, nil
-}
-
-// dense reads a value as a *tensor.Dense of dtype float64 or float32.
-func dense(v G.Value, what string) (*tensor.Dense, error) {
-	t, ok := v.(*tensor.Dense)
-	if !ok {
-		return nil, fmt.Errorf("%s is a %T, want a dense tensor", what, v)
-	}
-	if dt := t.Dtype(); dt != tensor.Float64 && dt != tensor.Float32 {
-		return nil, fmt.Errorf("%s has dtype %v, want float64 or float32", what, dt)
-	}
-	if t.Dims() != 2 {
-		return nil, fmt.Errorf("%s has shape %v, want a matrix", what, t.Shape())
-	}
-	return t, nil
-}
-
-// output returns prealloc when it fits (shape and dtype) and a new matrix otherwise.
-func output(prealloc G.Value, dt tensor.Dtype, rows, cols int) *tensor.Dense {
-	if p, ok := prealloc.(*tensor.Dense); ok && p.Dtype() == dt && p.Shape().Eq(tensor.Shape{rows, cols}) && p.IsNativelyAccessible() {
-		return p
-	}
-	return tensor.New(tensor.Of(dt), tensor.WithShape(rows, cols))
 }
 
 // matmul computes c = op(a)·op(b) (+ c when accumulate) with the BLAS given to Gorgonia.
@@ -135,25 +123,8 @@ func matmul(transA, transB bool, a, b, c *tensor.Dense, accumulate bool) {
 	}
 }
 
-func sameDtype(ts ...*tensor.Dense) error {
-	for _, t := range ts[1:] {
-		if t.Dtype() != ts[0].Dtype() {
-			return fmt.Errorf("mixed dtypes %v and %v", ts[0].Dtype(), t.Dtype())
-		}
-	}
-	return nil
-}
-
 // ---- denseOp
 
-func (op denseOp) Arity() int                { return 3 }
-func (op denseOp) Type() hm.Type             { return matrixType(3) }
-func (op denseOp) ReturnsPtr() bool          { return false }
-func (op denseOp) CallsExtern() bool         { return true } // so that Gorgonia preallocates the output
-func (op denseOp) OverwritesInput() int      { return -1 }
-func (op denseOp) WriteHash(h hash.Hash)     { fmt.Fprint(h, op.String()) }
-func (op denseOp) Hashcode() uint32          { return opHash(op) }
-func (op denseOp) String() string            { return fmt.Sprintf("Dense{%s}", op.act) }
 func (op denseOp) DiffWRT(inputs int) []bool { return []bool{true, true, true} }
 
 func (op denseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
@@ -171,26 +142,12 @@ func (op denseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 func (op denseOp) Do(inputs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, inputs...) }
 
 func (op denseOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	if len(inputs) != 3 {
-		return nil, fmt.Errorf("dense: %d inputs, want 3", len(inputs))
-	}
-	x, err := dense(inputs[0], "dense input")
+	ts, err := values(op.name, 3, inputs)
 	if err != nil {
 		return nil, err
 	}
-	w, err := dense(inputs[1], "dense weight")
-	if err != nil {
-		return nil, err
-	}
-	b, err := dense(inputs[2], "dense bias")
-	if err != nil {
-		return nil, err
-	}
-	if err := sameDtype(x, w, b); err != nil {
-		return nil, fmt.Errorf("dense: %w", err)
-	}
-	rows, out := x.Shape()[0], w.Shape()[1]
-	y := output(prealloc, x.Dtype(), rows, out)
+	x, w, b := ts[0], ts[1], ts[2]
+	y := outputShaped(prealloc, x.Dtype(), tensor.Shape{x.Shape()[0], w.Shape()[1]})
 	switch x.Dtype() {
 	case tensor.Float64:
 		repeatRows(y.Float64s(), b.Float64s())
@@ -214,19 +171,19 @@ func (op denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 	dz := grad
 	if op.act != Identity {
 		var err error
-		if dz, err = G.ApplyOp(denseActGradOp(op), output, grad); err != nil {
+		if dz, err = G.ApplyOp(newDenseActGradOp(op.act), output, grad); err != nil {
 			return nil, err
 		}
 	}
-	dx, err := G.ApplyOp(matMulOp{transB: true}, dz, w)
+	dx, err := G.ApplyOp(newMatMulOp(false, true), dz, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := G.ApplyOp(matMulOp{transA: true}, x, dz)
+	dw, err := G.ApplyOp(newMatMulOp(true, false), x, dz)
 	if err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(colSumOp{}, dz)
+	db, err := G.ApplyOp(newColSumOp(), dz)
 	if err != nil {
 		return nil, err
 	}
@@ -295,15 +252,6 @@ func softplus(v float64) float64 { return math.Max(v, 0) + math.Log1p(math.Exp(-
 
 // ---- denseActGradOp
 
-func (op denseActGradOp) Arity() int            { return 2 }
-func (op denseActGradOp) Type() hm.Type         { return matrixType(2) }
-func (op denseActGradOp) ReturnsPtr() bool      { return false }
-func (op denseActGradOp) CallsExtern() bool     { return true }
-func (op denseActGradOp) OverwritesInput() int  { return -1 }
-func (op denseActGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op denseActGradOp) Hashcode() uint32      { return opHash(op) }
-func (op denseActGradOp) String() string        { return fmt.Sprintf("DenseActGrad{%s}", op.act) }
-
 func (op denseActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	ss, err := shapes(in)
 	if err != nil {
@@ -320,21 +268,12 @@ func (op denseActGradOp) Do(inputs ...G.Value) (G.Value, error) {
 }
 
 func (op denseActGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("dense gradient: %d inputs, want 2", len(inputs))
-	}
-	y, err := dense(inputs[0], "dense output")
+	ts, err := values(op.name, 2, inputs)
 	if err != nil {
 		return nil, err
 	}
-	dy, err := dense(inputs[1], "dense output gradient")
-	if err != nil {
-		return nil, err
-	}
-	if err := sameDtype(y, dy); err != nil {
-		return nil, fmt.Errorf("dense gradient: %w", err)
-	}
-	dz := output(prealloc, y.Dtype(), y.Shape()[0], y.Shape()[1])
+	y, dy := ts[0], ts[1]
+	dz := outputShaped(prealloc, y.Dtype(), y.Shape())
 	switch y.Dtype() {
 	case tensor.Float64:
 		actGradParallel(op.act, dz.Float64s(), y.Float64s(), dy.Float64s())
@@ -384,17 +323,6 @@ func actGrad[T float32 | float64](act Activation, dz, y, dy []T) {
 
 // ---- matMulOp
 
-func (op matMulOp) Arity() int            { return 2 }
-func (op matMulOp) Type() hm.Type         { return matrixType(2) }
-func (op matMulOp) ReturnsPtr() bool      { return false }
-func (op matMulOp) CallsExtern() bool     { return true }
-func (op matMulOp) OverwritesInput() int  { return -1 }
-func (op matMulOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op matMulOp) Hashcode() uint32      { return opHash(op) }
-func (op matMulOp) String() string {
-	return fmt.Sprintf("MatMul{transA=%t, transB=%t}", op.transA, op.transB)
-}
-
 func (op matMulOp) dims(a, b tensor.Shape) (m, k, kb, n int) {
 	m, k = a[0], a[1]
 	if op.transA {
@@ -422,39 +350,21 @@ func (op matMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 func (op matMulOp) Do(inputs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, inputs...) }
 
 func (op matMulOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs, want 2", op, len(inputs))
-	}
-	a, err := dense(inputs[0], "left operand")
+	ts, err := values(op.name, 2, inputs)
 	if err != nil {
 		return nil, err
 	}
-	b, err := dense(inputs[1], "right operand")
-	if err != nil {
-		return nil, err
-	}
-	if err := sameDtype(a, b); err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	a, b := ts[0], ts[1]
 	m, k, kb, n := op.dims(a.Shape(), b.Shape())
 	if k != kb {
 		return nil, fmt.Errorf("%v: shapes %v and %v do not fit", op, a.Shape(), b.Shape())
 	}
-	c := output(prealloc, a.Dtype(), m, n)
+	c := outputShaped(prealloc, a.Dtype(), tensor.Shape{m, n})
 	matmul(op.transA, op.transB, a, b, c, false)
 	return c, nil
 }
 
 // ---- colSumOp
-
-func (op colSumOp) Arity() int            { return 1 }
-func (op colSumOp) Type() hm.Type         { return matrixType(1) }
-func (op colSumOp) ReturnsPtr() bool      { return false }
-func (op colSumOp) CallsExtern() bool     { return true }
-func (op colSumOp) OverwritesInput() int  { return -1 }
-func (op colSumOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op colSumOp) Hashcode() uint32      { return opHash(op) }
-func (op colSumOp) String() string        { return "ColSum" }
 
 func (op colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	ss, err := shapes(in)
@@ -467,15 +377,12 @@ func (op colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 func (op colSumOp) Do(inputs ...G.Value) (G.Value, error) { return op.UsePreallocDo(nil, inputs...) }
 
 func (op colSumOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("column sum: %d inputs, want 1", len(inputs))
-	}
-	a, err := dense(inputs[0], "column sum input")
+	ts, err := values(op.name, 1, inputs)
 	if err != nil {
 		return nil, err
 	}
-	cols := a.Shape()[1]
-	s := output(prealloc, a.Dtype(), 1, cols)
+	a := ts[0]
+	s := outputShaped(prealloc, a.Dtype(), tensor.Shape{1, a.Shape()[1]})
 	switch a.Dtype() {
 	case tensor.Float64:
 		colSum(s.Float64s(), a.Float64s())

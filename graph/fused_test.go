@@ -144,10 +144,10 @@ func TestFusedOpsWriteIntoPrealloc(t *testing.T) {
 		pre    G.Value
 		inputs []G.Value
 	}{
-		{denseOp{act: Tanh}, y, []G.Value{x, w, b}},
-		{denseActGradOp{act: Tanh}, dz, []G.Value{y, y}},
-		{matMulOp{transA: true}, dw, []G.Value{x, dz}},
-		{colSumOp{}, db, []G.Value{dz}},
+		{newDenseOp(Tanh), y, []G.Value{x, w, b}},
+		{newDenseActGradOp(Tanh), dz, []G.Value{y, y}},
+		{newMatMulOp(true, false), dw, []G.Value{x, dz}},
+		{newColSumOp(), db, []G.Value{dz}},
 	}
 	run := func() {
 		for _, c := range cases {

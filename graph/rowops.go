@@ -48,24 +48,24 @@ func (o opBase) WriteHash(h hash.Hash) { fmt.Fprint(h, o.name) }
 func (o opBase) Hashcode() uint32      { return opHash(o) }
 func (o opBase) String() string        { return o.name }
 
-// values reads n inputs as dense float tensors of one dtype.
-func values(op string, n int, inputs []G.Value) ([]*tensor.Dense, error) {
+// values reads n ≤ 4 inputs as dense float tensors of one dtype (returned in an array, so
+// that reading them allocates nothing).
+func values(op string, n int, inputs []G.Value) (ts [4]*tensor.Dense, err error) {
 	if len(inputs) != n {
-		return nil, fmt.Errorf("%s: %d inputs, want %d", op, len(inputs), n)
+		return ts, fmt.Errorf("%s: %d inputs, want %d", op, len(inputs), n)
 	}
-	ts := make([]*tensor.Dense, n)
 	for i, v := range inputs {
 		t, ok := v.(*tensor.Dense)
 		if !ok {
-			return nil, fmt.Errorf("%s: input %d is a %T, want a dense tensor", op, i, v)
+			return ts, fmt.Errorf("%s: input %d is a %T, want a dense tensor", op, i, v)
 		}
 		if dt := t.Dtype(); dt != tensor.Float64 && dt != tensor.Float32 {
-			return nil, fmt.Errorf("%s: input %d has dtype %v, want float64 or float32", op, i, dt)
+			return ts, fmt.Errorf("%s: input %d has dtype %v, want float64 or float32", op, i, dt)
+		}
+		if i > 0 && t.Dtype() != ts[0].Dtype() {
+			return ts, fmt.Errorf("%s: mixed dtypes %v and %v", op, ts[0].Dtype(), t.Dtype())
 		}
 		ts[i] = t
-	}
-	if err := sameDtype(ts...); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return ts, nil
 }
@@ -75,7 +75,7 @@ func outputShaped(prealloc G.Value, dt tensor.Dtype, s tensor.Shape) *tensor.Den
 	if p, ok := prealloc.(*tensor.Dense); ok && p.Dtype() == dt && p.Shape().Eq(s) && p.IsNativelyAccessible() {
 		return p
 	}
-	return tensor.New(tensor.Of(dt), tensor.WithShape(s...))
+	return tensor.New(tensor.Of(dt), tensor.WithShape(s.Clone()...)) // s itself stays on the caller's stack
 }
 
 // ---- LogSumExp along rows
