@@ -9,6 +9,7 @@ import (
 	"time"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/models"
@@ -344,25 +345,11 @@ func (s *stepper) sumGrads() error {
 					return err
 				}
 			}
-			switch d := dst.Data().(type) {
-			case []float64:
-				sv := src.Data().([]float64)
-				for k := range d {
-					if j == 0 {
-						d[k] = w * sv[k]
-					} else {
-						d[k] += w * sv[k]
-					}
-				}
-			case []float32:
-				sv, w32 := src.Data().([]float32), float32(w)
-				for k := range d {
-					if j == 0 {
-						d[k] = w32 * sv[k]
-					} else {
-						d[k] += w32 * sv[k]
-					}
-				}
+			dd, sd := dst.(*tensor.Dense), src.(*tensor.Dense)
+			if dd.Dtype() == tensor.Float64 {
+				scaleInto(dd.Float64s(), sd.Float64s(), w, j > 0)
+			} else {
+				scaleInto(dd.Float32s(), sd.Float32s(), float32(w), j > 0)
 			}
 			if j > 0 {
 				src.Zero()
@@ -370,6 +357,20 @@ func (s *stepper) sumGrads() error {
 		}
 	}
 	return nil
+}
+
+// scaleInto sets dst = w·src, or adds w·src into dst when add is set; dst and src may
+// be the same slice.
+func scaleInto[T float32 | float64](dst, src []T, w T, add bool) {
+	if add {
+		for k, v := range src {
+			dst[k] += w * v
+		}
+		return
+	}
+	for k, v := range src {
+		dst[k] = w * v
+	}
 }
 
 // zeroGrads clears every part's gradients.
