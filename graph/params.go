@@ -12,17 +12,24 @@ import (
 type Param struct {
 	Name  string
 	Value *tensor.Dense
+	set   *ParamSet
 }
 
 // Size is the number of scalars in p.
 func (p *Param) Size() int { return p.Value.Shape().TotalSize() }
 
 // ParamSet is an ordered set of uniquely named parameters of one dtype. The order is
-// the order of Add and is the order of Nodes, Flatten and SetFlat.
+// the order of Add and is the order of Nodes, Flatten and SetFlat. The parameters' values
+// lie one after another in one array, so that a solver can update them all as one tensor
+// (see Span).
 type ParamSet struct {
 	dtype  tensor.Dtype
 	list   []*Param
 	byName map[string]*Param
+	f64    []float64 // the values of every parameter in order (float64 sets)
+	f32    []float32 // (float32 sets)
+	offs   []int     // offs[i] is the i-th parameter's first element; offs[len(list)] = Count
+	bound  bool      // a node was made for a parameter: values can no longer move
 }
 
 // NewParamSet returns an empty set for tensors of dtype (tensor.Float32 or
@@ -54,6 +61,9 @@ func (ps *ParamSet) Add(name string, shape []int, values []float64) (*Param, err
 	if _, dup := ps.byName[name]; dup {
 		return nil, fmt.Errorf("graph: parameter %q already exists", name)
 	}
+	if ps.bound {
+		return nil, fmt.Errorf("graph: parameter %q added after a graph was built from the set (add every parameter first)", name)
+	}
 	size := 1
 	for _, d := range shape {
 		if d <= 0 {
@@ -64,10 +74,80 @@ func (ps *ParamSet) Add(name string, shape []int, values []float64) (*Param, err
 	if len(values) != size {
 		return nil, fmt.Errorf("graph: parameter %q of shape %v needs %d values, got %d", name, shape, size, len(values))
 	}
-	p := &Param{Name: name, Value: NewTensor(ps.dtype, shape, values)}
+	if len(ps.offs) == 0 {
+		ps.offs = []int{0}
+	}
+	off := ps.Count()
+	if ps.dtype == tensor.Float64 {
+		ps.grow(&ps.f64, off+size)
+		copy(ps.f64[off:], values)
+	} else {
+		ps.grow(&ps.f32, off+size)
+		for i, x := range values {
+			ps.f32[off+i] = float32(x)
+		}
+	}
+	p := &Param{Name: name, set: ps}
 	ps.list = append(ps.list, p)
+	ps.offs = append(ps.offs, off+size)
 	ps.byName[name] = p
+	p.Value = ps.view(len(ps.list)-1, len(ps.list), shape)
 	return p, nil
+}
+
+// grow extends the set's array to n elements. When it must move, every parameter's
+// tensor is rebuilt over the new array (no graph holds them yet: see bound).
+func (ps *ParamSet) grow(data any, n int) {
+	moved := false
+	switch d := data.(type) {
+	case *[]float64:
+		moved = n > cap(*d)
+		*d = growTo(*d, n)
+	case *[]float32:
+		moved = n > cap(*d)
+		*d = growTo(*d, n)
+	}
+	if moved {
+		for i, p := range ps.list {
+			p.Value = ps.view(i, i+1, p.Value.Shape())
+		}
+	}
+}
+
+func growTo[T float32 | float64](s []T, n int) []T {
+	if n <= cap(s) {
+		return s[:n]
+	}
+	t := make([]T, n, max(n, 2*cap(s)))
+	copy(t, s)
+	return t
+}
+
+// view is a tensor of the given shape over the values of parameters from to to−1.
+func (ps *ParamSet) view(from, to int, shape tensor.Shape) *tensor.Dense {
+	lo, hi := ps.offs[from], ps.offs[to]
+	var backing any
+	if ps.dtype == tensor.Float64 {
+		backing = ps.f64[lo:hi:hi]
+	} else {
+		backing = ps.f32[lo:hi:hi]
+	}
+	return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(backing))
+}
+
+// Span returns a vector over the values of parameters from to to−1, in order: it shares
+// their memory, so an update through it (a solver step) updates them.
+func (ps *ParamSet) Span(from, to int) *tensor.Dense {
+	return ps.view(from, to, tensor.Shape{ps.offs[to] - ps.offs[from]})
+}
+
+// Offset is the position of the i-th parameter's first value among all the set's values
+// (Offset(len(List())) is Count).
+func (ps *ParamSet) Offset(i int) int {
+	if len(ps.offs) == 0 {
+		return 0
+	}
+	return ps.offs[i]
 }
 
 // List returns the parameters in order. The slice is the set's own: do not modify it.
@@ -77,13 +157,7 @@ func (ps *ParamSet) List() []*Param { return ps.list }
 func (ps *ParamSet) Get(name string) *Param { return ps.byName[name] }
 
 // Count is the total number of scalars over all parameters.
-func (ps *ParamSet) Count() int {
-	n := 0
-	for _, p := range ps.list {
-		n += p.Size()
-	}
-	return n
-}
+func (ps *ParamSet) Count() int { return ps.Offset(len(ps.list)) }
 
 // Flatten appends every parameter's values, in order, to dst as float64 and returns the
 // extended slice.
@@ -120,8 +194,12 @@ func (ps *ParamSet) Nodes(g *G.ExprGraph) G.Nodes {
 	return ns
 }
 
-// Node returns the node standing for p in graph g, bound to p's tensor.
+// Node returns the node standing for p in graph g, bound to p's tensor. Once a node
+// exists, the set takes no new parameters.
 func (p *Param) Node(g *G.ExprGraph) *G.Node {
+	if p.set != nil {
+		p.set.bound = true
+	}
 	return G.NodeFromAny(g, p.Value, G.WithName(p.Name))
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"sync"
 	"time"
 
@@ -104,6 +105,7 @@ type trainer struct {
 	xDim     int
 	yDim     int
 	solver   *solvers
+	grad     *tensor.Dense // the step's gradient, all parameters in order (see ParamSet.Span)
 	steppers map[int]*stepper
 	evals    map[int]*evaluator
 
@@ -167,7 +169,7 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		t.totalSteps = cfg.Steps
 		t.epochs = (cfg.Steps + t.batchesPerEpoch - 1) / t.batchesPerEpoch
 	}
-	t.solver = newSolvers(cfg, t.params)
+	t.initSolver()
 	t.cp = checkpoint{Config: cfg, ParamCount: t.ps.Count()}
 
 	if cfg.Resume != "" {
@@ -219,6 +221,12 @@ func holdOut(x, y []float64, xDim, yDim int, frac float64, seed uint64) (tx, ty,
 	return tx, ty, vx, vy, nil
 }
 
+// initSolver makes the step's gradient vector and the solvers that read it.
+func (t *trainer) initSolver() {
+	t.grad = tensor.New(tensor.Of(t.ps.Dtype()), tensor.WithShape(max(1, t.ps.Count())))
+	t.solver = newSolvers(t.cfg, t.ps, t.grad)
+}
+
 func (t *trainer) resume(path string) error {
 	c, err := readCheckpoint(path)
 	if err != nil {
@@ -236,7 +244,7 @@ func (t *trainer) resume(path string) error {
 	if err := t.ps.SetFlat(c.Params); err != nil {
 		return err
 	}
-	if err := t.solver.restore(c.Solver, t.params); err != nil {
+	if err := t.solver.restore(c.Solver); err != nil {
 		return err
 	}
 	c.Config = t.cfg
@@ -273,9 +281,8 @@ func (t *trainer) stepper(size int) (*stepper, error) {
 }
 
 // run feeds the rows idx to the parts and runs them, concurrently when there are
-// several. It returns the batch's mean cost; the batch's gradient, the row-weighted
-// mean of the parts' gradients, is left in the first part's gradients and the others'
-// are zeroed.
+// several. It returns the batch's mean cost; the parts' gradients are left in their
+// runners for gather.
 func (s *stepper) run(t *trainer, idx []int) (float64, error) {
 	off := 0
 	for _, p := range s.parts {
@@ -307,11 +314,7 @@ func (s *stepper) run(t *trainer, idx []int) (float64, error) {
 	for _, p := range s.parts {
 		cost += p.cost * float64(p.rows)
 	}
-	cost /= float64(s.rows)
-	if err := s.sumGrads(); err != nil {
-		return 0, err
-	}
-	return cost, nil
+	return cost / float64(s.rows), nil
 }
 
 func (p *part) run() {
@@ -328,32 +331,25 @@ func (p *part) run() {
 	p.cost, p.err = p.r.Scalar(p.loss.Cost)
 }
 
-// sumGrads sets the first part's gradients to Σ (rows_i / rows)·g_i, summed in part
-// order, and zeroes the other parts' gradients.
-func (s *stepper) sumGrads() error {
-	first := s.parts[0].r
-	for i := range first.Wrt() {
-		dst, err := first.Grad(i)
-		if err != nil {
-			return err
-		}
+// gather sets grad, the gradient of all parameters in order, to Σ (rows_i / rows)·g_i
+// over the parts' gradients g_i, summed in part order (one part: a copy), and zeroes the
+// parts' gradients for their next run.
+func (s *stepper) gather(grad *tensor.Dense, ps *graph.ParamSet) error {
+	for i := range ps.List() {
+		lo, hi := ps.Offset(i), ps.Offset(i+1)
 		for j, p := range s.parts {
 			w := float64(p.rows) / float64(s.rows)
-			src := dst
-			if j > 0 {
-				if src, err = p.r.Grad(i); err != nil {
-					return err
-				}
+			src, err := p.r.Grad(i)
+			if err != nil {
+				return err
 			}
-			dd, sd := dst.(*tensor.Dense), src.(*tensor.Dense)
-			if dd.Dtype() == tensor.Float64 {
-				scaleInto(dd.Float64s(), sd.Float64s(), w, j > 0)
-			} else {
-				scaleInto(dd.Float32s(), sd.Float32s(), float32(w), j > 0)
+			switch dst := grad.Data().(type) {
+			case []float64:
+				scaleInto(dst[lo:hi], src.Data().([]float64), w, j > 0)
+			case []float32:
+				scaleInto(dst[lo:hi], src.Data().([]float32), float32(w), j > 0)
 			}
-			if j > 0 {
-				src.Zero()
-			}
+			src.Zero()
 		}
 	}
 	return nil
@@ -507,8 +503,10 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 		s.zeroGrads()
 		return fmt.Errorf("train: %s: the cost is %g: %w; parameters kept from the last finite step", where, cost, ErrNonFinite)
 	}
-	r := s.parts[0].r
-	norm, clipped, elems, err := t.prepareGrads(r)
+	if err := s.gather(t.grad, t.ps); err != nil {
+		return fmt.Errorf("train: %s: %w", where, err)
+	}
+	norm, clipped, elems, err := t.prepareGrads()
 	if err != nil {
 		s.zeroGrads()
 		return fmt.Errorf("train: %s: %w", where, err)
@@ -516,7 +514,7 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 	*snapshot = t.ps.Flatten((*snapshot)[:0])
 	lr := t.learnRate(cp.Step, cp.Epoch)
 	t.solver.setLearnRate(lr)
-	if err := t.solver.step(r.ValueGrads()); err != nil {
+	if err := t.solver.step(); err != nil {
 		t.ps.SetFlat(*snapshot)
 		return fmt.Errorf("train: %s: solver: %w", where, err)
 	}
@@ -538,50 +536,25 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 	return nil
 }
 
-// prepareGrads measures the gradient (global norm before clipping, elements over the
-// clip threshold), checks it is finite, adds L2·w, applies global-norm clipping, and for
-// RMSProp clamps it so that the solver's squared-gradient average sees clipped values.
-func (t *trainer) prepareGrads(r *graph.Runner) (norm float64, clipped, elems int, err error) {
+// prepareGrads measures the gradient in t.grad (global norm before clipping, elements
+// over the clip threshold), checks it is finite, adds L2·w, applies global-norm clipping,
+// and for RMSProp clamps it so that the solver's squared-gradient average sees clipped
+// values.
+func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 	c := t.cfg
-	sq := 0.0
-	for i, p := range t.params {
-		g, err := r.Grad(i)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		switch gd := g.Data().(type) {
-		case []float64:
-			w := p.Value.Data().([]float64)
-			for j, v := range gd {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return 0, 0, 0, fmt.Errorf("gradient of %q element %d is %g: %w", p.Name, j, v, ErrNonFinite)
-				}
-				v += c.L2 * w[j]
-				gd[j] = v
-				sq += v * v
-				if c.Clip > 0 && math.Abs(v) > c.Clip {
-					clipped++
-				}
-			}
-			elems += len(gd)
-		case []float32:
-			w := p.Value.Data().([]float32)
-			l2 := float32(c.L2)
-			for j, v := range gd {
-				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-					return 0, 0, 0, fmt.Errorf("gradient of %q element %d is %g: %w", p.Name, j, f, ErrNonFinite)
-				}
-				if l2 != 0 {
-					v += l2 * w[j]
-					gd[j] = v
-				}
-				sq += float64(v) * float64(v)
-				if c.Clip > 0 && math.Abs(float64(v)) > c.Clip {
-					clipped++
-				}
-			}
-			elems += len(gd)
-		}
+	w := t.ps.Span(0, len(t.params))
+	var sq float64
+	var bad int
+	switch gd := t.grad.Data().(type) {
+	case []float64:
+		sq, clipped, bad = measure(gd, w.Data().([]float64), c)
+	case []float32:
+		sq, clipped, bad = measure(gd, w.Data().([]float32), c)
+	}
+	if bad >= 0 {
+		i := sort.SearchInts(t.offsets(), bad+1) - 1
+		v := graph.AppendFloat64s(nil, t.grad)[bad]
+		return 0, 0, 0, fmt.Errorf("gradient of %q element %d is %g: %w", t.params[i].Name, bad-t.ps.Offset(i), v, ErrNonFinite)
 	}
 	norm = math.Sqrt(sq)
 	scale := 1.0
@@ -589,21 +562,48 @@ func (t *trainer) prepareGrads(r *graph.Runner) (norm float64, clipped, elems in
 		scale = c.ClipNorm / norm
 	}
 	if scale != 1 || (c.Solver == RMSProp && c.Clip > 0) {
-		for i := range t.params {
-			g, _ := r.Grad(i)
-			switch gd := g.Data().(type) {
-			case []float64:
-				for j := range gd {
-					gd[j] = clamp(gd[j]*scale, c)
-				}
-			case []float32:
-				for j := range gd {
-					gd[j] = float32(clamp(float64(gd[j])*scale, c))
-				}
+		switch gd := t.grad.Data().(type) {
+		case []float64:
+			for j := range gd {
+				gd[j] = clamp(gd[j]*scale, c)
+			}
+		case []float32:
+			for j := range gd {
+				gd[j] = float32(clamp(float64(gd[j])*scale, c))
 			}
 		}
 	}
-	return norm, clipped, elems, nil
+	return norm, clipped, t.ps.Count(), nil
+}
+
+// offsets are the parameters' first elements in t.grad.
+func (t *trainer) offsets() []int {
+	o := make([]int, len(t.params)+1)
+	for i := range o {
+		o[i] = t.ps.Offset(i)
+	}
+	return o
+}
+
+// measure adds L2·w into g and returns Σg² (in float64), the count of elements over the
+// clip threshold and the first non-finite element (−1 when all are finite, in which case
+// g is left as it was).
+func measure[T float32 | float64](g, w []T, c Config) (sq float64, clipped, bad int) {
+	l2 := T(c.L2)
+	for j, v := range g {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, 0, j
+		}
+		if l2 != 0 {
+			v += l2 * w[j]
+			g[j] = v
+		}
+		sq += float64(v) * float64(v)
+		if c.Clip > 0 && math.Abs(float64(v)) > c.Clip {
+			clipped++
+		}
+	}
+	return sq, clipped, -1
 }
 
 func clamp(v float64, c Config) float64 {

@@ -118,9 +118,9 @@ func solverState(s G.Solver) (*SolverState, error) {
 	return st, nil
 }
 
-// restoreSolverState puts st into a fresh solver of the same kind, for parameters of
-// the given shapes and dtype.
-func restoreSolverState(s G.Solver, st *SolverState, params []*graph.Param) error {
+// restoreSolverState puts st into a fresh solver of the same kind, whose value-gradient
+// pairs hold sizes elements of dtype dt each.
+func restoreSolverState(s G.Solver, st *SolverState, dt tensor.Dtype, sizes []int) error {
 	if _, ok := s.(*G.AdamSolver); ok {
 		it, err := field(s, "iter")
 		if err != nil {
@@ -137,36 +137,29 @@ func restoreSolverState(s G.Solver, st *SolverState, params []*graph.Param) erro
 	if len(st.Slots) == 0 {
 		return nil
 	}
-	if len(st.Slots) != len(params) {
-		return fmt.Errorf("train: checkpoint solver state has %d slots for %d parameters", len(st.Slots), len(params))
+	if len(st.Slots) != len(sizes) {
+		return fmt.Errorf("train: solver state has %d slots for %d value-gradient pairs", len(st.Slots), len(sizes))
 	}
 	cache, err := field(s, "cache")
 	if err != nil {
 		return err
 	}
-	slice := reflect.MakeSlice(cache.Type(), len(params), len(params))
+	slice := reflect.MakeSlice(cache.Type(), len(sizes), len(sizes))
 	elemType := cache.Type().Elem() // *dualValue
-	for i, p := range params {
+	for i, n := range sizes {
 		slot := st.Slots[i]
 		if slot.Value == nil && slot.Deriv == nil {
 			continue
 		}
-		if len(slot.Value) != p.Size() || len(slot.Deriv) != p.Size() {
-			return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", p.Name, len(slot.Value), len(slot.Deriv), p.Size())
-		}
 		dv := reflect.New(elemType.Elem())
 		val := dv.Elem().FieldByName("Value")
 		d := dv.Elem().FieldByName("d")
-		reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(tensorLike(p, slot.Value))))
-		reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(tensorLike(p, slot.Deriv))))
+		reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(graph.NewTensor(dt, []int{n}, slot.Value))))
+		reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(graph.NewTensor(dt, []int{n}, slot.Deriv))))
 		slice.Index(i).Set(dv)
 	}
 	cache.Set(slice)
 	return nil
-}
-
-func tensorLike(p *graph.Param, vals []float64) *tensor.Dense {
-	return graph.NewTensor(p.Value.Dtype(), p.Value.Shape().Clone(), vals)
 }
 
 // shardedElems is the parameter count from which a solver step is split between
@@ -174,26 +167,41 @@ func tensorLike(p *graph.Param, vals []float64) *tensor.Dense {
 const shardedElems = 1 << 12
 
 // solvers applies one Gorgonia solver per contiguous shard of the parameters, the shards
-// stepping concurrently. Each element's update is the one a single solver would make (the
-// solvers are elementwise; Adam's step count advances once per step in every shard), so
-// the weights are the same bit for bit; large models just update on all processors.
+// stepping concurrently. A shard hands its solver all its parameters as one value-gradient
+// pair: one vector over their values (they lie one after another in the ParamSet's array)
+// and one over their gradients. The solvers are elementwise, so each element's update is
+// the one a solver stepping every parameter as its own tensor would make, bit for bit
+// (Adam's step count advances once per step in every shard); the solver just does its
+// fixed work per tensor once per shard instead of once per parameter.
 type solvers struct {
 	shards []G.Solver
-	bounds []int // shard i covers parameters bounds[i] to bounds[i+1]−1
+	bounds []int           // shard i covers parameters bounds[i] to bounds[i+1]−1
+	model  [][]G.ValueGrad // shard i's one value-gradient pair
+	ps     *graph.ParamSet
 }
 
-// newSolvers splits params into up to cfg.Workers shards of about equal element counts;
-// models under shardedElems parameters get one.
-func newSolvers(cfg Config, params []*graph.Param) *solvers {
-	total := 0
-	for _, p := range params {
-		total += p.Size()
-	}
+// span is a run of parameters' values and their gradients as Gorgonia's solvers take them.
+type span struct{ v, g *tensor.Dense }
+
+func (p span) Value() G.Value         { return p.v }
+func (p span) Grad() (G.Value, error) { return p.g, nil }
+
+// newSolvers splits the parameters into up to cfg.Workers shards of about equal element
+// counts (models under shardedElems parameters get one) whose gradients are read from
+// grad, a vector of ps.Count() elements in the parameters' order.
+func newSolvers(cfg Config, ps *graph.ParamSet, grad *tensor.Dense) *solvers {
 	n := 1
-	if total >= shardedElems {
-		n = max(1, min(cfg.Workers, len(params)))
+	if ps.Count() >= shardedElems {
+		n = max(1, min(cfg.Workers, len(ps.List())))
 	}
-	s := &solvers{bounds: []int{0}}
+	return newSolversN(cfg, ps, grad, n)
+}
+
+// newSolversN makes up to n shards.
+func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *solvers {
+	params := ps.List()
+	total := ps.Count()
+	s := &solvers{bounds: []int{0}, ps: ps}
 	acc, next := 0, 1
 	for i, p := range params {
 		acc += p.Size()
@@ -203,8 +211,11 @@ func newSolvers(cfg Config, params []*graph.Param) *solvers {
 		}
 	}
 	s.bounds = append(s.bounds, len(params))
-	for range len(s.bounds) - 1 {
+	for i := range len(s.bounds) - 1 {
+		lo, hi := s.bounds[i], s.bounds[i+1]
+		g := subVector(grad, ps.Offset(lo), ps.Offset(hi))
 		s.shards = append(s.shards, newSolver(cfg))
+		s.model = append(s.model, []G.ValueGrad{span{ps.Span(lo, hi), g}})
 	}
 	return s
 }
@@ -215,23 +226,22 @@ func (s *solvers) setLearnRate(eta float64) {
 	}
 }
 
-// step updates every shard's parameters from model, the value-gradient pairs of all
-// parameters in order.
-func (s *solvers) step(model []G.ValueGrad) error {
+// step updates every shard's parameters from the gradients (and zeroes the gradients).
+func (s *solvers) step() error {
 	if len(s.shards) == 1 {
-		return s.shards[0].Step(model)
+		return s.shards[0].Step(s.model[0])
 	}
 	errs := make([]error, len(s.shards))
 	var wg sync.WaitGroup
 	for i, sh := range s.shards {
-		part := model[s.bounds[i]:s.bounds[i+1]]
-		wg.Go(func() { errs[i] = sh.Step(part) })
+		wg.Go(func() { errs[i] = sh.Step(s.model[i]) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// state is the solvers' state as one solver's: the step count and a slot per parameter.
+// state is the solvers' state with a slot per parameter, as one solver stepping every
+// parameter as its own tensor would keep it.
 func (s *solvers) state() (*SolverState, error) {
 	all := &SolverState{}
 	for i, sh := range s.shards {
@@ -240,20 +250,36 @@ func (s *solvers) state() (*SolverState, error) {
 			return nil, err
 		}
 		all.Iter = st.Iter
-		if len(st.Slots) == 0 && hasCache(sh) {
-			// Not stepped yet: no slots for any parameter.
-			if i > 0 && len(all.Slots) > 0 {
+		if len(st.Slots) == 0 {
+			if hasCache(sh) && i > 0 && len(all.Slots) > 0 {
 				return nil, fmt.Errorf("train: solver shard %d has no state while shard 0 has", i)
 			}
 			continue
 		}
-		all.Slots = append(all.Slots, st.Slots...)
+		if len(st.Slots) != 1 {
+			return nil, fmt.Errorf("train: solver shard %d keeps %d slots, want 1", i, len(st.Slots))
+		}
+		lo, hi := s.bounds[i], s.bounds[i+1]
+		base := s.ps.Offset(lo)
+		for p := lo; p < hi; p++ {
+			a, b := s.ps.Offset(p)-base, s.ps.Offset(p+1)-base
+			all.Slots = append(all.Slots, SlotState{Value: within(st.Slots[0].Value, a, b), Deriv: within(st.Slots[0].Deriv, a, b)})
+		}
 	}
 	return all, nil
 }
 
+// within is v[a:b], or nil for a nil v.
+func within(v []float64, a, b int) []float64 {
+	if v == nil {
+		return nil
+	}
+	return v[a:b:b]
+}
+
 // restore puts st, as state returned it, back into the shards.
-func (s *solvers) restore(st *SolverState, params []*graph.Param) error {
+func (s *solvers) restore(st *SolverState) error {
+	params := s.ps.List()
 	if len(st.Slots) != 0 && len(st.Slots) != len(params) {
 		return fmt.Errorf("train: checkpoint solver state has %d slots for %d parameters", len(st.Slots), len(params))
 	}
@@ -261,11 +287,39 @@ func (s *solvers) restore(st *SolverState, params []*graph.Param) error {
 		lo, hi := s.bounds[i], s.bounds[i+1]
 		part := &SolverState{Iter: st.Iter}
 		if len(st.Slots) != 0 {
-			part.Slots = st.Slots[lo:hi]
+			var cat SlotState
+			for p := lo; p < hi; p++ {
+				slot := st.Slots[p]
+				if slot.Value == nil && slot.Deriv == nil {
+					continue
+				}
+				if len(slot.Value) != params[p].Size() || len(slot.Deriv) != params[p].Size() {
+					return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", params[p].Name, len(slot.Value), len(slot.Deriv), params[p].Size())
+				}
+				cat.Value = append(cat.Value, slot.Value...)
+				cat.Deriv = append(cat.Deriv, slot.Deriv...)
+			}
+			n := s.ps.Offset(hi) - s.ps.Offset(lo)
+			if cat.Value != nil && len(cat.Value) != n {
+				return fmt.Errorf("train: checkpoint solver state covers only some of parameters %q to %q", params[lo].Name, params[hi-1].Name)
+			}
+			part.Slots = []SlotState{cat}
 		}
-		if err := restoreSolverState(sh, part, params[lo:hi]); err != nil {
+		if err := restoreSolverState(sh, part, s.ps.Dtype(), []int{s.ps.Offset(hi) - s.ps.Offset(lo)}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// subVector is a vector over elements lo to hi−1 of v's data.
+func subVector(v *tensor.Dense, lo, hi int) *tensor.Dense {
+	var backing any
+	switch d := v.Data().(type) {
+	case []float64:
+		backing = d[lo:hi:hi]
+	case []float32:
+		backing = d[lo:hi:hi]
+	}
+	return tensor.New(tensor.WithShape(hi-lo), tensor.WithBacking(backing))
 }

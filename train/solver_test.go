@@ -22,9 +22,12 @@ func (p vg) Name() string           { return "vg" }
 func (p vg) Shape() tensor.Shape    { return p.v.Shape() }
 func (p vg) Dtype() tensor.Dtype    { return p.v.Dtype() }
 
-// shardedRun takes steps with the given solvers on fresh parameters and fixed gradients,
-// checkpointing and restoring the solver state halfway, and returns the weights.
-func shardedRun(t *testing.T, dt tensor.Dtype, cfg Config, sharded bool) []float64 {
+// solverRun takes six steps on fresh parameters with fixed random gradients and returns
+// the weights and the solver state. shards = 0 is the reference: one Gorgonia solver
+// given each parameter as its own tensor. Otherwise the parameters go to the solvers type
+// in up to shards shards, as spans of the ParamSet's array, and the state is checkpointed
+// and restored into fresh solvers halfway.
+func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64, *SolverState) {
 	t.Helper()
 	ps, err := graph.NewParamSet(dt)
 	if err != nil {
@@ -41,27 +44,39 @@ func shardedRun(t *testing.T, dt tensor.Dtype, cfg Config, sharded bool) []float
 		}
 	}
 	params := ps.List()
-	grads := make([]*tensor.Dense, len(params))
-	model := make([]G.ValueGrad, len(params))
-	fill := func(step int) {
-		for i, p := range params {
-			g := make([]float64, p.Size())
-			for j := range g {
-				g[j] = 20 * rng.NormFloat64() // some beyond the clip threshold
-			}
-			grads[i] = graph.NewTensor(dt, []int{p.Size()}, g)
-			model[i] = vg{p.Value, grads[i]}
+	grad := tensor.New(tensor.Of(dt), tensor.WithShape(ps.Count()))
+	fill := func() {
+		g := make([]float64, ps.Count())
+		for j := range g {
+			g[j] = 20 * rng.NormFloat64() // some beyond the clip threshold
 		}
+		graph.CopyFromFloat64s(grad, g)
+	}
+	if shards == 0 {
+		sv := newSolver(cfg)
+		model := make([]G.ValueGrad, len(params))
+		for i, p := range params {
+			model[i] = vg{p.Value, subVector(grad, ps.Offset(i), ps.Offset(i+1))}
+		}
+		for step := range 6 {
+			fill()
+			setLearnRate(sv, 0.01*float64(step+1))
+			if err := sv.Step(model); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := solverState(sv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ps.Flatten(nil), st
 	}
 	newS := func() *solvers {
-		if sharded {
-			s := newSolvers(cfg, params)
-			if len(s.shards) < 2 {
-				t.Fatalf("%d elements in %d shards", ps.Count(), len(s.shards))
-			}
-			return s
+		s := newSolversN(cfg, ps, grad, shards)
+		if len(s.shards) != shards {
+			t.Fatalf("%d elements in %d shards, want %d", ps.Count(), len(s.shards), shards)
 		}
-		return &solvers{shards: []G.Solver{newSolver(cfg)}, bounds: []int{0, len(params)}}
+		return s
 	}
 	s := newS()
 	for step := range 6 {
@@ -71,28 +86,57 @@ func shardedRun(t *testing.T, dt tensor.Dtype, cfg Config, sharded bool) []float
 				t.Fatal(err)
 			}
 			s = newS()
-			if err := s.restore(st, params); err != nil {
+			if err := s.restore(st); err != nil {
 				t.Fatal(err)
 			}
 		}
-		fill(step)
+		fill()
 		s.setLearnRate(0.01 * float64(step+1))
-		if err := s.step(model); err != nil {
+		if err := s.step(); err != nil {
 			t.Fatal(err)
 		}
+		if n := nonZero(grad); n != 0 {
+			t.Fatalf("%d gradient elements left after the step (the solver zeroes them)", n)
+		}
 	}
-	return ps.Flatten(nil)
+	st, err := s.state()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps.Flatten(nil), st
 }
 
-// Solvers sharded over goroutines update every weight exactly as one solver does, and
-// their state checkpoints and restores, for every solver and both dtypes.
-func TestShardedSolversMatchOne(t *testing.T) {
+func nonZero(v *tensor.Dense) int {
+	n := 0
+	for _, x := range graph.AppendFloat64s(nil, v) {
+		if x != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// The solvers, handed the parameters as one span per shard and sharded over goroutines,
+// update every weight exactly as one Gorgonia solver given each parameter as its own
+// tensor does, keep the same state slot by slot, and checkpoint and restore it, for every
+// solver and both dtypes.
+func TestSolverSpansMatchPerParameterSolver(t *testing.T) {
 	for _, solver := range []Solver{Adam, RMSProp, Momentum, SGD} {
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			cfg := Config{Solver: solver, Workers: 2}.withDefaults()
-			one := shardedRun(t, dt, cfg, false)
-			two := shardedRun(t, dt, cfg, true)
-			sameBits(t, fmt.Sprintf("%s %v", solver, dt), two, one)
+			name := fmt.Sprintf("%s %v", solver, dt)
+			ref, refSt := solverRun(t, dt, cfg, 0)
+			for _, shards := range []int{1, 2, 3} {
+				w, st := solverRun(t, dt, cfg, shards)
+				sameBits(t, fmt.Sprintf("%s, %d shards: weights", name, shards), w, ref)
+				if st.Iter != refSt.Iter || len(st.Slots) != len(refSt.Slots) {
+					t.Fatalf("%s, %d shards: state has step %d and %d slots, want %d and %d", name, shards, st.Iter, len(st.Slots), refSt.Iter, len(refSt.Slots))
+				}
+				for i := range st.Slots {
+					sameBits(t, fmt.Sprintf("%s, %d shards: slot %d value", name, shards, i), st.Slots[i].Value, refSt.Slots[i].Value)
+					sameBits(t, fmt.Sprintf("%s, %d shards: slot %d deriv", name, shards, i), st.Slots[i].Deriv, refSt.Slots[i].Deriv)
+				}
+			}
 		}
 	}
 }

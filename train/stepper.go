@@ -35,7 +35,7 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 		steppers:        map[int]*stepper{},
 		batchesPerEpoch: 1, epochs: 1, totalSteps: 1,
 	}
-	t.solver = newSolvers(cfg, t.params)
+	t.initSolver()
 	t.xs, t.ys = make([]float64, batch*t.xDim), make([]float64, batch*t.yDim)
 	s := &Stepper{t: t, idx: make([]int, batch)}
 	for i := range s.idx {
