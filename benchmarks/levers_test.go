@@ -20,6 +20,7 @@ type lever struct {
 	name                                     string
 	gemm, reuse, fuseDense, fuseRows, fuseGs bool
 	workers                                  int
+	spans, own                               bool
 }
 
 var leverSteps = []lever{
@@ -29,6 +30,8 @@ var leverSteps = []lever{
 	{name: "3-fuse-dense", gemm: true, reuse: true, fuseDense: true, workers: 1},
 	{name: "4-fuse-loss", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true, workers: 1},
 	{name: "5-parallel", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true},
+	{name: "6-solver-spans", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true, spans: true},
+	{name: "7-own-machine", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true, spans: true, own: true},
 }
 
 // set switches the levers as l says and returns a function that restores the defaults.
@@ -38,9 +41,11 @@ func (l lever) set() (restore func()) {
 		G.Use(gonum.Implementation{})
 	}
 	levers.ReuseBuffers, levers.FuseDense, levers.FuseRows, levers.FuseGaussian = l.reuse, l.fuseDense, l.fuseRows, l.fuseGs
+	levers.SolverSpans, levers.OwnMachine = l.spans, l.own
 	return func() {
 		G.Use(blas)
 		levers.ReuseBuffers, levers.FuseDense, levers.FuseRows, levers.FuseGaussian = true, true, true, true
+		levers.SolverSpans, levers.OwnMachine = true, true
 	}
 }
 
@@ -50,7 +55,9 @@ func (l lever) set() (restore func()) {
 // mixgraph's matrix multiply; 2-reuse rewinds the tape machine so ops reuse their
 // buffers; 3-fuse-dense builds dense layers as fused ops; 4-fuse-loss fuses the row
 // log-sum-exp, log-softmax and Gaussian log-density; 5-parallel splits the batch over
-// one graph per processor (the default). allocs/op and B/op show the allocations.
+// one graph per processor; 6-solver-spans hands each solver shard its parameters as one
+// tensor; 7-own-machine runs the graphs on mixgraph's machine instead of Gorgonia's
+// TapeMachine (the default). allocs/op and B/op show the allocations.
 //
 //	go test -run XXX -bench Levers -benchtime 3s ./benchmarks/
 func BenchmarkLevers(b *testing.B) {

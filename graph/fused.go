@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"runtime"
 	"sync"
 
+	"github.com/mixgraph/mixgraph/internal/cores"
 	"github.com/mixgraph/mixgraph/internal/vecmath"
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
@@ -195,10 +195,10 @@ func (op denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 const parallelElems = 1 << 15
 
 // inParallel calls f on disjoint ranges [lo, hi) that together cover [0, n), in as
-// many goroutines as there are processors when n is large. Each element is computed by
+// many goroutines as there are free processors (cores.Free) when n is large. Each element is computed by
 // one goroutine with the same formula, so the result does not depend on the split.
 func inParallel(n int, f func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
+	workers := cores.Free()
 	if workers < 2 || n < parallelElems {
 		f(0, n)
 		return

@@ -223,6 +223,17 @@ func NewTensor(dt tensor.Dtype, shape []int, values []float64) *tensor.Dense {
 // AppendFloat64s appends v's values (a float32 or float64 tensor or scalar) to dst as
 // float64.
 func AppendFloat64s(dst []float64, v G.Value) []float64 {
+	if t, ok := v.(*tensor.Dense); ok && !t.IsScalar() { // typed access: Data boxes a slice
+		switch t.Dtype() {
+		case tensor.Float64:
+			return append(dst, t.Float64s()...)
+		case tensor.Float32:
+			for _, x := range t.Float32s() {
+				dst = append(dst, float64(x))
+			}
+			return dst
+		}
+	}
 	switch d := v.Data().(type) {
 	case []float64:
 		return append(dst, d...)
@@ -242,20 +253,31 @@ func AppendFloat64s(dst []float64, v G.Value) []float64 {
 // CopyFromFloat64s overwrites t's values (float32 or float64) with src, which must have
 // t's size.
 func CopyFromFloat64s(t tensor.Tensor, src []float64) {
+	if d, ok := t.(*tensor.Dense); ok && !d.IsScalar() { // typed access: Data boxes a slice
+		switch d.Dtype() {
+		case tensor.Float64:
+			convertInto(d.Float64s(), src)
+			return
+		case tensor.Float32:
+			convertInto(d.Float32s(), src)
+			return
+		}
+	}
 	switch d := t.Data().(type) {
 	case []float64:
-		if len(d) != len(src) {
-			panic(fmt.Sprintf("graph: copying %d values into a tensor of %d", len(src), len(d)))
-		}
-		copy(d, src)
+		convertInto(d, src)
 	case []float32:
-		if len(d) != len(src) {
-			panic(fmt.Sprintf("graph: copying %d values into a tensor of %d", len(src), len(d)))
-		}
-		for i, x := range src {
-			d[i] = float32(x)
-		}
+		convertInto(d, src)
 	default:
 		panic(fmt.Sprintf("graph: copying into values of type %T", t.Data()))
+	}
+}
+
+func convertInto[T float32 | float64](dst []T, src []float64) {
+	if len(dst) != len(src) {
+		panic(fmt.Sprintf("graph: copying %d values into a tensor of %d", len(src), len(dst)))
+	}
+	for i, x := range src {
+		dst[i] = T(x)
 	}
 }

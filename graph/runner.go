@@ -11,17 +11,28 @@ import (
 	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
-// Runner runs one graph on a Gorgonia TapeMachine: it copies inputs into input nodes,
-// runs the machine and reads the outputs it was built to watch. A Runner built
-// WithGradients also computes the gradients of a scalar cost with respect to chosen
-// nodes; each Run adds into them (Gorgonia's BindDualValues semantics) until a solver
-// step or ZeroGrads clears them. A Runner is not safe for concurrent use.
+// Runner runs one graph: it copies inputs into input nodes, runs the graph's ops and
+// reads the outputs it was built to watch. A Runner built WithGradients also computes
+// the gradients of a scalar cost with respect to chosen nodes (Gorgonia's symbolic
+// differentiation, gorgonia.Grad); each Run adds into them until ZeroGrads clears them.
+// The ops run on mixgraph's own machine (see levers.OwnMachine), or on a Gorgonia
+// TapeMachine. A Runner is not safe for concurrent use.
 type Runner struct {
 	g     *G.ExprGraph
-	vm    G.VM
-	outs  map[*G.Node]*G.Value
-	wrt   G.Nodes
 	ready bool
+	wrt   G.Nodes
+
+	// The own machine (levers.OwnMachine): gradient nodes, and the gradients of earlier
+	// runs not yet cleared, summed (acc) once a second run starts before ZeroGrads.
+	m       *machine
+	grads   G.Nodes
+	acc     []*tensor.Dense
+	pending bool // the last run's gradients have not been cleared
+	summing bool // Grad reads acc
+
+	// The TapeMachine.
+	vm   G.VM
+	outs map[*G.Node]*G.Value
 }
 
 // RunnerOption configures NewRunner.
@@ -45,16 +56,12 @@ func NewRunner(g *G.ExprGraph, outputs G.Nodes, opts ...RunnerOption) (r *Runner
 		o(&cfg)
 	}
 	defer recoverInto(&err, "building a runner")
-	r = &Runner{g: g, outs: make(map[*G.Node]*G.Value, len(outputs))}
+	r = &Runner{g: g}
 	for _, n := range outputs {
 		if n.Graph() != g {
 			return nil, fmt.Errorf("graph: output %v is not in the runner's graph", n)
 		}
-		v := new(G.Value)
-		G.Read(n, v)
-		r.outs[n] = v
 	}
-	var vmOpts []G.VMOpt
 	if cfg.cost != nil {
 		if cfg.cost.Shape().TotalSize() != 1 {
 			return nil, fmt.Errorf("graph: gradients need a scalar cost, got shape %v", cfg.cost.Shape())
@@ -62,11 +69,28 @@ func NewRunner(g *G.ExprGraph, outputs G.Nodes, opts ...RunnerOption) (r *Runner
 		if len(cfg.wrt) == 0 {
 			return nil, fmt.Errorf("graph: gradients asked for with respect to no node")
 		}
-		if _, err := G.Grad(cfg.cost, cfg.wrt...); err != nil {
+		grads, err := G.Grad(cfg.cost, cfg.wrt...)
+		if err != nil {
 			return nil, fmt.Errorf("graph: symbolic gradient: %w", err)
 		}
-		r.wrt = cfg.wrt
-		vmOpts = append(vmOpts, G.BindDualValues(cfg.wrt...))
+		r.wrt, r.grads = cfg.wrt, grads
+	}
+	if levers.OwnMachine {
+		if r.m, err = newMachine(append(append(G.Nodes{}, outputs...), r.grads...)); err != nil {
+			return nil, err
+		}
+		r.outs = nil
+		return r, nil
+	}
+	r.outs = make(map[*G.Node]*G.Value, len(outputs))
+	for _, n := range outputs {
+		v := new(G.Value)
+		G.Read(n, v)
+		r.outs[n] = v
+	}
+	var vmOpts []G.VMOpt
+	if r.wrt != nil {
+		vmOpts = append(vmOpts, G.BindDualValues(r.wrt...))
 	}
 	r.vm = G.NewTapeMachine(g, vmOpts...)
 	return r, nil
@@ -92,6 +116,9 @@ func (r *Runner) Feed(n *G.Node, data []float64) error {
 // previous run (see levers.ReuseBuffers). A panic inside Gorgonia is returned as an error.
 func (r *Runner) Run() (err error) {
 	defer recoverInto(&err, "running the graph")
+	if r.m != nil {
+		return r.runOwn()
+	}
 	if levers.ReuseBuffers {
 		if err := rewind(r.vm); err != nil {
 			return err
@@ -107,9 +134,55 @@ func (r *Runner) Run() (err error) {
 	return nil
 }
 
+// runOwn runs the graph on the own machine, keeping the sum of the gradients since the
+// last ZeroGrads.
+func (r *Runner) runOwn() error {
+	r.ready = false
+	if r.pending && !r.summing {
+		// A second run before ZeroGrads: keep the gradients so far, as Gorgonia's
+		// machines accumulate them.
+		if r.acc == nil {
+			r.acc = make([]*tensor.Dense, len(r.grads))
+		}
+		for i, gn := range r.grads {
+			v, _ := r.m.value(gn)
+			if r.acc[i] == nil {
+				r.acc[i] = v.(*tensor.Dense).Clone().(*tensor.Dense)
+			} else {
+				tensor.Copy(r.acc[i], v.(*tensor.Dense))
+			}
+		}
+		r.summing = true
+	}
+	if err := r.m.run(); err != nil {
+		return fmt.Errorf("graph: run: %w", err)
+	}
+	if r.summing {
+		for i, gn := range r.grads {
+			v, _ := r.m.value(gn)
+			if _, err := tensor.Add(r.acc[i], v.(*tensor.Dense), tensor.UseUnsafe()); err != nil {
+				return fmt.Errorf("graph: summing the gradients of %q: %w", r.wrt[i].Name(), err)
+			}
+		}
+	}
+	r.pending = len(r.grads) > 0
+	r.ready = true
+	return nil
+}
+
 // Value returns output n's value (a tensor, or a scalar for a scalar node) from the last
 // Run. It stays valid until the next Run.
 func (r *Runner) Value(n *G.Node) (G.Value, error) {
+	if r.m != nil {
+		v, ok := r.m.value(n)
+		if !ok {
+			return nil, fmt.Errorf("graph: %v is not an output of this runner", n)
+		}
+		if !r.ready || v == nil {
+			return nil, fmt.Errorf("graph: output %v read before a successful run", n)
+		}
+		return v, nil
+	}
 	v, ok := r.outs[n]
 	if !ok {
 		return nil, fmt.Errorf("graph: %v is not an output of this runner", n)
@@ -145,8 +218,23 @@ func (r *Runner) Scalar(n *G.Node) (float64, error) {
 // Wrt returns the nodes the runner differentiates with respect to.
 func (r *Runner) Wrt() G.Nodes { return r.wrt }
 
-// Grad returns the accumulated gradient tensor of the i-th node of Wrt.
+// Grad returns the gradient tensor of the i-th node of Wrt, summed over the runs since
+// the last ZeroGrads. It is the runner's own: read it before the next Run.
 func (r *Runner) Grad(i int) (tensor.Tensor, error) {
+	if r.m != nil {
+		if r.summing {
+			return r.acc[i], nil
+		}
+		v, _ := r.m.value(r.grads[i])
+		t, ok := v.(tensor.Tensor)
+		if v == nil {
+			return nil, fmt.Errorf("graph: gradient of %q read before a run", r.wrt[i].Name())
+		}
+		if !ok {
+			return nil, fmt.Errorf("graph: gradient of %q is a %T, not a tensor", r.wrt[i].Name(), v)
+		}
+		return t, nil
+	}
 	gv, err := r.wrt[i].Grad()
 	if err != nil {
 		return nil, fmt.Errorf("graph: gradient of %q: %w", r.wrt[i].Name(), err)
@@ -160,6 +248,15 @@ func (r *Runner) Grad(i int) (tensor.Tensor, error) {
 
 // ZeroGrads clears the accumulated gradients, as a solver step does.
 func (r *Runner) ZeroGrads() error {
+	if r.m != nil {
+		for _, gn := range r.grads {
+			if t, ok := r.m.vals[r.m.slot[gn]].(tensor.Tensor); ok {
+				t.Zero()
+			}
+		}
+		r.pending, r.summing = false, false
+		return nil
+	}
 	for i := range r.wrt {
 		t, err := r.Grad(i)
 		if err != nil {
@@ -169,9 +266,6 @@ func (r *Runner) ZeroGrads() error {
 	}
 	return nil
 }
-
-// ValueGrads returns the differentiated nodes in the form Gorgonia's solvers take.
-func (r *Runner) ValueGrads() []G.ValueGrad { return G.NodesToValueGrads(r.wrt) }
 
 // NewInput adds an input node of dtype and shape named name to g, holding a zero tensor
 // that Runner.Feed fills. Names must be unique in the graph.

@@ -13,6 +13,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/cores"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -295,12 +296,16 @@ func (s *stepper) run(t *trainer, idx []int) (float64, error) {
 	if len(s.parts) == 1 {
 		s.parts[0].run()
 	} else {
+		// Each part's products and elementwise passes stay on its goroutine: the
+		// parts already use the processors.
+		release := cores.Share(len(s.parts))
 		var wg sync.WaitGroup
 		for _, p := range s.parts[1:] {
 			wg.Go(p.run)
 		}
 		s.parts[0].run()
 		wg.Wait()
+		release()
 	}
 	for _, p := range s.parts {
 		if p.err != nil {
@@ -343,15 +348,15 @@ func (s *stepper) gather(grad *tensor.Dense, ps *graph.ParamSet) error {
 			if err != nil {
 				return err
 			}
-			switch dst := grad.Data().(type) {
-			case []float64:
-				scaleInto(dst[lo:hi], src.Data().([]float64), w, j > 0)
-			case []float32:
-				scaleInto(dst[lo:hi], src.Data().([]float32), float32(w), j > 0)
+			sd := src.(*tensor.Dense)
+			if grad.Dtype() == tensor.Float64 {
+				scaleInto(grad.Float64s()[lo:hi], sd.Float64s(), w, j > 0)
+			} else {
+				scaleInto(grad.Float32s()[lo:hi], sd.Float32s(), float32(w), j > 0)
 			}
-			src.Zero()
 		}
 	}
+	s.zeroGrads()
 	return nil
 }
 
@@ -545,11 +550,10 @@ func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 	w := t.ps.Span(0, len(t.params))
 	var sq float64
 	var bad int
-	switch gd := t.grad.Data().(type) {
-	case []float64:
-		sq, clipped, bad = measure(gd, w.Data().([]float64), c)
-	case []float32:
-		sq, clipped, bad = measure(gd, w.Data().([]float32), c)
+	if t.grad.Dtype() == tensor.Float64 {
+		sq, clipped, bad = measure(t.grad.Float64s(), w.Float64s(), c)
+	} else {
+		sq, clipped, bad = measure(t.grad.Float32s(), w.Float32s(), c)
 	}
 	if bad >= 0 {
 		i := sort.SearchInts(t.offsets(), bad+1) - 1
@@ -562,12 +566,13 @@ func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 		scale = c.ClipNorm / norm
 	}
 	if scale != 1 || (c.Solver == RMSProp && c.Clip > 0) {
-		switch gd := t.grad.Data().(type) {
-		case []float64:
+		if t.grad.Dtype() == tensor.Float64 {
+			gd := t.grad.Float64s()
 			for j := range gd {
 				gd[j] = clamp(gd[j]*scale, c)
 			}
-		case []float32:
+		} else {
+			gd := t.grad.Float32s()
 			for j := range gd {
 				gd[j] = float32(clamp(float64(gd[j])*scale, c))
 			}
@@ -614,18 +619,16 @@ func clamp(v float64, c Config) float64 {
 }
 
 func firstNonFinite(p *graph.Param) (int, float64, bool) {
-	switch d := p.Value.Data().(type) {
-	case []float64:
-		for i, v := range d {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return i, v, true
-			}
-		}
-	case []float32:
-		for i, v := range d {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-				return i, f, true
-			}
+	if p.Value.Dtype() == tensor.Float64 {
+		return firstNonFiniteIn(p.Value.Float64s())
+	}
+	return firstNonFiniteIn(p.Value.Float32s())
+}
+
+func firstNonFiniteIn[T float32 | float64](d []T) (int, float64, bool) {
+	for i, v := range d {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return i, f, true
 		}
 	}
 	return 0, 0, false

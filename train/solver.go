@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // newSolver returns the Gorgonia solver for cfg (defaults applied). The solver's batch
@@ -119,8 +120,8 @@ func solverState(s G.Solver) (*SolverState, error) {
 }
 
 // restoreSolverState puts st into a fresh solver of the same kind, whose value-gradient
-// pairs hold sizes elements of dtype dt each.
-func restoreSolverState(s G.Solver, st *SolverState, dt tensor.Dtype, sizes []int) error {
+// pairs are tensors of dtype dt and the given shapes.
+func restoreSolverState(s G.Solver, st *SolverState, dt tensor.Dtype, shapes []tensor.Shape) error {
 	if _, ok := s.(*G.AdamSolver); ok {
 		it, err := field(s, "iter")
 		if err != nil {
@@ -137,16 +138,16 @@ func restoreSolverState(s G.Solver, st *SolverState, dt tensor.Dtype, sizes []in
 	if len(st.Slots) == 0 {
 		return nil
 	}
-	if len(st.Slots) != len(sizes) {
-		return fmt.Errorf("train: solver state has %d slots for %d value-gradient pairs", len(st.Slots), len(sizes))
+	if len(st.Slots) != len(shapes) {
+		return fmt.Errorf("train: solver state has %d slots for %d value-gradient pairs", len(st.Slots), len(shapes))
 	}
 	cache, err := field(s, "cache")
 	if err != nil {
 		return err
 	}
-	slice := reflect.MakeSlice(cache.Type(), len(sizes), len(sizes))
+	slice := reflect.MakeSlice(cache.Type(), len(shapes), len(shapes))
 	elemType := cache.Type().Elem() // *dualValue
-	for i, n := range sizes {
+	for i, shape := range shapes {
 		slot := st.Slots[i]
 		if slot.Value == nil && slot.Deriv == nil {
 			continue
@@ -154,8 +155,8 @@ func restoreSolverState(s G.Solver, st *SolverState, dt tensor.Dtype, sizes []in
 		dv := reflect.New(elemType.Elem())
 		val := dv.Elem().FieldByName("Value")
 		d := dv.Elem().FieldByName("d")
-		reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(graph.NewTensor(dt, []int{n}, slot.Value))))
-		reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(graph.NewTensor(dt, []int{n}, slot.Deriv))))
+		reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(graph.NewTensor(dt, shape.Clone(), slot.Value))))
+		reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem().Set(reflect.ValueOf(G.Value(graph.NewTensor(dt, shape.Clone(), slot.Deriv))))
 		slice.Index(i).Set(dv)
 	}
 	cache.Set(slice)
@@ -213,9 +214,19 @@ func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *sol
 	s.bounds = append(s.bounds, len(params))
 	for i := range len(s.bounds) - 1 {
 		lo, hi := s.bounds[i], s.bounds[i+1]
-		g := subVector(grad, ps.Offset(lo), ps.Offset(hi))
 		s.shards = append(s.shards, newSolver(cfg))
-		s.model = append(s.model, []G.ValueGrad{span{ps.Span(lo, hi), g}})
+		if levers.SolverSpans {
+			g := subVector(grad, ps.Offset(lo), ps.Offset(hi))
+			s.model = append(s.model, []G.ValueGrad{span{ps.Span(lo, hi), g}})
+			continue
+		}
+		var model []G.ValueGrad
+		for p := lo; p < hi; p++ {
+			g := subVector(grad, ps.Offset(p), ps.Offset(p+1))
+			g.Reshape(params[p].Value.Shape().Clone()...)
+			model = append(model, span{params[p].Value, g})
+		}
+		s.model = append(s.model, model)
 	}
 	return s
 }
@@ -256,10 +267,17 @@ func (s *solvers) state() (*SolverState, error) {
 			}
 			continue
 		}
+		lo, hi := s.bounds[i], s.bounds[i+1]
+		if len(s.model[i]) > 1 || hi-lo == 1 { // a slot per parameter already
+			if len(st.Slots) != hi-lo {
+				return nil, fmt.Errorf("train: solver shard %d keeps %d slots for %d parameters", i, len(st.Slots), hi-lo)
+			}
+			all.Slots = append(all.Slots, st.Slots...)
+			continue
+		}
 		if len(st.Slots) != 1 {
 			return nil, fmt.Errorf("train: solver shard %d keeps %d slots, want 1", i, len(st.Slots))
 		}
-		lo, hi := s.bounds[i], s.bounds[i+1]
 		base := s.ps.Offset(lo)
 		for p := lo; p < hi; p++ {
 			a, b := s.ps.Offset(p)-base, s.ps.Offset(p+1)-base
@@ -286,6 +304,23 @@ func (s *solvers) restore(st *SolverState) error {
 	for i, sh := range s.shards {
 		lo, hi := s.bounds[i], s.bounds[i+1]
 		part := &SolverState{Iter: st.Iter}
+		if len(s.model[i]) > 1 { // a slot per parameter
+			var shapes []tensor.Shape
+			for p := lo; p < hi; p++ {
+				if len(st.Slots) != 0 {
+					slot := st.Slots[p]
+					if slot.Value != nil && (len(slot.Value) != params[p].Size() || len(slot.Deriv) != params[p].Size()) {
+						return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", params[p].Name, len(slot.Value), len(slot.Deriv), params[p].Size())
+					}
+					part.Slots = append(part.Slots, slot)
+				}
+				shapes = append(shapes, params[p].Value.Shape())
+			}
+			if err := restoreSolverState(sh, part, s.ps.Dtype(), shapes); err != nil {
+				return err
+			}
+			continue
+		}
 		if len(st.Slots) != 0 {
 			var cat SlotState
 			for p := lo; p < hi; p++ {
@@ -305,7 +340,7 @@ func (s *solvers) restore(st *SolverState) error {
 			}
 			part.Slots = []SlotState{cat}
 		}
-		if err := restoreSolverState(sh, part, s.ps.Dtype(), []int{s.ps.Offset(hi) - s.ps.Offset(lo)}); err != nil {
+		if err := restoreSolverState(sh, part, s.ps.Dtype(), []tensor.Shape{{s.ps.Offset(hi) - s.ps.Offset(lo)}}); err != nil {
 			return err
 		}
 	}

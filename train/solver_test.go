@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/levers"
 	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
@@ -116,18 +117,24 @@ func nonZero(v *tensor.Dense) int {
 	return n
 }
 
-// The solvers, handed the parameters as one span per shard and sharded over goroutines,
-// update every weight exactly as one Gorgonia solver given each parameter as its own
-// tensor does, keep the same state slot by slot, and checkpoint and restore it, for every
-// solver and both dtypes.
+// The solvers, handed the parameters as one span per shard (or, with the lever off, as
+// one tensor each) and sharded over goroutines, update every weight exactly as one
+// Gorgonia solver given each parameter as its own tensor does, keep the same state slot
+// by slot, and checkpoint and restore it, for every solver and both dtypes.
 func TestSolverSpansMatchPerParameterSolver(t *testing.T) {
 	for _, solver := range []Solver{Adam, RMSProp, Momentum, SGD} {
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			cfg := Config{Solver: solver, Workers: 2}.withDefaults()
 			name := fmt.Sprintf("%s %v", solver, dt)
 			ref, refSt := solverRun(t, dt, cfg, 0)
-			for _, shards := range []int{1, 2, 3} {
+			for _, run := range []struct {
+				shards int
+				spans  bool
+			}{{1, true}, {2, true}, {3, true}, {1, false}, {2, false}} {
+				shards := run.shards
+				levers.SolverSpans = run.spans
 				w, st := solverRun(t, dt, cfg, shards)
+				levers.SolverSpans = true
 				sameBits(t, fmt.Sprintf("%s, %d shards: weights", name, shards), w, ref)
 				if st.Iter != refSt.Iter || len(st.Slots) != len(refSt.Slots) {
 					t.Fatalf("%s, %d shards: state has step %d and %d slots, want %d and %d", name, shards, st.Iter, len(st.Slots), refSt.Iter, len(refSt.Slots))

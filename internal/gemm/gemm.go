@@ -12,9 +12,10 @@ package gemm
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 	"unsafe"
+
+	"github.com/mixgraph/mixgraph/internal/cores"
 )
 
 // Kernel names the micro-kernel this process uses: "avx2-fma" or "go".
@@ -90,7 +91,7 @@ func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k 
 		return
 	}
 	p := problem[T]{kern: kern, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
-	workers := runtime.GOMAXPROCS(0)
+	workers := cores.Free()
 	if workers < 2 || m*n*k < parallelWork {
 		p.serial(0, m, 0, n)
 		return
@@ -98,20 +99,23 @@ func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k 
 	parallel(p, m, n, workers)
 }
 
-// parallel splits the longer side of C into whole micro-tiles, one share per worker.
+// parallel splits the longer side of C into whole micro-tiles, one share per worker; the
+// calling goroutine takes the first share.
 func parallel[T float](p problem[T], m, n, workers int) {
 	nr := p.nr
 	var wg sync.WaitGroup
 	if m/mr >= n/nr {
 		step := (m/mr + workers - 1) / workers * mr
-		for i0 := 0; i0 < m; i0 += step {
+		for i0 := step; i0 < m; i0 += step {
 			wg.Go(func() { p.serial(i0, min(i0+step, m), 0, n) })
 		}
+		p.serial(0, min(step, m), 0, n)
 	} else {
 		step := (n/nr + workers - 1) / workers * nr
-		for j0 := 0; j0 < n; j0 += step {
+		for j0 := step; j0 < n; j0 += step {
 			wg.Go(func() { p.serial(0, m, j0, min(j0+step, n)) })
 		}
+		p.serial(0, m, 0, min(step, n))
 	}
 	wg.Wait()
 }

@@ -6,8 +6,16 @@
 package levers
 
 var (
+	// SolverSpans hands each solver shard its parameters as one value-gradient pair
+	// over the ParamSet's array instead of one pair per parameter. Read when training
+	// builds its solvers.
+	SolverSpans = true
+	// OwnMachine runs graphs on mixgraph's own machine (graph/machine.go) instead of a
+	// Gorgonia TapeMachine. Read when a graph.Runner is built.
+	OwnMachine = true
 	// ReuseBuffers makes graph.Runner rewind its tape machine between runs instead of
-	// resetting it, so that ops write into their previous outputs.
+	// resetting it, so that ops write into their previous outputs (the own machine
+	// always does).
 	ReuseBuffers = true
 	// FuseDense builds dense layers as one fused op (with its gradient ops) instead of
 	// Gorgonia's Mul, BroadcastAdd and activation nodes.

@@ -10,14 +10,21 @@ import (
 	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
+// machineMode picks the machine a Runner uses and whether dense layers are fused.
+type machineMode struct {
+	name              string
+	own, reuse, fused bool
+}
+
 // trainBits runs 20 plain gradient steps of a small tanh MLP with a log-softmax cost on a
-// fixed batch, reading the cost and the gradients every step and evaluating on a second
-// graph, and returns every value it saw.
-func trainBits(t *testing.T, dt tensor.Dtype, reuse bool) []float64 {
+// fixed batch, reading the cost and the gradients every step (every other step twice
+// before clearing them, so that they sum) and evaluating on a second graph, and returns
+// every value it saw.
+func trainBits(t *testing.T, dt tensor.Dtype, mode machineMode) []float64 {
 	t.Helper()
-	old := levers.ReuseBuffers
-	levers.ReuseBuffers = reuse
-	defer func() { levers.ReuseBuffers = old }()
+	own, reuse, fuse := levers.OwnMachine, levers.ReuseBuffers, levers.FuseDense
+	levers.OwnMachine, levers.ReuseBuffers, levers.FuseDense = mode.own, mode.reuse, mode.fused
+	defer func() { levers.OwnMachine, levers.ReuseBuffers, levers.FuseDense = own, reuse, fuse }()
 
 	ps, _ := NewParamSet(dt)
 	m, err := NewMLP(ps, MLPConfig{Name: "n", Widths: []int{3, 16, 16, 4}, Hidden: Tanh}, NewRand(1))
@@ -71,6 +78,11 @@ func trainBits(t *testing.T, dt tensor.Dtype, reuse bool) []float64 {
 		if err := r.Run(); err != nil {
 			t.Fatal(err)
 		}
+		if step%2 == 1 { // a second run before ZeroGrads adds its gradients
+			if err := r.Run(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		cost, _ := r.Scalar(c)
 		seen = append(seen, cost)
 		flat := ps.Flatten(nil)
@@ -95,17 +107,24 @@ func trainBits(t *testing.T, dt tensor.Dtype, reuse bool) []float64 {
 	return append(seen, ps.Flatten(nil)...)
 }
 
-// TestRewindMatchesReset: reusing the machine's buffers gives the same bits as resetting
-// it, over training steps with gradients and an evaluation graph on the same parameters.
-func TestRewindMatchesReset(t *testing.T) {
+// TestMachinesMatch: the own machine, and the tape machine rewound to reuse its buffers,
+// give the same bits as a tape machine reset on every run, over training steps with
+// gradients (summed over two runs on every other step) and an evaluation graph on the
+// same parameters, with Gorgonia's unfused ops and with the fused dense layers.
+func TestMachinesMatch(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-		a, b := trainBits(t, dt, false), trainBits(t, dt, true)
-		if len(a) != len(b) {
-			t.Fatalf("%v: %d vs %d values", dt, len(a), len(b))
-		}
-		for i := range a {
-			if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-				t.Fatalf("%v: value %d differs: reset %.17g, rewind %.17g", dt, i, a[i], b[i])
+		for _, fused := range []bool{false, true} {
+			ref := trainBits(t, dt, machineMode{"tape, reset", false, false, fused})
+			for _, mode := range []machineMode{{"tape, rewound", false, true, fused}, {"own", true, true, fused}} {
+				got := trainBits(t, dt, mode)
+				if len(got) != len(ref) {
+					t.Fatalf("%v, fused %v, %s: %d values, reset gave %d", dt, fused, mode.name, len(got), len(ref))
+				}
+				for i := range ref {
+					if math.Float64bits(got[i]) != math.Float64bits(ref[i]) {
+						t.Fatalf("%v, fused %v: value %d differs: reset %.17g, %s %.17g", dt, fused, i, ref[i], mode.name, got[i])
+					}
+				}
 			}
 		}
 	}
