@@ -134,3 +134,40 @@ func TestMemoryFlat(t *testing.T) {
 		runtime.KeepAlive(s)
 	}
 }
+
+// TestAllocationsTenTimesFewer: a default training step allocates at least ten times
+// fewer heap objects than the naive graph's (lever 0-naive) on the bishop, small and
+// medium workloads, in both dtypes. The counts are deterministic, not timings.
+func TestAllocationsTenTimesFewer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of naive training steps; skipped under -short")
+	}
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	for _, name := range []string{"bishop", "small", "medium"} {
+		w, _ := Lookup(name)
+		for _, d := range dtypes {
+			perStep := func(l lever) float64 {
+				restore := l.set()
+				defer restore()
+				s, err := NewSetupConfig(w, d.dt, train.Config{LearnRate: 1e-3, Workers: l.workers}, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				step := func() {
+					if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
+						t.Fatal(err)
+					}
+				}
+				step() // the first step allocates every buffer
+				return testing.AllocsPerRun(10, step)
+			}
+			naive, now := perStep(leverSteps[0]), perStep(leverSteps[len(leverSteps)-1])
+			t.Logf("%s %s: %.0f allocations per step, naive %.0f (%.1f× fewer)", name, d.name, now, naive, naive/now)
+			if now*10 > naive {
+				t.Errorf("%s %s: %.0f allocations per step, naive %.0f: fewer than 10× fewer", name, d.name, now, naive)
+			}
+		}
+	}
+}

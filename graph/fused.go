@@ -157,11 +157,9 @@ func (op denseOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, e
 	matmul(false, false, x, w, y, true)
 	switch x.Dtype() {
 	case tensor.Float64:
-		z := y.Float64s()
-		inParallel(len(z), func(lo, hi int) { activate(op.act, z[lo:hi]) })
+		activateParallel(op.act, y.Float64s())
 	default:
-		z := y.Float32s()
-		inParallel(len(z), func(lo, hi int) { activate(op.act, z[lo:hi]) })
+		activateParallel(op.act, y.Float32s())
 	}
 	return y, nil
 }
@@ -198,11 +196,11 @@ const parallelElems = 1 << 15
 // many goroutines as there are free processors (cores.Free) when n is large. Each element is computed by
 // one goroutine with the same formula, so the result does not depend on the split.
 func inParallel(n int, f func(lo, hi int)) {
-	workers := cores.Free()
-	if workers < 2 || n < parallelElems {
+	if serial(n) {
 		f(0, n)
 		return
 	}
+	workers := cores.Free()
 	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
 	for lo := chunk; lo < n; lo += chunk {
@@ -211,6 +209,9 @@ func inParallel(n int, f func(lo, hi int)) {
 	f(0, chunk)
 	wg.Wait()
 }
+
+// serial reports whether inParallel would run n elements on one goroutine.
+func serial(n int) bool { return n < parallelElems || cores.Free() < 2 }
 
 func repeatRows[T float32 | float64](dst, row []T) {
 	for i := 0; i < len(dst); i += len(row) {
@@ -288,7 +289,19 @@ func actGradParallel[T float32 | float64](act Activation, dz, y, dy []T) {
 		actGrad(act, dz, y, dy)
 		return
 	}
+	if serial(len(dz)) { // no closure to allocate
+		actGrad(act, dz, y, dy)
+		return
+	}
 	inParallel(len(dz), func(lo, hi int) { actGrad(act, dz[lo:hi], y[lo:hi], dy[lo:hi]) })
+}
+
+func activateParallel[T float32 | float64](act Activation, z []T) {
+	if serial(len(z)) { // no closure to allocate
+		activate(act, z)
+		return
+	}
+	inParallel(len(z), func(lo, hi int) { activate(act, z[lo:hi]) })
 }
 
 // actGrad sets dz = dy ⊙ act′, where act′ is computed from the activation's output y:

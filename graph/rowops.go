@@ -139,8 +139,9 @@ func vexp[T float32 | float64](dst, src []T) {
 
 var scratch64, scratch32 sync.Pool
 
-// scratch returns a buffer of n elements from a pool, and the function that returns it.
-func scratch[T float32 | float64](n int) ([]T, func()) {
+// scratch returns a buffer of n elements from a pool, and the handle whose release
+// gives it back (a value, so that a deferred release allocates nothing).
+func scratch[T float32 | float64](n int) ([]T, pooled[T]) {
 	pool := &scratch64
 	var zero T
 	if any(zero) == any(float32(0)) {
@@ -154,8 +155,15 @@ func scratch[T float32 | float64](n int) ([]T, func()) {
 		*p = make([]T, n)
 	}
 	*p = (*p)[:n]
-	return *p, func() { pool.Put(p) }
+	return *p, pooled[T]{p, pool}
 }
+
+type pooled[T float32 | float64] struct {
+	p    *[]T
+	pool *sync.Pool
+}
+
+func (b pooled[T]) release() { b.pool.Put(b.p) }
 
 // shiftedExp sets m_i to the maximum of row i of x, e_ij = exp(x_ij − m_i) and
 // s_i = Σ_j e_ij, summed left to right. e may be x's own length of scratch or an output.
@@ -186,8 +194,8 @@ func shiftedExp[T float32 | float64](e, x []T, cols int, m, s []T) {
 // rowLSE sets out_i = log Σ exp(x_i − m_i) + m_i, as the composite graph computes it.
 func rowLSE[T float32 | float64](out, x []T, cols int) {
 	rows := len(out)
-	buf, release := scratch[T](len(x) + 2*rows)
-	defer release()
+	buf, held := scratch[T](len(x) + 2*rows)
+	defer held.release()
 	e, m, s := buf[:len(x)], buf[len(x):len(x)+rows], buf[len(x)+rows:]
 	shiftedExp(e, x, cols, m, s)
 	for i := range out {
@@ -224,8 +232,8 @@ func (op lseGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value,
 
 func rowLSEGrad[T float32 | float64](dx, x, g []T, cols int) {
 	rows := len(g)
-	buf, release := scratch[T](2 * rows)
-	defer release()
+	buf, held := scratch[T](2 * rows)
+	defer held.release()
 	m, s := buf[:rows], buf[rows:]
 	shiftedExp(dx, x, cols, m, s)
 	for i, gi := range g {
@@ -285,8 +293,8 @@ func (op lsmOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 
 func rowLSM[T float32 | float64](out, x []T, cols int) {
 	rows := len(x) / cols
-	buf, release := scratch[T](2 * rows)
-	defer release()
+	buf, held := scratch[T](2 * rows)
+	defer held.release()
 	m, s := buf[:rows], buf[rows:]
 	shiftedExp(out, x, cols, m, s)
 	for i := range rows {
@@ -467,19 +475,19 @@ func negComponentSum[T float32 | float64](out, dmu []T, k, d int) {
 }
 
 // invScales returns exp(−log σ) for every element, in pooled scratch.
-func invScales[T float32 | float64](ls []T) ([]T, func()) {
-	inv, release := scratch[T](len(ls))
+func invScales[T float32 | float64](ls []T) ([]T, pooled[T]) {
+	inv, held := scratch[T](len(ls))
 	for i, v := range ls {
 		inv[i] = -v
 	}
 	vexp(inv, inv)
-	return inv, release
+	return inv, held
 }
 
 func gaussLogDensity[T float32 | float64](out, mu, ls, y []T, k, d int) {
 	c := T(-0.5 * float64(d) * math.Log(2*math.Pi))
-	invs, release := invScales(ls)
-	defer release()
+	invs, held := invScales(ls)
+	defer held.release()
 	for b := range len(out) / k {
 		yb := y[b*d : (b+1)*d]
 		for j := range k {
@@ -522,8 +530,8 @@ func (op gaussGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Valu
 }
 
 func gaussGrad[T float32 | float64](wrt int, out, mu, ls, y, g []T, k, d int) {
-	invs, release := invScales(ls)
-	defer release()
+	invs, held := invScales(ls)
+	defer held.release()
 	for b := range len(y) / d {
 		for j := range k {
 			gbk := g[b*k+j]

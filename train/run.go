@@ -498,7 +498,7 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 	if err != nil {
 		return err
 	}
-	where := fmt.Sprintf("step %d (epoch %d, batch %d)", cp.Step+1, cp.Epoch+1, cp.Batch+1)
+	where := stepName{cp.Step + 1, cp.Epoch + 1, cp.Batch + 1} // formatted only for an error
 	cost, err := s.run(t, idx)
 	if err != nil {
 		s.zeroGrads()
@@ -539,6 +539,13 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 	a.LearnRate = lr
 	t.progress(false)
 	return nil
+}
+
+// stepName formats as "step S (epoch E, batch B)".
+type stepName struct{ step, epoch, batch int }
+
+func (n stepName) String() string {
+	return fmt.Sprintf("step %d (epoch %d, batch %d)", n.step, n.epoch, n.batch)
 }
 
 // prepareGrads measures the gradient in t.grad (global norm before clipping, elements

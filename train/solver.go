@@ -178,6 +178,7 @@ type solvers struct {
 	shards []G.Solver
 	bounds []int           // shard i covers parameters bounds[i] to bounds[i+1]−1
 	model  [][]G.ValueGrad // shard i's one value-gradient pair
+	errs   []error
 	ps     *graph.ParamSet
 }
 
@@ -242,13 +243,16 @@ func (s *solvers) step() error {
 	if len(s.shards) == 1 {
 		return s.shards[0].Step(s.model[0])
 	}
-	errs := make([]error, len(s.shards))
-	var wg sync.WaitGroup
-	for i, sh := range s.shards {
-		wg.Go(func() { errs[i] = sh.Step(s.model[i]) })
+	if s.errs == nil {
+		s.errs = make([]error, len(s.shards))
 	}
+	var wg sync.WaitGroup
+	for i, sh := range s.shards[1:] {
+		wg.Go(func() { s.errs[i+1] = sh.Step(s.model[i+1]) })
+	}
+	s.errs[0] = s.shards[0].Step(s.model[0])
 	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(s.errs...)
 }
 
 // state is the solvers' state with a slot per parameter, as one solver stepping every
