@@ -106,7 +106,9 @@ type trainer struct {
 	xDim     int
 	yDim     int
 	solver   *solvers
-	grad     *tensor.Dense // the step's gradient, all parameters in order (see ParamSet.Span)
+	weights  *tensor.Dense // all parameters' values in order (ParamSet.Span)
+	grad     *tensor.Dense // the step's gradient, in the same order
+	saved    *tensor.Dense // the weights before the solver's step, to undo it
 	steppers map[int]*stepper
 	evals    map[int]*evaluator
 
@@ -222,10 +224,23 @@ func holdOut(x, y []float64, xDim, yDim int, frac float64, seed uint64) (tx, ty,
 	return tx, ty, vx, vy, nil
 }
 
-// initSolver makes the step's gradient vector and the solvers that read it.
+// initSolver makes the step's gradient vector, the solvers that read it and the copy of
+// the weights a step can fall back to.
 func (t *trainer) initSolver() {
-	t.grad = tensor.New(tensor.Of(t.ps.Dtype()), tensor.WithShape(max(1, t.ps.Count())))
+	n := max(1, t.ps.Count())
+	t.weights = t.ps.Span(0, len(t.params))
+	t.grad = tensor.New(tensor.Of(t.ps.Dtype()), tensor.WithShape(n))
+	t.saved = tensor.New(tensor.Of(t.ps.Dtype()), tensor.WithShape(n))
 	t.solver = newSolvers(t.cfg, t.ps, t.grad)
+}
+
+// copyVector copies src into dst, two vectors of one dtype and size.
+func copyVector(dst, src *tensor.Dense) {
+	if dst.Dtype() == tensor.Float64 {
+		copy(dst.Float64s(), src.Float64s())
+	} else {
+		copy(dst.Float32s(), src.Float32s())
+	}
 }
 
 func (t *trainer) resume(path string) error {
@@ -406,7 +421,6 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	cp := &t.cp
 	perm := []int(nil)
 	permEpoch := -1
-	snapshot := make([]float64, 0, t.ps.Count())
 	var runErr error
 
 loop:
@@ -423,7 +437,7 @@ loop:
 			}
 			lo := cp.Batch * t.cfg.BatchSize
 			hi := min(lo+t.cfg.BatchSize, t.n)
-			if err := t.step(perm[lo:hi], &snapshot); err != nil {
+			if err := t.step(perm[lo:hi]); err != nil {
 				runErr = err
 				break loop
 			}
@@ -492,7 +506,7 @@ func (t *trainer) finish(res *Result) error {
 }
 
 // step takes one solver step on the rows idx.
-func (t *trainer) step(idx []int, snapshot *[]float64) error {
+func (t *trainer) step(idx []int) error {
 	cp := &t.cp
 	s, err := t.stepper(len(idx))
 	if err != nil {
@@ -516,16 +530,16 @@ func (t *trainer) step(idx []int, snapshot *[]float64) error {
 		s.zeroGrads()
 		return fmt.Errorf("train: %s: %w", where, err)
 	}
-	*snapshot = t.ps.Flatten((*snapshot)[:0])
+	copyVector(t.saved, t.weights)
 	lr := t.learnRate(cp.Step, cp.Epoch)
 	t.solver.setLearnRate(lr)
 	if err := t.solver.step(); err != nil {
-		t.ps.SetFlat(*snapshot)
+		copyVector(t.weights, t.saved)
 		return fmt.Errorf("train: %s: solver: %w", where, err)
 	}
 	for _, p := range t.params {
 		if i, v, bad := firstNonFinite(p); bad {
-			t.ps.SetFlat(*snapshot)
+			copyVector(t.weights, t.saved)
 			return fmt.Errorf("train: %s: parameter %q element %d became %g: %w; parameters restored to before the step", where, p.Name, i, v, ErrNonFinite)
 		}
 	}
@@ -554,7 +568,7 @@ func (n stepName) String() string {
 // values.
 func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 	c := t.cfg
-	w := t.ps.Span(0, len(t.params))
+	w := t.weights
 	var sq float64
 	var bad int
 	if t.grad.Dtype() == tensor.Float64 {

@@ -13,9 +13,8 @@ import (
 // the model's standardised units. Config fields about epochs, validation, checkpoints
 // and progress are ignored.
 type Stepper struct {
-	t    *trainer
-	idx  []int
-	snap []float64
+	t   *trainer
+	idx []int
 }
 
 // NewStepper prepares steps of batch rows for m, with the solver, learning rate, clipping
@@ -57,7 +56,7 @@ func (s *Stepper) Step(x, y []float64) (float64, error) {
 	copy(t.xs, x)
 	copy(t.ys, y)
 	t.cp.Acc = epochAcc{}
-	if err := t.step(s.idx, &s.snap); err != nil {
+	if err := t.step(s.idx); err != nil {
 		return 0, err
 	}
 	t.cp.Step++
