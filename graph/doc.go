@@ -1,6 +1,6 @@
 // Package graph holds the building blocks every mixgraph model is made of: numerically
 // stable primitives on Gorgonia expression graphs, dense layers and MLPs, seeded
-// initialisers, named parameter sets, and a runner around Gorgonia's TapeMachine.
+// initialisers, named parameter sets, and a runner that executes Gorgonia graphs.
 //
 // # Stable primitives
 //
@@ -25,7 +25,9 @@
 // training batch, the last short batch of an epoch, prediction). Learnable tensors
 // therefore live in a ParamSet, outside any graph; ParamSet.Nodes(g) makes (or finds)
 // the nodes that stand for them in graph g, all bound to the same tensors. A solver that
-// updates the tensors in place updates every graph at once.
+// updates the tensors in place updates every graph at once. The values of all the set's
+// parameters lie one after another in one array, and ParamSet.Span gives a vector over a
+// run of them, so that a solver can step many parameters as one tensor.
 //
 // # Fused ops
 //
@@ -39,9 +41,15 @@
 //
 // # Running graphs
 //
-// Runner wraps a TapeMachine: it copies inputs into the input nodes' tensors, rewinds and
-// runs the machine, and reads named outputs. A runner built with gradients (WithGrads)
-// accumulates into the parameters' gradients on each run, as Gorgonia's BindDualValues
-// does; evaluation must use a runner of its own without gradients, so that it never adds
-// into the gradients a solver is about to use.
+// Runner copies inputs into the input nodes' tensors, runs the graph and reads named
+// outputs. By default it runs the graph on mixgraph's own machine: the nodes the outputs
+// (and the gradients) need, in dependency order, each op called as Gorgonia defines it
+// (Do, or UsePreallocDo into the node's output of the previous run). It keeps one value
+// per node and binds nothing to the graph, so a run allocates only what the ops do. The
+// graph, its ops and its symbolic gradient (gorgonia.Grad) are Gorgonia's throughout;
+// levers.OwnMachine switches to Gorgonia's TapeMachine instead (rewound between runs so
+// that ops reuse their buffers), and TestMachinesMatch checks that both give the same
+// bits. A runner built with gradients (WithGradients) sums them over its runs until
+// ZeroGrads, as Gorgonia's BindDualValues does; evaluation must use a runner of its own
+// without gradients.
 package graph

@@ -6,17 +6,20 @@
 // # One step
 //
 // Each step feeds a batch of standardised rows to the model's loss graph, runs it
-// forward and backward on a Gorgonia TapeMachine, and hands the gradients to
-// Gorgonia's solver. The cost is the batch mean, so the solver's batch size is 1.
+// forward and backward (graph.Runner), and hands the gradients to Gorgonia's solver. The
+// cost is the batch mean, so the solver's batch size is 1.
 //
 // A step uses every processor (Config.Workers, default GOMAXPROCS). The batch is split
 // into that many parts of at least MinWorkerRows rows, each run in a graph and machine of
 // its own on its own goroutine; their gradients are summed, weighted by rows, into the
 // gradient of the batch mean before the one solver step, which equals one graph's up to
 // float rounding (TestDataParallelStepMatchesOneGraph) and is reproducible for a given
-// Workers. For models of more than 32768 parameters the solver's update is split too:
-// one Gorgonia solver per contiguous shard of the parameters, stepping concurrently,
-// which changes no bit (the updates are elementwise; TestShardedSolversMatchOne). Before
+// Workers. The solver is handed the parameters as one tensor (a span over the
+// ParamSet's array) and their gradient as another, so that its fixed work per tensor is
+// done once rather than once per parameter; for models of 4096 parameters or more the
+// update is split too, one Gorgonia solver per contiguous shard of the parameters,
+// stepping concurrently. Neither changes a bit: the updates are elementwise
+// (TestSolverSpansMatchPerParameterSolver). Before
 // the solver sees the gradient g of the batch-mean cost, the loop
 //
 //  1. records ‖g‖₂ (the global norm before clipping) and the fraction of elements with
