@@ -537,11 +537,10 @@ func (t *trainer) step(idx []int) error {
 		copyVector(t.weights, t.saved)
 		return fmt.Errorf("train: %s: solver: %w", where, err)
 	}
-	for _, p := range t.params {
-		if i, v, bad := firstNonFinite(p); bad {
-			copyVector(t.weights, t.saved)
-			return fmt.Errorf("train: %s: parameter %q element %d became %g: %w; parameters restored to before the step", where, p.Name, i, v, ErrNonFinite)
-		}
+	if j, v, bad := firstNonFinite(t.weights); bad {
+		copyVector(t.weights, t.saved)
+		i := t.paramAt(j)
+		return fmt.Errorf("train: %s: parameter %q element %d became %g: %w; parameters restored to before the step", where, t.params[i].Name, j-t.ps.Offset(i), v, ErrNonFinite)
 	}
 	a := &cp.Acc
 	a.CostSum += cost * float64(len(idx))
@@ -577,7 +576,7 @@ func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 		sq, clipped, bad = measure(t.grad.Float32s(), w.Float32s(), c)
 	}
 	if bad >= 0 {
-		i := sort.SearchInts(t.offsets(), bad+1) - 1
+		i := t.paramAt(bad)
 		v := graph.AppendFloat64s(nil, t.grad)[bad]
 		return 0, 0, 0, fmt.Errorf("gradient of %q element %d is %g: %w", t.params[i].Name, bad-t.ps.Offset(i), v, ErrNonFinite)
 	}
@@ -602,31 +601,58 @@ func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 	return norm, clipped, t.ps.Count(), nil
 }
 
-// offsets are the parameters' first elements in t.grad.
-func (t *trainer) offsets() []int {
-	o := make([]int, len(t.params)+1)
-	for i := range o {
-		o[i] = t.ps.Offset(i)
-	}
-	return o
+// paramAt is the index of the parameter holding element j of the parameters' array.
+func (t *trainer) paramAt(j int) int {
+	return sort.Search(len(t.params), func(i int) bool { return t.ps.Offset(i+1) > j })
 }
 
-// measure adds L2·w into g and returns Σg² (in float64), the count of elements over the
-// clip threshold and the first non-finite element (−1 when all are finite, in which case
-// g is left as it was).
+// measure adds L2·w into g and returns Σg² (in float64, summed in four interleaved
+// chains), the count of elements over the clip threshold and the first non-finite element
+// (−1 when all are finite).
 func measure[T float32 | float64](g, w []T, c Config) (sq float64, clipped, bad int) {
-	l2 := T(c.L2)
-	for j, v := range g {
-		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, 0, j
+	if l2 := T(c.L2); l2 != 0 {
+		for j := range g {
+			g[j] += l2 * w[j]
 		}
-		if l2 != 0 {
-			v += l2 * w[j]
-			g[j] = v
-		}
-		sq += float64(v) * float64(v)
-		if c.Clip > 0 && math.Abs(float64(v)) > c.Clip {
+	}
+	clip := math.Inf(1)
+	if c.Clip > 0 {
+		clip = c.Clip
+	}
+	var s0, s1, s2, s3 float64
+	n := len(g) &^ 3
+	for j := 0; j < n; j += 4 {
+		x := g[j : j+4 : j+4]
+		v0, v1, v2, v3 := float64(x[0]), float64(x[1]), float64(x[2]), float64(x[3])
+		s0 += v0 * v0
+		s1 += v1 * v1
+		s2 += v2 * v2
+		s3 += v3 * v3
+		if math.Abs(v0) > clip {
 			clipped++
+		}
+		if math.Abs(v1) > clip {
+			clipped++
+		}
+		if math.Abs(v2) > clip {
+			clipped++
+		}
+		if math.Abs(v3) > clip {
+			clipped++
+		}
+	}
+	for _, x := range g[n:] {
+		v := float64(x)
+		s0 += v * v
+		if math.Abs(v) > clip {
+			clipped++
+		}
+	}
+	sq = (s0 + s1) + (s2 + s3)
+	if math.IsNaN(sq) || math.IsInf(sq, 0) {
+		// Some element is not finite, or the squares overflowed.
+		if j, _, found := firstNonFiniteIn(g); found {
+			return 0, 0, j
 		}
 	}
 	return sq, clipped, -1
@@ -639,20 +665,42 @@ func clamp(v float64, c Config) float64 {
 	return v
 }
 
-func firstNonFinite(p *graph.Param) (int, float64, bool) {
-	if p.Value.Dtype() == tensor.Float64 {
-		return firstNonFiniteIn(p.Value.Float64s())
+// firstNonFinite finds the first NaN or infinite element of v.
+func firstNonFinite(v *tensor.Dense) (int, float64, bool) {
+	if v.Dtype() == tensor.Float64 {
+		return firstNonFiniteIn(v.Float64s())
 	}
-	return firstNonFiniteIn(p.Value.Float32s())
+	return firstNonFiniteIn(v.Float32s())
 }
 
 func firstNonFiniteIn[T float32 | float64](d []T) (int, float64, bool) {
+	if allFinite(d) {
+		return 0, 0, false
+	}
 	for i, v := range d {
 		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 			return i, f, true
 		}
 	}
 	return 0, 0, false
+}
+
+// allFinite reports whether no element of d is NaN or infinite: x − x is +0 for every
+// finite x and NaN otherwise, summed in four independent chains (no branch per element).
+func allFinite[T float32 | float64](d []T) bool {
+	var a0, a1, a2, a3 T
+	n := len(d) &^ 3
+	for j := 0; j < n; j += 4 {
+		x := d[j : j+4 : j+4]
+		a0 += x[0] - x[0]
+		a1 += x[1] - x[1]
+		a2 += x[2] - x[2]
+		a3 += x[3] - x[3]
+	}
+	for _, x := range d[n:] {
+		a0 += x - x
+	}
+	return a0+a1+a2+a3 == 0
 }
 
 // endEpoch records the epoch in the history, tracks the best validation NLL and decides

@@ -1,0 +1,83 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"gorgonia.org/tensor"
+)
+
+// allFinite and measure find a NaN or an infinity wherever it lies (the four-chain loop
+// and the tail), and measure's sum of squares and clip count agree with a plain loop.
+func TestFiniteChecksAndMeasure(t *testing.T) {
+	for n := 0; n <= 11; n++ {
+		g := make([]float64, n)
+		for i := range g {
+			g[i] = float64(i%5) - 2.5
+		}
+		if !allFinite(g) {
+			t.Fatalf("n=%d: finite values reported non-finite", n)
+		}
+		sq, clipped, bad := measure(append([]float64(nil), g...), nil, Config{Clip: 1})
+		wantSq, wantClipped := 0.0, 0
+		for _, v := range g {
+			wantSq += v * v
+			if math.Abs(v) > 1 {
+				wantClipped++
+			}
+		}
+		if bad != -1 || clipped != wantClipped || math.Abs(sq-wantSq) > 1e-12*wantSq {
+			t.Errorf("n=%d: measure = %g, %d, %d; want %g, %d, -1", n, sq, clipped, bad, wantSq, wantClipped)
+		}
+		for k := range n {
+			for _, x := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+				h := append([]float64(nil), g...)
+				h[k] = x
+				if allFinite(h) {
+					t.Errorf("n=%d: %g at %d not found", n, x, k)
+				}
+				if _, _, bad := measure(h, nil, Config{}); bad != k {
+					t.Errorf("n=%d: measure found %g at %d, want %d", n, x, bad, k)
+				}
+				h32 := make([]float32, n)
+				for i, v := range h {
+					h32[i] = float32(v)
+				}
+				if i, _, found := firstNonFiniteIn(h32); !found || i != k {
+					t.Errorf("n=%d float32: first non-finite at %d (%v), want %d", n, i, found, k)
+				}
+			}
+		}
+	}
+	// Finite values whose squares overflow are not an error: the norm is +Inf.
+	if sq, _, bad := measure([]float64{1e200, 1}, nil, Config{}); bad != -1 || !math.IsInf(sq, 1) {
+		t.Errorf("overflowing squares: sq %g, bad %d; want +Inf, -1", sq, bad)
+	}
+	// L2 is added into the gradient.
+	g := []float32{1, 2}
+	if _, _, bad := measure(g, []float32{10, 20}, Config{L2: 0.5}); bad != -1 || g[0] != 6 || g[1] != 12 {
+		t.Errorf("L2: gradient %v, want [6 12]", g)
+	}
+}
+
+// paramAt maps an element of the parameters' array to the parameter holding it.
+func TestParamAt(t *testing.T) {
+	ps, err := graph.NewParamSet(tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []int{3, 1, 4} {
+		if _, err := ps.Add(fmt.Sprintf("p%d", i), []int{n}, make([]float64, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := &trainer{ps: ps, params: ps.List()}
+	want := []int{0, 0, 0, 1, 2, 2, 2, 2}
+	for j, w := range want {
+		if got := tr.paramAt(j); got != w {
+			t.Errorf("element %d: parameter %d, want %d", j, got, w)
+		}
+	}
+}
