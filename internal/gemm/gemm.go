@@ -203,21 +203,35 @@ func (p *problem[T]) serial(i0, i1, j0, j1 int) {
 // each step q, the mr values of column pc+q; rows past mcb are zero.
 func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
 	alpha := p.alpha
+	if p.tA {
+		// op(A)[i, q] = a[q, i]: a's row pc+q holds step q of every strip, so read it
+		// once, in order, and deal its values out to the strips.
+		for q := range kcb {
+			off := (pc+q)*p.lda + ic
+			row := p.a[off : off+mcb : off+mcb]
+			s := 0
+			for ; s+mr <= mcb; s += mr {
+				x := row[s : s+mr : s+mr]
+				o := dst[s*kcb+q*mr : s*kcb+q*mr+mr : s*kcb+q*mr+mr]
+				o[0], o[1], o[2] = alpha*x[0], alpha*x[1], alpha*x[2]
+				o[3], o[4], o[5] = alpha*x[3], alpha*x[4], alpha*x[5]
+			}
+			if s < mcb {
+				o := dst[s*kcb+q*mr : s*kcb+q*mr+mr]
+				for r := range mr {
+					if s+r < mcb {
+						o[r] = alpha * row[s+r]
+					} else {
+						o[r] = 0
+					}
+				}
+			}
+		}
+		return
+	}
 	for s := 0; s < mcb; s += mr {
 		rows := min(mr, mcb-s)
 		strip := dst[s*kcb : (s+mr)*kcb]
-		if p.tA {
-			// op(A)[i, q] = a[q, i]: the strip's mr values of a step are adjacent in a.
-			for q := range kcb {
-				src := p.a[(pc+q)*p.lda+ic+s : (pc+q)*p.lda+ic+s+rows]
-				out := strip[q*mr : q*mr+mr]
-				for r, v := range src {
-					out[r] = alpha * v
-				}
-				clear(out[rows:])
-			}
-			continue
-		}
 		if rows == mr {
 			// Six rows at once: sequential writes, six sequential reads.
 			at := func(r int) []T { i := (ic+s+r)*p.lda + pc; return p.a[i : i+kcb] }
@@ -253,18 +267,42 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 		cols := min(nr, ncb-t)
 		strip := dst[t*kcb : (t+nr)*kcb]
 		if p.tB {
-			// op(B)[q, j] = b[j, q]: read each of the strip's columns of op(B) as a
-			// contiguous row of b.
-			for j := range nr {
-				if j >= cols {
-					for q := range kcb {
-						strip[q*nr+j] = 0
-					}
-					continue
-				}
+			// op(B)[q, j] = b[j, q]: the strip's columns of op(B) are contiguous rows
+			// of b; read them side by side so that the strip is written in order.
+			var src [16][]T
+			for j := range cols {
 				off := (jc+t+j)*p.ldb + pc
-				for q, v := range p.b[off : off+kcb] {
-					strip[q*nr+j] = v
+				src[j] = p.b[off : off+kcb : off+kcb]
+			}
+			if cols == nr {
+				for q := range kcb {
+					o := strip[q*nr : q*nr+nr : q*nr+nr]
+					for j := range o {
+						o[j] = src[j][q]
+					}
+				}
+				continue
+			}
+			for q := range kcb {
+				o := strip[q*nr : q*nr+nr : q*nr+nr]
+				for j := range o {
+					if j < cols {
+						o[j] = src[j][q]
+					} else {
+						o[j] = 0
+					}
+				}
+			}
+			continue
+		}
+		if cols == nr {
+			// Whole strips: an element loop beats a memmove call per nr values.
+			for q := range kcb {
+				off := (pc+q)*p.ldb + jc + t
+				x := p.b[off : off+nr : off+nr]
+				o := strip[q*nr : q*nr+nr : q*nr+nr]
+				for j := range o {
+					o[j] = x[j]
 				}
 			}
 			continue
