@@ -17,8 +17,8 @@
 // Workers. The solver is handed the parameters as one tensor (a span over the
 // ParamSet's array) and their gradient as another, so that its fixed work per tensor is
 // done once rather than once per parameter; for models of 4096 parameters or more the
-// update is split too, one Gorgonia solver per contiguous shard of the parameters,
-// stepping concurrently. Neither changes a bit: the updates are elementwise
+// update is split too, one Gorgonia solver per contiguous run of the parameter array
+// (cut to equal element counts, across parameter boundaries), stepping concurrently. Neither changes a bit: the updates are elementwise
 // (TestSolverSpansMatchPerParameterSolver). Before
 // the solver sees the gradient g of the batch-mean cost, the loop
 //

@@ -168,16 +168,21 @@ func restoreSolverState(s G.Solver, st *SolverState, dt tensor.Dtype, shapes []t
 const shardedElems = 1 << 12
 
 // solvers applies one Gorgonia solver per contiguous shard of the parameters, the shards
-// stepping concurrently. A shard hands its solver all its parameters as one value-gradient
-// pair: one vector over their values (they lie one after another in the ParamSet's array)
-// and one over their gradients. The solvers are elementwise, so each element's update is
-// the one a solver stepping every parameter as its own tensor would make, bit for bit
-// (Adam's step count advances once per step in every shard); the solver just does its
-// fixed work per tensor once per shard instead of once per parameter.
+// stepping concurrently. A shard hands its solver its elements as one value-gradient
+// pair: a vector over a run of the ParamSet's array (the parameters' values lie one after
+// another there) and the same run of the gradient vector; shards are cut by element
+// count, across parameter boundaries, so that they take equal time. The solvers are
+// elementwise, so each element's update is the one a solver stepping every parameter as
+// its own tensor would make, bit for bit (Adam's step count advances once per step in
+// every shard); the solver just does its fixed work per tensor once per shard instead of
+// once per parameter. With levers.SolverSpans off, shards are whole parameters, each its
+// own value-gradient pair.
 type solvers struct {
 	shards []G.Solver
-	bounds []int           // shard i covers parameters bounds[i] to bounds[i+1]−1
-	model  [][]G.ValueGrad // shard i's one value-gradient pair
+	model  [][]G.ValueGrad // shard i's value-gradient pairs
+	spans  bool            // shard i is elements cuts[i] to cuts[i+1]−1, one pair
+	cuts   []int
+	bounds []int // !spans: shard i is parameters bounds[i] to bounds[i+1]−1, a pair each
 	errs   []error
 	ps     *graph.ParamSet
 }
@@ -194,7 +199,7 @@ func (p span) Grad() (G.Value, error) { return p.g, nil }
 func newSolvers(cfg Config, ps *graph.ParamSet, grad *tensor.Dense) *solvers {
 	n := 1
 	if ps.Count() >= shardedElems {
-		n = max(1, min(cfg.Workers, len(ps.List())))
+		n = max(1, cfg.Workers)
 	}
 	return newSolversN(cfg, ps, grad, n)
 }
@@ -203,7 +208,22 @@ func newSolvers(cfg Config, ps *graph.ParamSet, grad *tensor.Dense) *solvers {
 func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *solvers {
 	params := ps.List()
 	total := ps.Count()
-	s := &solvers{bounds: []int{0}, ps: ps}
+	s := &solvers{ps: ps, spans: levers.SolverSpans}
+	if s.spans {
+		n = max(1, min(n, total))
+		all := ps.Span(0, len(params))
+		for i := range n + 1 {
+			s.cuts = append(s.cuts, i*total/n)
+		}
+		for i := range n {
+			lo, hi := s.cuts[i], s.cuts[i+1]
+			s.shards = append(s.shards, newSolver(cfg))
+			s.model = append(s.model, []G.ValueGrad{span{subVector(all, lo, hi), subVector(grad, lo, hi)}})
+		}
+		return s
+	}
+	n = min(n, len(params))
+	s.bounds = []int{0}
 	acc, next := 0, 1
 	for i, p := range params {
 		acc += p.Size()
@@ -214,15 +234,9 @@ func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *sol
 	}
 	s.bounds = append(s.bounds, len(params))
 	for i := range len(s.bounds) - 1 {
-		lo, hi := s.bounds[i], s.bounds[i+1]
 		s.shards = append(s.shards, newSolver(cfg))
-		if levers.SolverSpans {
-			g := subVector(grad, ps.Offset(lo), ps.Offset(hi))
-			s.model = append(s.model, []G.ValueGrad{span{ps.Span(lo, hi), g}})
-			continue
-		}
 		var model []G.ValueGrad
-		for p := lo; p < hi; p++ {
+		for p := s.bounds[i]; p < s.bounds[i+1]; p++ {
 			g := subVector(grad, ps.Offset(p), ps.Offset(p+1))
 			g.Reshape(params[p].Value.Shape().Clone()...)
 			model = append(model, span{params[p].Value, g})
@@ -259,44 +273,43 @@ func (s *solvers) step() error {
 // parameter as its own tensor would keep it.
 func (s *solvers) state() (*SolverState, error) {
 	all := &SolverState{}
+	var flat SlotState // spans: the shards' slots end to end
+	stepped := 0
 	for i, sh := range s.shards {
 		st, err := solverState(sh)
 		if err != nil {
 			return nil, err
 		}
 		all.Iter = st.Iter
-		if len(st.Slots) == 0 {
-			if hasCache(sh) && i > 0 && len(all.Slots) > 0 {
-				return nil, fmt.Errorf("train: solver shard %d has no state while shard 0 has", i)
-			}
-			continue
-		}
-		lo, hi := s.bounds[i], s.bounds[i+1]
-		if len(s.model[i]) > 1 || hi-lo == 1 { // a slot per parameter already
-			if len(st.Slots) != hi-lo {
-				return nil, fmt.Errorf("train: solver shard %d keeps %d slots for %d parameters", i, len(st.Slots), hi-lo)
-			}
+		if !s.spans {
 			all.Slots = append(all.Slots, st.Slots...)
 			continue
 		}
-		if len(st.Slots) != 1 {
+		switch {
+		case len(st.Slots) == 0:
+			continue
+		case len(st.Slots) != 1:
 			return nil, fmt.Errorf("train: solver shard %d keeps %d slots, want 1", i, len(st.Slots))
 		}
-		base := s.ps.Offset(lo)
-		for p := lo; p < hi; p++ {
-			a, b := s.ps.Offset(p)-base, s.ps.Offset(p+1)-base
-			all.Slots = append(all.Slots, SlotState{Value: within(st.Slots[0].Value, a, b), Deriv: within(st.Slots[0].Deriv, a, b)})
+		stepped++
+		flat.Value = append(flat.Value, st.Slots[0].Value...)
+		flat.Deriv = append(flat.Deriv, st.Slots[0].Deriv...)
+	}
+	if !s.spans || stepped == 0 {
+		if !s.spans && len(all.Slots) != 0 && len(all.Slots) != len(s.ps.List()) {
+			return nil, fmt.Errorf("train: solver shards keep %d slots for %d parameters", len(all.Slots), len(s.ps.List()))
 		}
+		return all, nil
+	}
+	n := s.ps.Count()
+	if stepped != len(s.shards) || len(flat.Value) != n || len(flat.Deriv) != n {
+		return nil, fmt.Errorf("train: solver shards keep state for %d/%d of %d elements", len(flat.Value), len(flat.Deriv), n)
+	}
+	for p := range s.ps.List() {
+		a, b := s.ps.Offset(p), s.ps.Offset(p+1)
+		all.Slots = append(all.Slots, SlotState{Value: flat.Value[a:b:b], Deriv: flat.Deriv[a:b:b]})
 	}
 	return all, nil
-}
-
-// within is v[a:b], or nil for a nil v.
-func within(v []float64, a, b int) []float64 {
-	if v == nil {
-		return nil
-	}
-	return v[a:b:b]
 }
 
 // restore puts st, as state returned it, back into the shards.
@@ -305,46 +318,46 @@ func (s *solvers) restore(st *SolverState) error {
 	if len(st.Slots) != 0 && len(st.Slots) != len(params) {
 		return fmt.Errorf("train: checkpoint solver state has %d slots for %d parameters", len(st.Slots), len(params))
 	}
-	for i, sh := range s.shards {
-		lo, hi := s.bounds[i], s.bounds[i+1]
-		part := &SolverState{Iter: st.Iter}
-		if len(s.model[i]) > 1 { // a slot per parameter
+	for p, slot := range st.Slots {
+		if slot.Value == nil && slot.Deriv == nil {
+			if s.spans {
+				return fmt.Errorf("train: checkpoint solver state has none for %q but some for other parameters", params[p].Name)
+			}
+			continue
+		}
+		if len(slot.Value) != params[p].Size() || len(slot.Deriv) != params[p].Size() {
+			return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", params[p].Name, len(slot.Value), len(slot.Deriv), params[p].Size())
+		}
+	}
+	if !s.spans {
+		for i, sh := range s.shards {
+			lo, hi := s.bounds[i], s.bounds[i+1]
+			part := &SolverState{Iter: st.Iter}
+			if len(st.Slots) != 0 {
+				part.Slots = st.Slots[lo:hi]
+			}
 			var shapes []tensor.Shape
-			for p := lo; p < hi; p++ {
-				if len(st.Slots) != 0 {
-					slot := st.Slots[p]
-					if slot.Value != nil && (len(slot.Value) != params[p].Size() || len(slot.Deriv) != params[p].Size()) {
-						return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", params[p].Name, len(slot.Value), len(slot.Deriv), params[p].Size())
-					}
-					part.Slots = append(part.Slots, slot)
-				}
-				shapes = append(shapes, params[p].Value.Shape())
+			for _, p := range params[lo:hi] {
+				shapes = append(shapes, p.Value.Shape())
 			}
 			if err := restoreSolverState(sh, part, s.ps.Dtype(), shapes); err != nil {
 				return err
 			}
-			continue
 		}
+		return nil
+	}
+	var flat SlotState
+	for _, slot := range st.Slots {
+		flat.Value = append(flat.Value, slot.Value...)
+		flat.Deriv = append(flat.Deriv, slot.Deriv...)
+	}
+	for i, sh := range s.shards {
+		lo, hi := s.cuts[i], s.cuts[i+1]
+		part := &SolverState{Iter: st.Iter}
 		if len(st.Slots) != 0 {
-			var cat SlotState
-			for p := lo; p < hi; p++ {
-				slot := st.Slots[p]
-				if slot.Value == nil && slot.Deriv == nil {
-					continue
-				}
-				if len(slot.Value) != params[p].Size() || len(slot.Deriv) != params[p].Size() {
-					return fmt.Errorf("train: checkpoint solver state for %q has %d/%d values, parameter has %d", params[p].Name, len(slot.Value), len(slot.Deriv), params[p].Size())
-				}
-				cat.Value = append(cat.Value, slot.Value...)
-				cat.Deriv = append(cat.Deriv, slot.Deriv...)
-			}
-			n := s.ps.Offset(hi) - s.ps.Offset(lo)
-			if cat.Value != nil && len(cat.Value) != n {
-				return fmt.Errorf("train: checkpoint solver state covers only some of parameters %q to %q", params[lo].Name, params[hi-1].Name)
-			}
-			part.Slots = []SlotState{cat}
+			part.Slots = []SlotState{{Value: flat.Value[lo:hi:hi], Deriv: flat.Deriv[lo:hi:hi]}}
 		}
-		if err := restoreSolverState(sh, part, s.ps.Dtype(), []tensor.Shape{{s.ps.Offset(hi) - s.ps.Offset(lo)}}); err != nil {
+		if err := restoreSolverState(sh, part, s.ps.Dtype(), []tensor.Shape{{hi - lo}}); err != nil {
 			return err
 		}
 	}

@@ -26,8 +26,8 @@ func (p vg) Dtype() tensor.Dtype    { return p.v.Dtype() }
 // solverRun takes six steps on fresh parameters with fixed random gradients and returns
 // the weights and the solver state. shards = 0 is the reference: one Gorgonia solver
 // given each parameter as its own tensor. Otherwise the parameters go to the solvers type
-// in up to shards shards, as spans of the ParamSet's array, and the state is checkpointed
-// and restored into fresh solvers halfway.
+// in shards shards, as spans of the ParamSet's array, and the state is checkpointed and
+// restored halfway into fresh solvers with another number of shards.
 func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64, *SolverState) {
 	t.Helper()
 	ps, err := graph.NewParamSet(dt)
@@ -72,21 +72,21 @@ func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64
 		}
 		return ps.Flatten(nil), st
 	}
-	newS := func() *solvers {
-		s := newSolversN(cfg, ps, grad, shards)
-		if len(s.shards) != shards {
-			t.Fatalf("%d elements in %d shards, want %d", ps.Count(), len(s.shards), shards)
+	newS := func(n int) *solvers {
+		s := newSolversN(cfg, ps, grad, n)
+		if len(s.shards) != n {
+			t.Fatalf("%d elements in %d shards, want %d", ps.Count(), len(s.shards), n)
 		}
 		return s
 	}
-	s := newS()
+	s := newS(shards)
 	for step := range 6 {
-		if step == 3 { // checkpoint and resume into a fresh set of solvers
+		if step == 3 { // checkpoint and resume into fresh solvers, sharded differently
 			st, err := s.state()
 			if err != nil {
 				t.Fatal(err)
 			}
-			s = newS()
+			s = newS(shards%2 + 1)
 			if err := s.restore(st); err != nil {
 				t.Fatal(err)
 			}
