@@ -98,6 +98,11 @@ func trainBits(t *testing.T, dt tensor.Dtype, mode machineMode) []float64 {
 		}
 		ps.SetFlat(flat)
 		r.ZeroGrads()
+		gz, err := r.Grad(len(ps.List()) - 1) // cleared: zeros
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = AppendFloat64s(seen, gz)
 		re.Feed(xe, xv[:8*3])
 		if err := re.Run(); err != nil {
 			t.Fatal(err)

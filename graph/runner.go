@@ -29,6 +29,8 @@ type Runner struct {
 	acc     []*tensor.Dense
 	pending bool // the last run's gradients have not been cleared
 	summing bool // Grad reads acc
+	cleared bool // ZeroGrads since the last run: Grad reads zeros
+	zeros   []*tensor.Dense
 
 	// The TapeMachine.
 	vm   G.VM
@@ -166,6 +168,7 @@ func (r *Runner) runOwn() error {
 		}
 	}
 	r.pending = len(r.grads) > 0
+	r.cleared = false
 	r.ready = true
 	return nil
 }
@@ -225,6 +228,17 @@ func (r *Runner) Grad(i int) (tensor.Tensor, error) {
 		if r.summing {
 			return r.acc[i], nil
 		}
+		if r.cleared {
+			if r.zeros == nil {
+				r.zeros = make([]*tensor.Dense, len(r.grads))
+			}
+			if r.zeros[i] == nil {
+				v, _ := r.m.value(r.grads[i])
+				r.zeros[i] = tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(v.Shape().Clone()...))
+			}
+			r.zeros[i].Zero() // in case the caller wrote into it
+			return r.zeros[i], nil
+		}
 		v, _ := r.m.value(r.grads[i])
 		t, ok := v.(tensor.Tensor)
 		if v == nil {
@@ -249,11 +263,8 @@ func (r *Runner) Grad(i int) (tensor.Tensor, error) {
 // ZeroGrads clears the accumulated gradients, as a solver step does.
 func (r *Runner) ZeroGrads() error {
 	if r.m != nil {
-		for _, gn := range r.grads {
-			if t, ok := r.m.vals[r.m.slot[gn]].(tensor.Tensor); ok {
-				t.Zero()
-			}
-		}
+		// The next run overwrites the gradients' buffers; until then Grad reads zeros.
+		r.cleared = r.cleared || r.pending || r.summing
 		r.pending, r.summing = false, false
 		return nil
 	}

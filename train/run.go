@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unsafe"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -58,6 +59,7 @@ type epochAcc struct {
 type stepper struct {
 	parts []*part
 	rows  int
+	srcs  [][]*tensor.Dense // srcs[j][i]: part j's gradient of parameter i, this step
 }
 
 // part is a gradient graph for some of a batch's rows.
@@ -109,8 +111,12 @@ type trainer struct {
 	weights  *tensor.Dense // all parameters' values in order (ParamSet.Span)
 	grad     *tensor.Dense // the step's gradient, in the same order
 	saved    *tensor.Dense // the weights before the solver's step, to undo it
-	steppers map[int]*stepper
-	evals    map[int]*evaluator
+
+	chunks       []chunk // the gradient's chunks (prepareGrads)
+	chunkSq      []float64
+	chunkClipped []int
+	steppers     map[int]*stepper
+	evals        map[int]*evaluator
 
 	batchesPerEpoch, epochs, totalSteps int
 
@@ -351,30 +357,6 @@ func (p *part) run() {
 	p.cost, p.err = p.r.Scalar(p.loss.Cost)
 }
 
-// gather sets grad, the gradient of all parameters in order, to Σ (rows_i / rows)·g_i
-// over the parts' gradients g_i, summed in part order (one part: a copy), and zeroes the
-// parts' gradients for their next run.
-func (s *stepper) gather(grad *tensor.Dense, ps *graph.ParamSet) error {
-	for i := range ps.List() {
-		lo, hi := ps.Offset(i), ps.Offset(i+1)
-		for j, p := range s.parts {
-			w := float64(p.rows) / float64(s.rows)
-			src, err := p.r.Grad(i)
-			if err != nil {
-				return err
-			}
-			sd := src.(*tensor.Dense)
-			if grad.Dtype() == tensor.Float64 {
-				scaleInto(grad.Float64s()[lo:hi], sd.Float64s(), w, j > 0)
-			} else {
-				scaleInto(grad.Float32s()[lo:hi], sd.Float32s(), float32(w), j > 0)
-			}
-		}
-	}
-	s.zeroGrads()
-	return nil
-}
-
 // scaleInto sets dst = w·src, or adds w·src into dst when add is set; dst and src may
 // be the same slice.
 func scaleInto[T float32 | float64](dst, src []T, w T, add bool) {
@@ -522,10 +504,7 @@ func (t *trainer) step(idx []int) error {
 		s.zeroGrads()
 		return fmt.Errorf("train: %s: the cost is %g: %w; parameters kept from the last finite step", where, cost, ErrNonFinite)
 	}
-	if err := s.gather(t.grad, t.ps); err != nil {
-		return fmt.Errorf("train: %s: %w", where, err)
-	}
-	norm, clipped, elems, err := t.prepareGrads()
+	norm, clipped, elems, err := t.prepareGrads(s)
 	if err != nil {
 		s.zeroGrads()
 		return fmt.Errorf("train: %s: %w", where, err)
@@ -561,19 +540,39 @@ func (n stepName) String() string {
 	return fmt.Sprintf("step %d (epoch %d, batch %d)", n.step, n.epoch, n.batch)
 }
 
-// prepareGrads measures the gradient in t.grad (global norm before clipping, elements
-// over the clip threshold), checks it is finite, adds L2·w, applies global-norm clipping,
-// and for RMSProp clamps it so that the solver's squared-gradient average sees clipped
-// values.
-func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
+// prepareGrads sets t.grad to the batch's gradient, Σ (rows_i / rows)·g_i over the
+// parts' gradients g_i summed in part order (one part: a copy), plus L2·w; measures it
+// (global norm before clipping, elements over the clip threshold) and checks it is
+// finite; applies global-norm clipping, and for RMSProp clamps it so that the solver's
+// squared-gradient average sees clipped values. The parts' gradients are cleared.
+func (t *trainer) prepareGrads(s *stepper) (norm float64, clipped, elems int, err error) {
 	c := t.cfg
-	w := t.weights
+	defer s.zeroGrads()
+	if s.srcs == nil {
+		s.srcs = make([][]*tensor.Dense, len(s.parts))
+		for j := range s.srcs {
+			s.srcs[j] = make([]*tensor.Dense, len(t.params))
+		}
+	}
+	for j, p := range s.parts {
+		for i := range t.params {
+			g, err := p.r.Grad(i)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			d, ok := g.(*tensor.Dense)
+			if !ok || d.Shape().TotalSize() != t.params[i].Size() {
+				return 0, 0, 0, fmt.Errorf("gradient of %q is a %T of shape %v", t.params[i].Name, g, g.Shape())
+			}
+			s.srcs[j][i] = d
+		}
+	}
 	var sq float64
 	var bad int
 	if t.grad.Dtype() == tensor.Float64 {
-		sq, clipped, bad = measure(t.grad.Float64s(), w.Float64s(), c)
+		sq, clipped, bad = reduceGrads(t, s, t.grad.Float64s(), t.weights.Float64s())
 	} else {
-		sq, clipped, bad = measure(t.grad.Float32s(), w.Float32s(), c)
+		sq, clipped, bad = reduceGrads(t, s, t.grad.Float32s(), t.weights.Float32s())
 	}
 	if bad >= 0 {
 		i := t.paramAt(bad)
@@ -601,24 +600,96 @@ func (t *trainer) prepareGrads() (norm float64, clipped, elems int, err error) {
 	return norm, clipped, t.ps.Count(), nil
 }
 
-// paramAt is the index of the parameter holding element j of the parameters' array.
-func (t *trainer) paramAt(j int) int {
-	return sort.Search(len(t.params), func(i int) bool { return t.ps.Offset(i+1) > j })
-}
+// gradChunk is the most gradient elements in one partial sum of squares. The partial
+// sums are added in chunk order, so the norm's bits do not depend on how many goroutines
+// computed them.
+const gradChunk = 1 << 14
 
-// measure adds L2·w into g and returns Σg² (in float64, summed in four interleaved
-// chains), the count of elements over the clip threshold and the first non-finite element
-// (−1 when all are finite).
-func measure[T float32 | float64](g, w []T, c Config) (sq float64, clipped, bad int) {
-	if l2 := T(c.L2); l2 != 0 {
-		for j := range g {
-			g[j] += l2 * w[j]
+// parallelGrads is the parameter count from which prepareGrads splits its chunks
+// between goroutines.
+const parallelGrads = 1 << 16
+
+// chunk is elements lo to hi−1 of the parameters' array, all in parameter param.
+type chunk struct{ param, lo, hi int }
+
+// reduceGrads fills g (the step's gradient) chunk by chunk from the parts' gradients and
+// returns Σg², the count of elements over the clip threshold and the first non-finite
+// element (−1 when all are finite).
+func reduceGrads[T float32 | float64](t *trainer, s *stepper, g, w []T) (sq float64, clipped, bad int) {
+	if t.chunks == nil {
+		for i := range t.params {
+			for lo := t.ps.Offset(i); lo < t.ps.Offset(i+1); lo += gradChunk {
+				t.chunks = append(t.chunks, chunk{i, lo, min(lo+gradChunk, t.ps.Offset(i+1))})
+			}
+		}
+		t.chunkSq = make([]float64, len(t.chunks))
+		t.chunkClipped = make([]int, len(t.chunks))
+	}
+	l2 := T(t.cfg.L2)
+	clip := math.Inf(1)
+	if t.cfg.Clip > 0 {
+		clip = t.cfg.Clip
+	}
+	do := func(k int) {
+		ch := t.chunks[k]
+		dst := g[ch.lo:ch.hi]
+		off := t.ps.Offset(ch.param)
+		for j, p := range s.parts {
+			src := dataOf[T](s.srcs[j][ch.param])[ch.lo-off : ch.hi-off]
+			scaleInto(dst, src, T(float64(p.rows)/float64(s.rows)), j > 0)
+		}
+		if l2 != 0 {
+			for k, x := range w[ch.lo:ch.hi] {
+				dst[k] += l2 * x
+			}
+		}
+		t.chunkSq[k], t.chunkClipped[k] = sumSquares(dst, clip)
+	}
+	if workers := cores.Free(); workers > 1 && len(g) >= parallelGrads {
+		var wg sync.WaitGroup
+		for w := 1; w < workers; w++ {
+			wg.Go(func() {
+				for k := w; k < len(t.chunks); k += workers {
+					do(k)
+				}
+			})
+		}
+		for k := 0; k < len(t.chunks); k += workers {
+			do(k)
+		}
+		wg.Wait()
+	} else {
+		for k := range t.chunks {
+			do(k)
 		}
 	}
-	clip := math.Inf(1)
-	if c.Clip > 0 {
-		clip = c.Clip
+	for k := range t.chunks {
+		sq += t.chunkSq[k]
+		clipped += t.chunkClipped[k]
 	}
+	if math.IsNaN(sq) || math.IsInf(sq, 0) {
+		// Some element is not finite, or the squares overflowed.
+		if j, _, found := firstNonFiniteIn(g); found {
+			return 0, 0, j
+		}
+	}
+	return sq, clipped, -1
+}
+
+// dataOf is d's values as a []T (T its dtype).
+func dataOf[T float32 | float64](d *tensor.Dense) []T {
+	var zero T
+	if unsafe.Sizeof(zero) == 8 {
+		f := d.Float64s()
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(f))), len(f))
+	}
+	f := d.Float32s()
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(f))), len(f))
+}
+
+// sumSquares returns Σx² (in float64, summed in four interleaved chains) and the count
+// of elements with |x| > clip.
+func sumSquares[T float32 | float64](g []T, clip float64) (sq float64, clipped int) {
 	var s0, s1, s2, s3 float64
 	n := len(g) &^ 3
 	for j := 0; j < n; j += 4 {
@@ -648,14 +719,12 @@ func measure[T float32 | float64](g, w []T, c Config) (sq float64, clipped, bad 
 			clipped++
 		}
 	}
-	sq = (s0 + s1) + (s2 + s3)
-	if math.IsNaN(sq) || math.IsInf(sq, 0) {
-		// Some element is not finite, or the squares overflowed.
-		if j, _, found := firstNonFiniteIn(g); found {
-			return 0, 0, j
-		}
-	}
-	return sq, clipped, -1
+	return (s0 + s1) + (s2 + s3), clipped
+}
+
+// paramAt is the index of the parameter holding element j of the parameters' array.
+func (t *trainer) paramAt(j int) int {
+	return sort.Search(len(t.params), func(i int) bool { return t.ps.Offset(i+1) > j })
 }
 
 func clamp(v float64, c Config) float64 {
