@@ -296,14 +296,18 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 			continue
 		}
 		if cols == nr {
-			// Whole strips: an element loop beats a memmove call per nr values.
-			for q := range kcb {
-				off := (pc+q)*p.ldb + jc + t
-				x := p.b[off : off+nr : off+nr]
-				o := strip[q*nr : q*nr+nr : q*nr+nr]
-				for j := range o {
-					o[j] = x[j]
-				}
+			// Whole strips: nr values are 64 bytes in both precisions, copied as one
+			// block per row (no memmove call, no element loop).
+			off := pc*p.ldb + jc + t
+			_ = p.b[off+(kcb-1)*p.ldb+nr-1] // the last row's end is in b
+			_ = strip[kcb*nr-1]
+			src := unsafe.Pointer(&p.b[off])
+			dst := unsafe.Pointer(&strip[0])
+			step := uintptr(p.ldb) * unsafe.Sizeof(p.b[0])
+			for range kcb {
+				*(*[64]byte)(dst) = *(*[64]byte)(src)
+				src = unsafe.Add(src, step)
+				dst = unsafe.Add(dst, 64)
 			}
 			continue
 		}
