@@ -20,7 +20,7 @@ type lever struct {
 	name                                     string
 	gemm, reuse, fuseDense, fuseRows, fuseGs bool
 	workers                                  int
-	spans, own                               bool
+	spans, own, recycle                      bool
 }
 
 var leverSteps = []lever{
@@ -32,6 +32,7 @@ var leverSteps = []lever{
 	{name: "5-parallel", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true},
 	{name: "6-solver-spans", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true, spans: true},
 	{name: "7-own-machine", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true, spans: true, own: true},
+	{name: "8-recycle-clones", gemm: true, reuse: true, fuseDense: true, fuseRows: true, fuseGs: true, spans: true, own: true, recycle: true},
 }
 
 // set switches the levers as l says and returns a function that restores the defaults.
@@ -41,11 +42,11 @@ func (l lever) set() (restore func()) {
 		G.Use(gonum.Implementation{})
 	}
 	levers.ReuseBuffers, levers.FuseDense, levers.FuseRows, levers.FuseGaussian = l.reuse, l.fuseDense, l.fuseRows, l.fuseGs
-	levers.SolverSpans, levers.OwnMachine = l.spans, l.own
+	levers.SolverSpans, levers.OwnMachine, levers.RecycleClones = l.spans, l.own, l.recycle
 	return func() {
 		G.Use(blas)
 		levers.ReuseBuffers, levers.FuseDense, levers.FuseRows, levers.FuseGaussian = true, true, true, true
-		levers.SolverSpans, levers.OwnMachine = true, true
+		levers.SolverSpans, levers.OwnMachine, levers.RecycleClones = true, true, true
 	}
 }
 
@@ -57,7 +58,8 @@ func (l lever) set() (restore func()) {
 // log-sum-exp, log-softmax and Gaussian log-density; 5-parallel splits the batch over
 // one graph per processor; 6-solver-spans hands each solver shard its parameters as one
 // tensor; 7-own-machine runs the graphs on mixgraph's machine instead of Gorgonia's
-// TapeMachine (the default). allocs/op and B/op show the allocations.
+// TapeMachine; 8-recycle-clones gives the solver's clones of the gradient recycled memory
+// (the default). allocs/op and B/op show the allocations.
 //
 //	go test -run XXX -bench Levers -benchtime 3s ./benchmarks/
 func BenchmarkLevers(b *testing.B) {

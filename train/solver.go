@@ -185,6 +185,8 @@ type solvers struct {
 	bounds []int // !spans: shard i is parameters bounds[i] to bounds[i+1]−1, a pair each
 	errs   []error
 	ps     *graph.ParamSet
+	recs   []*recycler // spans: shard i's gradient engine (nil with levers.RecycleClones off)
+	keep   [][]uintptr // scratch for recycle, per shard
 }
 
 // span is a run of parameters' values and their gradients as Gorgonia's solvers take them.
@@ -218,8 +220,15 @@ func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *sol
 		for i := range n {
 			lo, hi := s.cuts[i], s.cuts[i+1]
 			s.shards = append(s.shards, newSolver(cfg))
-			s.model = append(s.model, []G.ValueGrad{span{subVector(all, lo, hi), subVector(grad, lo, hi)}})
+			g := subVector(grad, lo, hi)
+			if levers.RecycleClones {
+				rec := &recycler{}
+				g = tensor.New(tensor.WithShape(hi-lo), tensor.WithBacking(g.Data()), tensor.WithEngine(rec))
+				s.recs = append(s.recs, rec)
+			}
+			s.model = append(s.model, []G.ValueGrad{span{subVector(all, lo, hi), g}})
 		}
+		s.keep = make([][]uintptr, n)
 		return s
 	}
 	n = min(n, len(params))
@@ -255,18 +264,36 @@ func (s *solvers) setLearnRate(eta float64) {
 // step updates every shard's parameters from the gradients (and zeroes the gradients).
 func (s *solvers) step() error {
 	if len(s.shards) == 1 {
-		return s.shards[0].Step(s.model[0])
+		return s.stepShard(0)
 	}
 	if s.errs == nil {
 		s.errs = make([]error, len(s.shards))
 	}
 	var wg sync.WaitGroup
-	for i, sh := range s.shards[1:] {
-		wg.Go(func() { s.errs[i+1] = sh.Step(s.model[i+1]) })
+	for i := range s.shards[1:] {
+		wg.Go(func() { s.errs[i+1] = s.stepShard(i + 1) })
 	}
-	s.errs[0] = s.shards[0].Step(s.model[0])
+	s.errs[0] = s.stepShard(0)
 	wg.Wait()
 	return errors.Join(s.errs...)
+}
+
+// stepShard steps shard i and takes back the memory its solver let go of.
+func (s *solvers) stepShard(i int) error {
+	err := s.shards[i].Step(s.model[i])
+	if s.recs == nil {
+		return err
+	}
+	keep, kerr := cachedMemory(s.keep[i][:0], s.shards[i])
+	s.keep[i] = keep
+	if kerr != nil {
+		// The solver's state cannot be seen (a Gorgonia version with other fields): no
+		// block can be known to be free, so none is reused from now on.
+		s.recs[i].stop()
+		return err
+	}
+	s.recs[i].recycle(keep)
+	return err
 }
 
 // state is the solvers' state with a slot per parameter, as one solver stepping every

@@ -10,6 +10,10 @@ var (
 	// over the ParamSet's array instead of one pair per parameter. Read when training
 	// builds its solvers.
 	SolverSpans = true
+	// RecycleClones gives each solver shard's gradient span an engine that recycles the
+	// memory of the clones Gorgonia's Adam makes every step (train/recycle.go) instead of
+	// allocating it afresh. Read when training builds its solvers; only with SolverSpans.
+	RecycleClones = true
 	// OwnMachine runs graphs on mixgraph's own machine (graph/machine.go) instead of a
 	// Gorgonia TapeMachine. Read when a graph.Runner is built.
 	OwnMachine = true
