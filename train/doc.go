@@ -18,9 +18,12 @@
 // ParamSet's array) and their gradient as another, so that its fixed work per tensor is
 // done once rather than once per parameter; for models of 4096 parameters or more the
 // update is split too, one Gorgonia solver per contiguous run of the parameter array
-// (cut to equal element counts, across parameter boundaries), stepping concurrently. Neither changes a bit: the updates are elementwise
-// (TestSolverSpansMatchPerParameterSolver). Before
-// the solver sees the gradient g of the batch-mean cost, the loop
+// (cut to equal element counts, across parameter boundaries), stepping concurrently.
+// Neither changes a bit: the updates are elementwise (TestSolverSpansMatchPerParameterSolver).
+// Adam clones the gradient four times a step; a shard's gradient tensor carries an engine
+// that gives those clones recycled memory, taken back after each step from whatever the
+// solver no longer keeps, so a step allocates no tensor memory (TestSolverStepRecyclesClones).
+// Before the solver sees the gradient g of the batch-mean cost, the loop
 //
 //  1. records ‖g‖₂ (the global norm before clipping) and the fraction of elements with
 //     |g_i| > c (history: GradNorm, ClippedFraction), and stops with ErrNonFinite if any

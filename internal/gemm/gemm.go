@@ -21,9 +21,16 @@ import (
 // Kernel names the micro-kernel this process uses: "avx2-fma" or "go".
 var Kernel = "go"
 
+// kernels is a pair of micro-kernels: add computes C[0:mr, 0:nr] += Ap·Bp over k steps,
+// set computes C[0:mr, 0:nr] = Ap·Bp without reading C (the first block of depth when β is
+// 0, so that C need not be cleared first). Both sum each element in the same order.
+type kernels[T float] struct {
+	add, set func(k int, a, b, c *T, ldc int)
+}
+
 var (
-	kernelD = goKernel[float64]
-	kernelS = goKernel[float32]
+	kernelD = kernels[float64]{goKernel[float64], goKernelSet[float64]}
+	kernelS = kernels[float32]{goKernel[float32], goKernelSet[float32]}
 )
 
 const (
@@ -65,7 +72,7 @@ func check(name string, trans bool, rows, cols int, s int, ld int) {
 	}
 }
 
-func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func run[T float](kern kernels[T], nr int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
@@ -75,7 +82,10 @@ func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k 
 	if m == 0 || n == 0 {
 		return
 	}
-	if beta != 1 {
+	// With β = 0 and a product to add, the first block of depth stores into C instead of
+	// adding to it (C's old values, even NaN, are never read); otherwise C is scaled first.
+	overwrite := beta == 0 && k > 0 && alpha != 0
+	if beta != 1 && !overwrite {
 		for i := range m {
 			row := c[i*ldc : i*ldc+n]
 			if beta == 0 {
@@ -90,7 +100,7 @@ func run[T float](kern func(int, *T, *T, *T, int), nr int, tA, tB bool, m, n, k 
 	if k == 0 || alpha == 0 {
 		return
 	}
-	p := problem[T]{kern: kern, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	p := problem[T]{kern: kern, overwrite: overwrite, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := cores.Free()
 	if workers < 2 || m*n*k < parallelWork {
 		p.serial(0, m, 0, n)
@@ -121,14 +131,15 @@ func parallel[T float](p problem[T], m, n, workers int) {
 }
 
 type problem[T float] struct {
-	kern     func(int, *T, *T, *T, int)
-	nr       int
-	tA, tB   bool
-	k        int
-	alpha    T
-	a, b, c  []T
-	lda, ldb int
-	ldc      int
+	kern      kernels[T]
+	overwrite bool // the first block of depth stores into C (β = 0)
+	nr        int
+	tA, tB    bool
+	k         int
+	alpha     T
+	a, b, c   []T
+	lda, ldb  int
+	ldc       int
 }
 
 type scratch[T float] struct{ ap, bp, tile []T }
@@ -168,6 +179,11 @@ func (p *problem[T]) serial(i0, i1, j0, j1 int) {
 		ncb := min(nc, j1-jc)
 		for pc := 0; pc < p.k; pc += kc {
 			kcb := min(kc, p.k-pc)
+			set := p.overwrite && pc == 0
+			kern := p.kern.add
+			if set {
+				kern = p.kern.set
+			}
 			s.bp = grow(s.bp, kcb*((ncb+nr-1)/nr*nr))
 			p.packB(s.bp, pc, kcb, jc, ncb)
 			for ic := i0; ic < i1; ic += mc {
@@ -180,15 +196,19 @@ func (p *problem[T]) serial(i0, i1, j0, j1 int) {
 						as := &s.ap[ir*kcb]
 						ci := (ic+ir)*p.ldc + jc + jr
 						if ir+mr <= mcb && jr+nr <= ncb {
-							p.kern(kcb, as, bs, &p.c[ci], p.ldc)
+							kern(kcb, as, bs, &p.c[ci], p.ldc)
 							continue
 						}
-						clear(s.tile)
-						p.kern(kcb, as, bs, &s.tile[0], nr)
+						p.kern.set(kcb, as, bs, &s.tile[0], nr)
 						rows, cols := min(mr, mcb-ir), min(nr, ncb-jr)
 						for r := range rows {
 							dst := p.c[ci+r*p.ldc : ci+r*p.ldc+cols]
-							for j, v := range s.tile[r*nr : r*nr+cols] {
+							src := s.tile[r*nr : r*nr+cols]
+							if set {
+								copy(dst, src)
+								continue
+							}
+							for j, v := range src {
 								dst[j] += v
 							}
 						}
@@ -322,7 +342,12 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 
 // goKernel is the portable micro-kernel: C[0:mr, 0:nr] += Ap·Bp over k steps, with nr
 // taken from the element size (8 for float64, 16 for float32) as the assembly kernels do.
-func goKernel[T float](k int, a, b, c *T, ldc int) {
+func goKernel[T float](k int, a, b, c *T, ldc int) { goKernelInto(k, a, b, c, ldc, false) }
+
+// goKernelSet is goKernel storing C[0:mr, 0:nr] = Ap·Bp.
+func goKernelSet[T float](k int, a, b, c *T, ldc int) { goKernelInto(k, a, b, c, ldc, true) }
+
+func goKernelInto[T float](k int, a, b, c *T, ldc int, set bool) {
 	var zero T
 	nr := 8
 	if unsafe.Sizeof(zero) == 4 {
@@ -344,6 +369,10 @@ func goKernel[T float](k int, a, b, c *T, ldc int) {
 	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
 	for r := range mr {
 		dst := cs[r*ldc : r*ldc+nr]
+		if set {
+			copy(dst, acc[r*nr:r*nr+nr])
+			continue
+		}
 		for j, v := range acc[r*nr : r*nr+nr] {
 			dst[j] += v
 		}

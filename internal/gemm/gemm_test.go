@@ -135,15 +135,78 @@ func TestKernelsAgree(t *testing.T) {
 	a, b := randSlice(rng, k*mr), randSlice(rng, k*8)
 	c1, c2 := randSlice(rng, mr*10), make([]float64, mr*10)
 	copy(c2, c1)
-	kernelD(k, &a[0], &b[0], &c1[0], 10)
+	kernelD.add(k, &a[0], &b[0], &c1[0], 10)
 	goKernel(k, &a[0], &b[0], &c2[0], 10)
 	compare(t, "kernel f64", c2, c1, mr, 8, 10, 1e-13)
+	kernelD.set(k, &a[0], &b[0], &c1[0], 10)
+	goKernelSet(k, &a[0], &b[0], &c2[0], 10)
+	compare(t, "set kernel f64", c2, c1, mr, 8, 10, 1e-13)
 	a32, b32 := to32(randSlice(rng, k*mr)), to32(randSlice(rng, k*16))
 	s1, s2 := to32(randSlice(rng, mr*20)), make([]float32, mr*20)
 	copy(s2, s1)
-	kernelS(k, &a32[0], &b32[0], &s1[0], 20)
+	kernelS.add(k, &a32[0], &b32[0], &s1[0], 20)
 	goKernel(k, &a32[0], &b32[0], &s2[0], 20)
 	compare(t, "kernel f32", to64(s2), to64(s1), mr, 16, 20, 1e-5)
+	kernelS.set(k, &a32[0], &b32[0], &s1[0], 20)
+	goKernelSet(k, &a32[0], &b32[0], &s2[0], 20)
+	compare(t, "set kernel f32", to64(s2), to64(s1), mr, 16, 20, 1e-5)
+}
+
+// With β = 0, C's old contents are never read: NaN and ±Inf there do not reach the result
+// (a kernel that added into C, or a missed edge tile, would leave NaN), in every shape,
+// transposition and dtype, serial and split between goroutines.
+func TestBetaZeroIgnoresC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range append(shapes, shape{301, 517, 263}) {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				m, n, k := sh.m, sh.n, sh.k
+				lda, ldb, ldc := k, n, n+1
+				if tA {
+					lda = m
+				}
+				if tB {
+					ldb = k
+				}
+				a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+				c := make([]float64, m*ldc)
+				for i := range c {
+					c[i] = [3]float64{math.NaN(), math.Inf(1), math.Inf(-1)}[i%3]
+				}
+				zero := make([]float64, m*ldc)
+				want := naive(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, zero, ldc)
+				for i := range want {
+					if i%ldc >= n {
+						want[i] = c[i] // outside C's block: untouched
+					}
+				}
+				got := append([]float64(nil), c...)
+				Dgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, got, ldc)
+				name := fmt.Sprintf("%dx%dx%d tA=%v tB=%v", m, n, k, tA, tB)
+				compareNaN(t, name+" f64", want, got, 1e-14*float64(k+2)*4)
+				got32 := to32(c)
+				Sgemm(tA, tB, m, n, k, 1, to32(a), lda, to32(b), ldb, 0, got32, ldc)
+				compareNaN(t, name+" f32", want, to64(got32), 1e-5*float64(k+2)*4)
+			}
+		}
+	}
+}
+
+// compareNaN is compare for C with non-finite values outside the block (equal if the same).
+func compareNaN(t *testing.T, name string, want, got []float64, tol float64) {
+	t.Helper()
+	for i := range want {
+		w, g := want[i], got[i]
+		if math.IsNaN(w) || math.IsInf(w, 0) {
+			if !(math.IsNaN(w) && math.IsNaN(g)) && w != g {
+				t.Fatalf("%s: element %d outside C's block changed: %v -> %v", name, i, w, g)
+			}
+			continue
+		}
+		if math.IsNaN(g) || math.Abs(g-w) > tol*math.Max(1, math.Abs(w)) {
+			t.Fatalf("%s: element %d = %v, want %v", name, i, g, w)
+		}
+	}
 }
 
 // The result does not depend on how many goroutines share the product.
@@ -184,7 +247,7 @@ func TestBadArgumentsPanic(t *testing.T) {
 }
 
 func BenchmarkGemm(b *testing.B) {
-	for _, sh := range []shape{{1024, 512, 512}, {512, 512, 1024}, {512, 256, 256}, {1000, 20, 20}} {
+	for _, sh := range []shape{{1024, 512, 512}, {512, 512, 1024}, {512, 256, 256}, {512, 512, 20}, {1000, 20, 20}} {
 		for _, dt := range []string{"f64", "f32"} {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", sh.m, sh.n, sh.k, dt), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 1))

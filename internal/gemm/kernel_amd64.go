@@ -8,6 +8,12 @@ func kernD(k int, a, b, c *float64, ldc int)
 //go:noescape
 func kernS(k int, a, b, c *float32, ldc int)
 
+//go:noescape
+func kernDSet(k int, a, b, c *float64, ldc int)
+
+//go:noescape
+func kernSSet(k int, a, b, c *float32, ldc int)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv0() (eax, edx uint32)
 
@@ -36,6 +42,6 @@ func hasAVX2FMA() bool {
 
 func init() {
 	if hasAVX2FMA() {
-		kernelD, kernelS, Kernel = kernD, kernS, "avx2-fma"
+		kernelD, kernelS, Kernel = kernels[float64]{kernD, kernDSet}, kernels[float32]{kernS, kernSSet}, "avx2-fma"
 	}
 }

@@ -2,12 +2,13 @@
 
 #include "textflag.h"
 
-// KERNEL is the 6×NR micro-kernel: C[0:6, 0:NR] += Ap·Bp over k steps, where each step
+// KERNEL is the 6×NR micro-kernel: C[0:6, 0:NR] += Ap·Bp (ROW = ROWADD) or
+// C[0:6, 0:NR] = Ap·Bp (ROW = ROWSET, C not read) over k steps, where each step
 // holds 6 values of Ap (ASTEP bytes) and NR values of Bp (two vectors, 64 bytes); C's rows
 // are ldc elements (of SHIFT: 8 or 4 bytes) apart. Twelve accumulators Y0..Y11 (row r in
 // Y(2r), Y(2r+1)), B in Y12 and Y13, broadcasts of A in Y14 and Y15. XOR, LOAD, BCAST,
 // FMA, ADD and STORE are the float64 or float32 forms; ESIZE is the element size.
-#define KERNEL(XOR, LOAD, BCAST, FMA, ADD, STORE, ESIZE, SHIFT, loop, store) \
+#define KERNEL(XOR, LOAD, BCAST, FMA, ADD, STORE, ESIZE, SHIFT, ROW, loop, store) \
 	MOVQ k+0(FP), CX \
 	MOVQ a+8(FP), SI \
 	MOVQ b+16(FP), DI \
@@ -68,10 +69,14 @@ store: \
 	VZEROUPPER \
 	RET
 
-// ROW adds two accumulators into the row of C at DX.
-#define ROW(ADD, STORE, lo, hi) \
+// ROWADD adds two accumulators into the row of C at DX; ROWSET stores them there.
+#define ROWADD(ADD, STORE, lo, hi) \
 	ADD   (DX), lo, lo \
 	ADD   32(DX), hi, hi \
+	STORE lo, (DX) \
+	STORE hi, 32(DX)
+
+#define ROWSET(ADD, STORE, lo, hi) \
 	STORE lo, (DX) \
 	STORE hi, 32(DX)
 
@@ -98,9 +103,19 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-8
 // func kernD(k int, a, b, c *float64, ldc int)
 // C[0:6, 0:8] += Ap·Bp in float64.
 TEXT ·kernD(SB), NOSPLIT, $0-40
-	KERNEL(VXORPD, VMOVUPD, VBROADCASTSD, VFMADD231PD, VADDPD, VMOVUPD, 8, 3, dloop, dstore)
+	KERNEL(VXORPD, VMOVUPD, VBROADCASTSD, VFMADD231PD, VADDPD, VMOVUPD, 8, 3, ROWADD, dloop, dstore)
+
+// func kernDSet(k int, a, b, c *float64, ldc int)
+// C[0:6, 0:8] = Ap·Bp in float64.
+TEXT ·kernDSet(SB), NOSPLIT, $0-40
+	KERNEL(VXORPD, VMOVUPD, VBROADCASTSD, VFMADD231PD, VADDPD, VMOVUPD, 8, 3, ROWSET, dsloop, dsstore)
 
 // func kernS(k int, a, b, c *float32, ldc int)
 // C[0:6, 0:16] += Ap·Bp in float32.
 TEXT ·kernS(SB), NOSPLIT, $0-40
-	KERNEL(VXORPS, VMOVUPS, VBROADCASTSS, VFMADD231PS, VADDPS, VMOVUPS, 4, 2, sloop, sstore)
+	KERNEL(VXORPS, VMOVUPS, VBROADCASTSS, VFMADD231PS, VADDPS, VMOVUPS, 4, 2, ROWADD, sloop, sstore)
+
+// func kernSSet(k int, a, b, c *float32, ldc int)
+// C[0:6, 0:16] = Ap·Bp in float32.
+TEXT ·kernSSet(SB), NOSPLIT, $0-40
+	KERNEL(VXORPS, VMOVUPS, VBROADCASTSS, VFMADD231PS, VADDPS, VMOVUPS, 4, 2, ROWSET, ssloop, ssstore)
