@@ -29,10 +29,13 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
 	G "gorgonia.org/gorgonia"
+
+	"github.com/mixgraph/mixgraph/internal/gemm"
 )
 
-// BLAS names the matrix-multiply backend this build uses.
-var BLAS = "openblas"
+// BLAS names the matrix-multiply backends this build uses: OpenBLAS, and mixgraph's GEMM
+// for the long products.
+var BLAS = "openblas+mixgraph-gemm/" + gemm.Kernel
 
 // cgoMaxWork is the largest product, in multiply-adds m·n·k, that goes to OpenBLAS; larger
 // ones run on mixgraph's GEMM. A cgo call that lasts longer than the Go scheduler's
