@@ -11,7 +11,8 @@ import (
 // BLAS names the matrix-multiply backend this build uses. The default build multiplies
 // matrices with mixgraph's own GEMM (internal/gemm: AVX2/FMA assembly kernels where the
 // CPU has them, Go elsewhere) and leaves every other BLAS routine to gonum's pure-Go
-// implementation; the openblas build tag swaps in OpenBLAS (see blas_openblas.go).
+// implementation; the openblas build tag swaps in OpenBLAS, but for the long matrix products
+// (see blas_openblas.go).
 var BLAS = "mixgraph-gemm/" + gemm.Kernel
 
 func init() { G.Use(gemmBLAS{}) }
