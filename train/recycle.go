@@ -1,7 +1,6 @@
 package train
 
 import (
-	"reflect"
 	"unsafe"
 
 	G "gorgonia.org/gorgonia"
@@ -92,29 +91,12 @@ func (r *recycler) stop() {
 // cachedMemory appends the memory addresses of the tensors a Gorgonia solver keeps between
 // steps (its cache's values and derivatives) to dst. A solver without a cache keeps none.
 func cachedMemory(dst []uintptr, s G.Solver) ([]uintptr, error) {
-	if !hasCache(s) {
-		return dst, nil
-	}
-	cache, err := field(s, "cache")
-	if err != nil {
-		return dst, err
-	}
-	for i := 0; i < cache.Len(); i++ {
-		e := cache.Index(i)
-		if e.IsNil() {
-			continue
-		}
-		dv := e.Elem()
-		for _, name := range []string{"Value", "d"} {
-			f := dv.FieldByName(name)
-			f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
-			if f.IsNil() {
-				continue
-			}
-			if t, ok := f.Interface().(*tensor.Dense); ok && t.Len() > 0 {
+	err := eachCached(s, func(val, d G.Value) {
+		for _, v := range [2]G.Value{val, d} {
+			if t, ok := v.(*tensor.Dense); ok && t.Len() > 0 {
 				dst = append(dst, t.Uintptr())
 			}
 		}
-	}
-	return dst, nil
+	})
+	return dst, err
 }

@@ -86,37 +86,57 @@ func solverState(s G.Solver) (*SolverState, error) {
 		}
 		st.Iter = int(it.Int())
 	}
+	err := eachCached(s, func(val, d G.Value) {
+		var slot SlotState
+		if val != nil {
+			slot.Value = graph.AppendFloat64s(nil, val)
+		}
+		if d != nil {
+			slot.Deriv = graph.AppendFloat64s(nil, d)
+		}
+		st.Slots = append(st.Slots, slot)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// eachCached calls f, in order, with each slot of a solver's cache (the state it keeps
+// per value-gradient pair between steps): the cached value and derivative, nil where
+// unset. A solver without a cache has no slots.
+func eachCached(s G.Solver, f func(val, d G.Value)) error {
 	if !hasCache(s) {
-		return st, nil
+		return nil
 	}
 	cache, err := field(s, "cache")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := 0; i < cache.Len(); i++ {
 		e := cache.Index(i)
 		if e.IsNil() {
-			st.Slots = append(st.Slots, SlotState{})
+			f(nil, nil)
 			continue
 		}
 		dv := e.Elem()
 		val := dv.FieldByName("Value")
 		d := dv.FieldByName("d")
 		if !val.IsValid() || !d.IsValid() {
-			return nil, fmt.Errorf("train: solver cache entries of %T lack Value/d", s)
+			return fmt.Errorf("train: solver cache entries of %T lack Value/d", s)
 		}
-		val = reflect.NewAt(val.Type(), unsafe.Pointer(val.UnsafeAddr())).Elem()
-		d = reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem()
-		var slot SlotState
-		if !val.IsNil() {
-			slot.Value = graph.AppendFloat64s(nil, val.Interface().(G.Value))
-		}
-		if !d.IsNil() {
-			slot.Deriv = graph.AppendFloat64s(nil, d.Interface().(G.Value))
-		}
-		st.Slots = append(st.Slots, slot)
+		f(cachedValue(val), cachedValue(d))
 	}
-	return st, nil
+	return nil
+}
+
+// cachedValue is the G.Value in an unexported field of a solver's cache entry, or nil.
+func cachedValue(v reflect.Value) G.Value {
+	v = reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
+	if v.IsNil() {
+		return nil
+	}
+	return v.Interface().(G.Value)
 }
 
 // restoreSolverState puts st into a fresh solver of the same kind, whose value-gradient
