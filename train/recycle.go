@@ -22,7 +22,8 @@ type recycler struct {
 	tensor.StdEng
 	out     []*block // handed out and not taken back
 	free    []*block
-	stopped bool // allocate afresh, keep no track
+	stopped bool   // allocate afresh, keep no track
+	last    *block // stopped: the block just handed out, alive until its tensor holds it
 }
 
 // block is a recycler's memory: a tensor.Memory over a Go-allocated array.
@@ -38,10 +39,17 @@ func (b *block) MemSize() uintptr { return b.size }
 // directly (tensor's marker for engines that allocate their own memory).
 func (*recycler) NonStdAlloc() {}
 
-// Alloc returns a free block of exactly size bytes, or a new one.
+func newBlock(size int64) *block {
+	return &block{words: make([]uint64, max(1, (size+7)/8)), size: uintptr(size)}
+}
+
+// Alloc returns a free block of exactly size bytes, or a new one. Tensor turns the block
+// into a slice by its address, so every block handed out stays referenced here at least
+// until the next Alloc.
 func (r *recycler) Alloc(size int64) (tensor.Memory, error) {
 	if r.stopped {
-		return &block{words: make([]uint64, max(1, (size+7)/8)), size: uintptr(size)}, nil
+		r.last = newBlock(size)
+		return r.last, nil
 	}
 	for i, b := range r.free {
 		if b.size == uintptr(size) {
@@ -53,7 +61,7 @@ func (r *recycler) Alloc(size int64) (tensor.Memory, error) {
 			return b, nil
 		}
 	}
-	b := &block{words: make([]uint64, max(1, (size+7)/8)), size: uintptr(size)}
+	b := newBlock(size)
 	r.out = append(r.out, b)
 	return b, nil
 }
