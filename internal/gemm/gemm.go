@@ -319,15 +319,9 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 			// Whole strips: nr values are 64 bytes in both precisions, copied as one
 			// block per row (no memmove call, no element loop).
 			off := pc*p.ldb + jc + t
-			_ = p.b[off+(kcb-1)*p.ldb+nr-1] // the last row's end is in b
-			_ = strip[kcb*nr-1]
-			src := unsafe.Pointer(&p.b[off])
-			dst := unsafe.Pointer(&strip[0])
-			step := uintptr(p.ldb) * unsafe.Sizeof(p.b[0])
-			for range kcb {
-				*(*[64]byte)(dst) = *(*[64]byte)(src)
-				src = unsafe.Add(src, step)
-				dst = unsafe.Add(dst, 64)
+			for q := range kcb {
+				src := p.b[off+q*p.ldb : off+q*p.ldb+nr]
+				*(*[64]byte)(unsafe.Pointer(&strip[q*nr])) = *(*[64]byte)(unsafe.Pointer(&src[0]))
 			}
 			continue
 		}
