@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/internal/cores"
@@ -23,36 +24,25 @@ func TestOpenBLASBuildSplitsProducts(t *testing.T) {
 	}
 }
 
-// Both sides of the cut, every transposition, float64 and float32, give the exact sums
-// (small integers and quarters: every product and partial sum is exact), and β·C is added.
+// Both sides of the cut, every transposition, float64 and float32, give exactly what
+// gonum's reference BLAS gives (small integers and quarters: every product and partial sum
+// is exact, so the order of summation cannot matter), β·C included.
 func TestOpenBLASBuildProductsExact(t *testing.T) {
-	h := hybridBLAS{}
+	h, ref := hybridBLAS{}, gonum.Implementation{}
 	for _, sh := range [][3]int{{5, 7, 3}, {64, 64, 64}, {64, 64, 65}, {100, 90, 80}} {
 		m, n, k := sh[0], sh[1], sh[2]
+		a, b, c0 := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
+		for i := range a {
+			a[i] = float64(i%11) - 5
+		}
+		for i := range b {
+			b[i] = float64(i%7)/4 - 1
+		}
+		for i := range c0 {
+			c0[i] = float64(i % 3)
+		}
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
-				a, b, c0 := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
-				for i := range a {
-					a[i] = float64(i%11) - 5
-				}
-				for i := range b {
-					b[i] = float64(i%7)/4 - 1
-				}
-				for i := range c0 {
-					c0[i] = float64(i % 3)
-				}
-				at := func(i, q int) float64 { // op(A)[i,q]
-					if tA {
-						return a[q*m+i]
-					}
-					return a[i*k+q]
-				}
-				bt := func(q, j int) float64 {
-					if tB {
-						return b[j*k+q]
-					}
-					return b[q*n+j]
-				}
 				lda, ldb := k, n
 				if tA {
 					lda = m
@@ -60,22 +50,11 @@ func TestOpenBLASBuildProductsExact(t *testing.T) {
 				if tB {
 					ldb = k
 				}
-				want := make([]float64, m*n)
-				for i := range m {
-					for j := range n {
-						s := 2 * c0[i*n+j]
-						for q := range k {
-							s += at(i, q) * bt(q, j)
-						}
-						want[i*n+j] = s
-					}
-				}
+				want := append([]float64(nil), c0...)
+				ref.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, 2, want, n)
 				c := append([]float64(nil), c0...)
 				h.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, 2, c, n)
-				c32 := make([]float32, m*n)
-				for i := range c32 {
-					c32[i] = float32(c0[i])
-				}
+				c32 := f32s(c0)
 				h.Sgemm(trans(tA), trans(tB), m, n, k, 1, f32s(a), lda, f32s(b), ldb, 2, c32, n)
 				for i := range want {
 					if c[i] != want[i] || float64(c32[i]) != want[i] {
