@@ -17,13 +17,14 @@ import (
 // step allocates none. Everything else is tensor's standard engine.
 //
 // A recycler belongs to one shard and is used by one goroutine at a time: the shard's
-// Step, then recycle.
+// Step, then afterStep.
 type recycler struct {
 	tensor.StdEng
 	out     []*block // handed out and not taken back
 	free    []*block
-	stopped bool   // allocate afresh, keep no track
-	last    *block // stopped: the block just handed out, alive until its tensor holds it
+	keep    []uintptr // afterStep's scratch: the memory the solver keeps
+	stopped bool      // allocate afresh, keep no track
+	last    *block    // stopped: the block just handed out, alive until its tensor holds it
 }
 
 // block is a recycler's memory: a tensor.Memory over a Go-allocated array.
@@ -64,6 +65,22 @@ func (r *recycler) Alloc(size int64) (tensor.Memory, error) {
 	b := newBlock(size)
 	r.out = append(r.out, b)
 	return b, nil
+}
+
+// afterStep takes back, after a step of solver s, every block its cache no longer holds.
+// If the cache cannot be read (a Gorgonia version with other fields) no block can be known
+// to be free, and none is reused from then on.
+func (r *recycler) afterStep(s G.Solver) {
+	if r.stopped {
+		return
+	}
+	keep, err := cachedMemory(r.keep[:0], s)
+	r.keep = keep
+	if err != nil {
+		r.stop()
+		return
+	}
+	r.recycle(keep)
 }
 
 // recycle takes back every block handed out that is not the memory of a tensor in keep

@@ -68,12 +68,12 @@ func TestSolverStepRecyclesClones(t *testing.T) {
 			grad := tensor.New(tensor.Of(dt), tensor.WithShape(ps.Count()))
 			s := newSolversN(Config{Solver: Adam, Clip: 1, Workers: 2}.withDefaults(), ps, grad, 2)
 			levers.RecycleClones = true
-			ones := make([]float64, ps.Count())
-			for i := range ones {
-				ones[i] = float64(i%7) - 3
+			g := make([]float64, ps.Count())
+			for i := range g {
+				g[i] = float64(i%7) - 3
 			}
 			step := func() {
-				graph.CopyFromFloat64s(grad, ones)
+				graph.CopyFromFloat64s(grad, g)
 				if err := s.step(); err != nil {
 					t.Fatal(err)
 				}

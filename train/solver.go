@@ -206,7 +206,6 @@ type solvers struct {
 	errs   []error
 	ps     *graph.ParamSet
 	recs   []*recycler // spans: shard i's gradient engine (nil with levers.RecycleClones off)
-	keep   [][]uintptr // scratch for recycle, per shard
 }
 
 // span is a run of parameters' values and their gradients as Gorgonia's solvers take them.
@@ -240,15 +239,16 @@ func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *sol
 		for i := range n {
 			lo, hi := s.cuts[i], s.cuts[i+1]
 			s.shards = append(s.shards, newSolver(cfg))
-			g := subVector(grad, lo, hi)
+			var g *tensor.Dense
 			if levers.RecycleClones {
 				rec := &recycler{}
-				g = tensor.New(tensor.WithShape(hi-lo), tensor.WithBacking(g.Data()), tensor.WithEngine(rec))
 				s.recs = append(s.recs, rec)
+				g = subVector(grad, lo, hi, tensor.WithEngine(rec))
+			} else {
+				g = subVector(grad, lo, hi)
 			}
 			s.model = append(s.model, []G.ValueGrad{span{subVector(all, lo, hi), g}})
 		}
-		s.keep = make([][]uintptr, n)
 		return s
 	}
 	n = min(n, len(params))
@@ -301,18 +301,9 @@ func (s *solvers) step() error {
 // stepShard steps shard i and takes back the memory its solver let go of.
 func (s *solvers) stepShard(i int) error {
 	err := s.shards[i].Step(s.model[i])
-	if s.recs == nil {
-		return err
+	if s.recs != nil {
+		s.recs[i].afterStep(s.shards[i])
 	}
-	keep, kerr := cachedMemory(s.keep[i][:0], s.shards[i])
-	s.keep[i] = keep
-	if kerr != nil {
-		// The solver's state cannot be seen (a Gorgonia version with other fields): no
-		// block can be known to be free, so none is reused from now on.
-		s.recs[i].stop()
-		return err
-	}
-	s.recs[i].recycle(keep)
 	return err
 }
 
@@ -411,8 +402,8 @@ func (s *solvers) restore(st *SolverState) error {
 	return nil
 }
 
-// subVector is a vector over elements lo to hi−1 of v's data.
-func subVector(v *tensor.Dense, lo, hi int) *tensor.Dense {
+// subVector is a vector over elements lo to hi−1 of v's data, made with opts besides.
+func subVector(v *tensor.Dense, lo, hi int, opts ...tensor.ConsOpt) *tensor.Dense {
 	var backing any
 	switch d := v.Data().(type) {
 	case []float64:
@@ -420,5 +411,5 @@ func subVector(v *tensor.Dense, lo, hi int) *tensor.Dense {
 	case []float32:
 		backing = d[lo:hi:hi]
 	}
-	return tensor.New(tensor.WithShape(hi-lo), tensor.WithBacking(backing))
+	return tensor.New(append([]tensor.ConsOpt{tensor.WithShape(hi - lo), tensor.WithBacking(backing)}, opts...)...)
 }
