@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"strings"
@@ -140,6 +141,12 @@ type Config struct {
 	// CheckpointEvery epochs (0 means 10), at the end, and when the run is cancelled.
 	CheckpointPath  string `json:"-"`
 	CheckpointEvery int    `json:"checkpoint_every,omitempty"`
+	// SaveCheckpoint, if set, takes the place of CheckpointPath: at the same moments it
+	// is given a function that writes the checkpoint's encoding (the same bytes a
+	// CheckpointPath file holds), and must store them durably, for example in a folder
+	// it swaps in atomically. An error from it stops the run. At most one of
+	// CheckpointPath and SaveCheckpoint may be set.
+	SaveCheckpoint func(write func(io.Writer) error) error `json:"-"`
 	// Resume, if set, is a checkpoint to continue from.
 	Resume string `json:"-"`
 	// Workers is how many goroutines share a training step (data parallelism): the
@@ -267,6 +274,9 @@ func (c Config) Validate() error {
 		if ch.v < 0 {
 			return fmt.Errorf("train: %s %d (want ≥ 0)", ch.name, ch.v)
 		}
+	}
+	if c.CheckpointPath != "" && c.SaveCheckpoint != nil {
+		return fmt.Errorf("train: both CheckpointPath and SaveCheckpoint are set (want at most one)")
 	}
 	return nil
 }

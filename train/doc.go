@@ -67,7 +67,8 @@
 // A non-finite cost, gradient or parameter stops the run with an error naming the step
 // and epoch; the parameters are restored to those before the step, and no checkpoint is
 // written from that state. Cancelling the context stops after the current step and
-// writes a checkpoint. Checkpoints (every CheckpointEvery epochs, at the end and on
+// writes a checkpoint of the last step's state; the model is then left with the best
+// validation epoch's weights so far (unless KeepLast), as at the end of a full run. Checkpoints (every CheckpointEvery epochs, at the end and on
 // cancellation) are written atomically with a checksum and hold the parameters, the
 // normalisation, the solver's internal state (Adam's step count and moments, RMSProp's
 // average, the momentum), the position within the epoch and the history, so that a run

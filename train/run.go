@@ -2,8 +2,10 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/cores"
+	"github.com/mixgraph/mixgraph/internal/framed"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -434,7 +437,7 @@ loop:
 		if res.Stopped == "early stopping" {
 			break
 		}
-		if t.cfg.CheckpointPath != "" && cp.Epoch%t.cfg.CheckpointEvery == 0 {
+		if t.checkpointing() && cp.Epoch%t.cfg.CheckpointEvery == 0 {
 			if err := t.checkpoint(); err != nil {
 				runErr = err
 				break
@@ -451,12 +454,14 @@ loop:
 		t.finish(res)
 		return res, runErr
 	}
-	if t.cfg.CheckpointPath != "" {
+	if t.checkpointing() {
 		if err := t.checkpoint(); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
-	if res.Stopped != "cancelled" && !t.cfg.KeepLast && cp.BestEpoch > 0 {
+	// The checkpoint above holds the last weights (what a resume continues from); the
+	// model is left with the best validation epoch's, also when the run was cancelled.
+	if !t.cfg.KeepLast && cp.BestEpoch > 0 {
 		if err := t.ps.SetFlat(cp.BestParams); err != nil {
 			return res, err
 		}
@@ -872,7 +877,21 @@ func (t *trainer) checkpoint() error {
 			return fmt.Errorf("train: refusing to checkpoint a non-finite parameter: %w", ErrNonFinite)
 		}
 	}
+	if t.cfg.SaveCheckpoint != nil {
+		body, err := json.Marshal(&cp)
+		if err != nil {
+			return fmt.Errorf("train: encoding the checkpoint: %w", err)
+		}
+		return t.cfg.SaveCheckpoint(func(w io.Writer) error {
+			return framed.Write(w, checkpointFormat, checkpointVersion, body)
+		})
+	}
 	return writeCheckpoint(t.cfg.CheckpointPath, &cp)
+}
+
+// checkpointing reports whether the run writes checkpoints.
+func (t *trainer) checkpointing() bool {
+	return t.cfg.CheckpointPath != "" || t.cfg.SaveCheckpoint != nil
 }
 
 func (t *trainer) progress(done bool) {

@@ -23,7 +23,7 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("train: stepper batch size %d (want at least 1)", batch)
 	}
-	cfg.Patience, cfg.ValFraction, cfg.CheckpointPath, cfg.Resume, cfg.Progress = 0, 0, "", "", nil
+	cfg.Patience, cfg.ValFraction, cfg.CheckpointPath, cfg.SaveCheckpoint, cfg.Resume, cfg.Progress = 0, 0, "", nil, "", nil
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
