@@ -7,6 +7,11 @@
 //	go run ./cmd/train
 //
 // Run with -h for every flag.
+//
+// Exit status: 0 on success (and for -h and -version), 2 for any error (one line on
+// standard error naming the flag, file, row or value at fault), and 128 + the signal's
+// number when SIGINT (130) or SIGTERM (143) stopped the run; the run folder then holds
+// the best weights so far and a checkpoint that -resume continues from.
 package main
 
 import (
@@ -17,19 +22,72 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
+
+	"github.com/mixgraph/mixgraph/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	default:
-		fmt.Fprintln(os.Stderr, "train:", err)
-		os.Exit(2)
+	os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// signalCause is the cancellation cause of a run stopped by a signal.
+type signalCause struct{ sig os.Signal }
+
+func (s signalCause) Error() string { return "stopped by " + s.sig.String() }
+
+// mainStatus runs the command with SIGINT and SIGTERM turned into a cancellation, prints
+// an error as one line and returns the exit status.
+func mainStatus(args []string, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			// A second signal ends the process at once: every write is atomic.
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
+			cancel(signalCause{s})
+		case <-ctx.Done():
+		}
+	}()
+	return status(run(ctx, args, stdout, stderr), stderr)
+}
+
+// interrupted is run's error when a signal stopped the run and the run folder was
+// written.
+type interrupted struct {
+	sig        os.Signal // nil: cancelled otherwise
+	out        string
+	epoch      int
+	step       int
+	checkpoint bool
+}
+
+func (e *interrupted) Error() string {
+	s := fmt.Sprintf("interrupted at epoch %d, step %d; wrote %s with the best weights so far", e.epoch, e.step, e.out)
+	if e.checkpoint {
+		s += fmt.Sprintf("; resume with: train -resume %s", e.out)
 	}
+	return s
+}
+
+// status prints err (if any) as one line on stderr and returns the exit status.
+func status(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "train: "+cli.OneLine(err.Error(), "train"))
+	var ie *interrupted
+	if errors.As(err, &ie) {
+		if s, ok := ie.sig.(syscall.Signal); ok {
+			return 128 + int(s)
+		}
+		return 130
+	}
+	return 2
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -1,120 +1,31 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
 	"github.com/mixgraph/mixgraph/internal/data"
+	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/models/mlp"
 	"github.com/mixgraph/mixgraph/train"
 )
-
-// options are the command's flags.
-type options struct {
-	dataset, csvPath, xCols, yCols string
-	n                              int
-	testFraction, valFraction      float64
-	k                              int
-	hidden, activation, scale      string
-	varianceFloor                  float64
-	epochs, batch                  int
-	lr                             float64
-	solver, schedule               string
-	clip                           float64
-	seed                           uint64
-	dtype, out                     string
-	quiet, baseline, plots         bool
-}
-
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.dataset, "data", "bishop", "built-in dataset: "+strings.Join(data.BuiltinNames(), ", ")+" (ignored with -csv)")
-	fs.StringVar(&o.csvPath, "csv", "", "CSV file with a header row to train on instead of a built-in dataset")
-	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
-	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
-	fs.IntVar(&o.n, "n", 0, "points to generate for bishop and sine, for each of the training and test sets (0: 1000 for bishop, 3000 for sine)")
-	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set")
-	fs.Float64Var(&o.valFraction, "val_fraction", 0.1, "fraction of the training rows held out for validation (restore-best); 0 for none")
-	fs.IntVar(&o.k, "k", 5, "mixture components K")
-	fs.StringVar(&o.hidden, "hidden", "24", "hidden layer widths, comma-separated")
-	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
-	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
-	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
-	fs.IntVar(&o.epochs, "epochs", 1500, "passes over the training rows")
-	fs.IntVar(&o.batch, "batch", 250, "rows per step (the last batch of an epoch may be shorter)")
-	fs.Float64Var(&o.lr, "lr", 0.01, "initial learning rate")
-	fs.StringVar(&o.solver, "solver", "adam", "solver: "+strings.Join(train.Solvers(), ", "))
-	fs.StringVar(&o.schedule, "schedule", "cosine", "learning-rate schedule: constant, cosine, step")
-	fs.Float64Var(&o.clip, "clip", train.DefaultClip, "value-clipping threshold for each gradient element; negative turns clipping off")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data, the initial weights and the shuffles")
-	fs.StringVar(&o.dtype, "dtype", "float64", "float64 or float32")
-	fs.StringVar(&o.out, "out", "", "run folder to write (default runs/<dataset>)")
-	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
-	fs.BoolVar(&o.baseline, "baseline", true, "also train the least-squares MLP baseline for the density picture")
-	fs.BoolVar(&o.plots, "plots", true, "write PNG pictures")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
-	}
-	switch {
-	case o.k < 1:
-		return nil, fmt.Errorf("-k %d: want at least 1 component", o.k)
-	case o.epochs < 1:
-		return nil, fmt.Errorf("-epochs %d: want at least 1", o.epochs)
-	case o.batch < 1:
-		return nil, fmt.Errorf("-batch %d: want at least 1", o.batch)
-	case !(o.lr > 0) || math.IsInf(o.lr, 0):
-		return nil, fmt.Errorf("-lr %g: want a positive learning rate", o.lr)
-	case math.IsNaN(o.clip) || o.clip == 0:
-		return nil, fmt.Errorf("-clip %g: want a positive threshold, or a negative value to turn clipping off", o.clip)
-	case !(o.valFraction >= 0 && o.valFraction < 1):
-		return nil, fmt.Errorf("-val_fraction %g: want 0 ≤ f < 1", o.valFraction)
-	case !(o.testFraction > 0 && o.testFraction < 1):
-		return nil, fmt.Errorf("-test_fraction %g: want 0 < f < 1", o.testFraction)
-	case o.n < 0:
-		return nil, fmt.Errorf("-n %d: want 0 (the default) or more", o.n)
-	case !(o.varianceFloor >= 0) || math.IsInf(o.varianceFloor, 0):
-		return nil, fmt.Errorf("-variance_floor %g: want a finite value ≥ 0", o.varianceFloor)
-	}
-	return o, nil
-}
-
-func parseWidths(s string) ([]int, error) {
-	var w []int
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("-hidden %q: %q is not a positive width", s, f)
-		}
-		w = append(w, v)
-	}
-	return w, nil
-}
-
-func splitCols(s string) []string {
-	if strings.TrimSpace(s) == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
 
 // runConfig is what config.json records.
 type runConfig struct {
@@ -127,83 +38,163 @@ type runConfig struct {
 	Model   mdn.Config   `json:"model"`
 	Train   train.Config `json:"train"`
 	Result  struct {
-		TrainNLL  float64  `json:"train_nll"`
+		TrainNLL  *float64 `json:"train_nll"`
 		ValNLL    *float64 `json:"val_nll,omitempty"`
-		TestNLL   float64  `json:"test_nll"`
+		TestNLL   *float64 `json:"test_nll"`
 		BestNLL   *float64 `json:"best_possible_nll,omitempty"`
 		Epochs    int      `json:"epochs"`
 		Steps     int      `json:"steps"`
 		BestEpoch int      `json:"best_epoch"`
 		Seconds   float64  `json:"seconds"`
+		Stopped   string   `json:"stopped"`
 	} `json:"result"`
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
-	if err != nil {
-		return err
-	}
-	hidden, err := parseWidths(o.hidden)
-	if err != nil {
-		return err
-	}
-	act, err := graph.ParseActivation(o.activation)
-	if err != nil {
-		return fmt.Errorf("-activation: %w", err)
-	}
-	scale, err := losses.ParseScale(o.scale)
-	if err != nil {
-		return fmt.Errorf("-scale: %w", err)
-	}
-	dtype, err := mdn.ParseDType(o.dtype)
-	if err != nil {
-		return fmt.Errorf("-dtype: %w", err)
-	}
-	solver, err := train.ParseSolver(o.solver)
-	if err != nil {
-		return fmt.Errorf("-solver: %w", err)
-	}
-	schedule, err := train.ParseSchedule(o.schedule)
-	if err != nil {
-		return fmt.Errorf("-schedule: %w", err)
-	}
+// errVersion is run's error after printing the version: exit status 0.
+var errVersion = errors.New("version printed")
 
-	// Data.
-	var trainSet, testSet *data.Set
-	name := o.dataset
-	if o.csvPath != "" {
-		all, err := data.ReadCSVFile(o.csvPath, splitCols(o.xCols), splitCols(o.yCols))
-		if err != nil {
+// progressHookKey keys a test's view of the training progress in run's context.
+type progressHookKey struct{}
+
+// run is the command: parse and check everything the user gave, train, and write the
+// run folder. Nothing is written before the flags, the -out policy, the data and the
+// model's size have all been checked.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if o.version {
+		fmt.Fprintln(stdout, "train:", version.String())
+		return errVersion
+	}
+	mk := &marker{Format: markerFormat, Version: markerVersion, Args: args}
+	if o.resume != "" {
+		if o, mk, err = resumeOptions(o); err != nil {
 			return err
 		}
-		if trainSet, testSet, err = data.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
-			return fmt.Errorf("-test_fraction: %w", err)
-		}
+	}
+	act, _ := graph.ParseActivation(o.activation)
+	scale, _ := losses.ParseScale(o.scale)
+	dtype, _ := mdn.ParseDType(o.dtype)
+	solver, _ := train.ParseSolver(o.solver)
+	schedule, _ := train.ParseSchedule(o.schedule)
+
+	name := o.dataset
+	if o.csvPath != "" {
 		name = strings.TrimSuffix(filepath.Base(o.csvPath), filepath.Ext(o.csvPath))
-	} else if trainSet, testSet, err = data.Builtin(o.dataset, o.n, o.seed); err != nil {
-		return fmt.Errorf("-data: %w", err)
+		if name == "" || name == "." || name == string(filepath.Separator) {
+			name = "csv"
+		}
 	}
 	out := o.out
 	if out == "" {
 		out = filepath.Join("runs", name)
 	}
+	if err := checkOut(out, []string{o.csvPath}, o.resume); err != nil {
+		return err
+	}
 
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: hidden, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
+	// Data.
+	var trainSet, testSet *data.Set
+	if o.csvPath != "" {
+		sum, err := fileSHA256(o.csvPath)
+		if err != nil {
+			return fmt.Errorf("-csv %s: %v", o.csvPath, unwrapPath(err))
+		}
+		if o.resume != "" && mk.CSVHash != "" && sum != mk.CSVHash {
+			return fmt.Errorf("-resume %s: the training CSV %s has changed since the run started", o.resume, o.csvPath)
+		}
+		if abs, err := filepath.Abs(o.csvPath); err == nil {
+			mk.CSV = abs
+		}
+		mk.CSVHash = sum
+		all, err := data.ReadCSVFile(o.csvPath, splitCols(o.xCols), splitCols(o.yCols))
+		if err != nil {
+			return err
+		}
+		if trainSet, testSet, err = data.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
+			return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
+		}
+	} else if trainSet, testSet, err = data.Builtin(o.dataset, o.n, o.seed); err != nil {
+		return fmt.Errorf("-data: %w", err)
+	}
+	if o.valFraction > 0 {
+		nVal := int(math.Round(o.valFraction * float64(trainSet.N)))
+		if nVal < 1 || nVal >= trainSet.N {
+			return fmt.Errorf("-val_fraction %g: of %d training rows that leaves %d for validation and %d for training (want at least 1 each)", o.valFraction, trainSet.N, nVal, trainSet.N-nVal)
+		}
+	}
+
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
+	if err := mcfg.Validate(); err != nil {
+		return fmt.Errorf("-k %d, -hidden %s: %s", o.k, o.hidden, trimPrefix(err))
+	}
 	model, err := mdn.New(mcfg)
 	if err != nil {
 		return err
 	}
+	if err := model.SetColumns(trainSet.XNames, trainSet.YNames); err != nil {
+		return err
+	}
 	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: o.batch, Epochs: o.epochs, Schedule: schedule, Clip: o.clip, Seed: o.seed, ValFraction: o.valFraction}
+	if err := tcfg.Validate(); err != nil {
+		return err
+	}
 	pr := newProgress(stdout, o.quiet, isTerminal(stdout))
 	tcfg.Progress = pr.update
+	if hook, ok := ctx.Value(progressHookKey{}).(func(train.Progress)); ok {
+		tcfg.ProgressEvery = 1 // every step
+		tcfg.Progress = func(p train.Progress) { pr.update(p); hook(p) }
+	}
+
+	// Checkpoints: every -checkpoint_every epochs the run folder is replaced by one
+	// holding the checkpoint (status running); on an interrupt the checkpoint goes into
+	// the folder written below. The latest is kept in memory for that.
+	tcfg.CheckpointEvery = math.MaxInt32
+	if o.checkpointEvery > 0 {
+		tcfg.CheckpointEvery = o.checkpointEvery
+	}
+	var lastCheckpoint []byte
+	tcfg.SaveCheckpoint = func(write func(io.Writer) error) error {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			return err
+		}
+		lastCheckpoint = b.Bytes()
+		if o.checkpointEvery == 0 || ctx.Err() != nil {
+			return nil
+		}
+		running := *mk
+		running.Status = statusRunning
+		return writeRunDir(out, func(dir string) error {
+			if err := writeJSON(filepath.Join(dir, markerName), &running); err != nil {
+				return err
+			}
+			return writeBytes(filepath.Join(dir, checkpointName), lastCheckpoint)
+		})
+	}
+	if o.resume != "" {
+		tcfg.Resume = filepath.Join(o.resume, checkpointName)
+	}
+
 	if !o.quiet {
-		fmt.Fprintf(stdout, "mixgraph: training an MDN (K=%d, hidden %v, %s) on %s: %d training and %d test rows\n", o.k, hidden, act, name, trainSet.N, testSet.N)
+		verb := "training"
+		if o.resume != "" {
+			verb = "resuming"
+		}
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, name, trainSet.N, testSet.N)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
 	res, err := train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	pr.finish()
-	if err != nil {
+	cancelled := err != nil && errors.Is(err, context.Canceled) && res != nil && lastCheckpoint != nil
+	if err != nil && !cancelled {
 		return err
 	}
 	tx, ty := testSet.Rows()
@@ -219,23 +210,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rc.CSV = o.csvPath
 	}
 	rc.Model, rc.Train = model.Config(), tcfg
-	rc.Result.TrainNLL, rc.Result.TestNLL, rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.TrainNLL, testNLL, res.Epochs, res.Steps, res.BestEpoch, seconds
-	if !math.IsNaN(res.ValNLL) {
-		v := res.ValNLL
-		rc.Result.ValNLL = &v
-	}
+	rc.Train.CheckpointEvery = o.checkpointEvery
+	rc.Result.TrainNLL, rc.Result.TestNLL = finite(res.TrainNLL), finite(testNLL)
+	rc.Result.ValNLL = finite(res.ValNLL)
+	rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.Epochs, res.Steps, res.BestEpoch, seconds
+	rc.Result.Stopped = res.Stopped
 	best, haveBest := data.BestNLL(o.dataset)
 	if haveBest && o.csvPath == "" {
 		rc.Result.BestNLL = &best
 	}
+	mk.Epoch, mk.Step = res.Epochs, res.Steps
+
+	if cancelled {
+		mk.Status = statusInterrupted
+		rc.Result.Stopped = statusInterrupted
+		if err := writeRunDir(out, func(dir string) error {
+			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil)
+		}); err != nil {
+			return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
+		}
+		ie := &interrupted{out: out, epoch: res.Epochs, step: res.Steps, checkpoint: true}
+		if sc, ok := context.Cause(ctx).(signalCause); ok {
+			ie.sig = sc.sig
+		}
+		return ie
+	}
 
 	var baseline *mlp.Model
 	if o.baseline && o.plots && trainSet.XDim == 1 && trainSet.YDim == 1 {
-		if baseline, err = trainBaseline(ctx, trainSet, hidden, act, o); err != nil {
-			return fmt.Errorf("baseline: %w", err)
+		// A signal now only skips the baseline: the run itself is complete.
+		if baseline, err = trainBaseline(ctx, trainSet, o.widths, act, o); err != nil {
+			if ctx.Err() == nil {
+				return fmt.Errorf("baseline: %w", err)
+			}
+			baseline = nil
 		}
 	}
-	if err := writeRun(out, model, res, &rc, trainSet, baseline, o.plots); err != nil {
+	mk.Status = statusCompleted
+	var plotSet *data.Set
+	if o.plots {
+		plotSet = trainSet
+	}
+	if err := writeRunDir(out, func(dir string) error {
+		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline)
+	}); err != nil {
 		return err
 	}
 	if !o.quiet {
@@ -243,9 +261,130 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if rc.Result.BestNLL != nil {
 			fmt.Fprintf(stdout, " (best possible ≈ %.2f)", best)
 		}
-		fmt.Fprintf(stdout, "; %d epochs, %d steps in %.1fs\nwrote %s/\n", res.Epochs, res.Steps, seconds, out)
+		fmt.Fprintf(stdout, "; %d epochs, %d steps in %.1fs\nwrote %s/\n", res.Epochs, res.Steps, seconds, filepath.Clean(out))
 	}
 	return nil
+}
+
+// fillRunDir writes a run folder's files into dir: the marker, the checkpoint (when
+// given), the model, config.json, history.csv and, when s is given, the pictures.
+func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *data.Set, baseline *mlp.Model) error {
+	if err := m.SaveFile(filepath.Join(dir, modelName)); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "config.json"), rc); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, "history.csv"), res.History.WriteCSV); err != nil {
+		return err
+	}
+	if checkpoint != nil {
+		if err := writeBytes(filepath.Join(dir, checkpointName), checkpoint); err != nil {
+			return err
+		}
+	}
+	if s != nil {
+		if err := writePlots(dir, m, res.History, s, baseline); err != nil {
+			return err
+		}
+	}
+	// The marker last: a folder is a run folder once everything else is in it.
+	return writeJSON(filepath.Join(dir, markerName), mk)
+}
+
+// resumeOptions reads the run folder's marker and returns the options the run was
+// started with, the flags given with -resume applied on top.
+func resumeOptions(given *options) (*options, *marker, error) {
+	dir := filepath.Clean(given.resume)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-resume %s: %v", given.resume, unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		return nil, nil, fmt.Errorf("-resume %s: is a file; name a run folder", given.resume)
+	}
+	mk, err := readMarker(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("-resume %s: not a run folder written by train (no %s)", given.resume, markerName)
+		}
+		return nil, nil, fmt.Errorf("-resume %s: %v", given.resume, unwrapPath(err))
+	}
+	if mk.Status == statusCompleted {
+		return nil, nil, fmt.Errorf("-resume %s: the run completed; there is nothing to resume", given.resume)
+	}
+	if _, err := os.Stat(filepath.Join(dir, checkpointName)); err != nil {
+		return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from", given.resume)
+	}
+	o, err := parseFlags(mk.Args)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-resume %s: the run's recorded flags: %v", given.resume, err)
+	}
+	if o.resume != "" || o.version {
+		return nil, nil, fmt.Errorf("-resume %s: the run's recorded flags are not a training run's", given.resume)
+	}
+	if mk.CSV != "" {
+		o.csvPath = mk.CSV
+	}
+	for name := range given.set {
+		switch name {
+		case "quiet":
+			o.quiet = given.quiet
+		case "checkpoint_every":
+			o.checkpointEvery = given.checkpointEvery
+		case "plots":
+			o.plots = given.plots
+		case "baseline":
+			o.baseline = given.baseline
+		}
+	}
+	o.resume, o.out = dir, dir
+	return o, mk, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeBytes(path, append(b, '\n'))
+}
+
+func writeBytes(path string, b []byte) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// finite returns &v, or nil for NaN and ±Inf (which JSON cannot hold).
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// trimPrefix drops a package prefix ("data: ") from an error's text.
+func trimPrefix(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i > 0 && !strings.Contains(msg[:i], " ") {
+		return msg[i+2:]
+	}
+	return msg
 }
 
 func trainBaseline(ctx context.Context, s *data.Set, hidden []int, act graph.Activation, o *options) (*mlp.Model, error) {
@@ -256,66 +395,4 @@ func trainBaseline(ctx context.Context, s *data.Set, hidden []int, act graph.Act
 	x, y := s.Rows()
 	_, err = train.Run(ctx, m, train.Data{X: x, Y: y}, train.Config{LearnRate: o.lr, BatchSize: o.batch, Epochs: max(1, o.epochs/3), Schedule: train.Cosine, Seed: o.seed})
 	return m, err
-}
-
-// writeRun writes the run folder: everything goes to a fresh temporary folder beside
-// out, which replaces out only when complete, so that a failure leaves no partial run.
-func writeRun(out string, m *mdn.Model, res *train.Result, rc *runConfig, s *data.Set, baseline *mlp.Model, plots bool) (err error) {
-	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err = m.SaveFile(filepath.Join(tmp, "model.mdn")); err != nil {
-		return err
-	}
-	if err = atomicfile.Write(filepath.Join(tmp, "config.json"), func(w io.Writer) error {
-		b, err := json.MarshalIndent(rc, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(append(b, '\n'))
-		return err
-	}); err != nil {
-		return err
-	}
-	if err = atomicfile.Write(filepath.Join(tmp, "history.csv"), res.History.WriteCSV); err != nil {
-		return err
-	}
-	if plots {
-		if err = writePlots(tmp, m, res.History, s, baseline); err != nil {
-			return err
-		}
-	}
-	if err = os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	// Swap the new folder in.
-	old := ""
-	if _, statErr := os.Stat(out); statErr == nil {
-		old = out + ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-		if err = os.Rename(out, old); err != nil {
-			return err
-		}
-	} else if !errors.Is(statErr, os.ErrNotExist) {
-		return statErr
-	}
-	if err = os.Rename(tmp, out); err != nil {
-		if old != "" {
-			os.Rename(old, out)
-		}
-		return err
-	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -109,13 +110,13 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 
 func TestCSVAndFaithful(t *testing.T) {
 	dir := t.TempDir()
-	for _, c := range [][]string{
+	for i, c := range [][]string{
 		{"-data", "faithful"},
 		{"-data", "faithful-inverse"},
 		{"-csv", filepath.Join("..", "..", "testdata", "faithful.csv"), "-x_cols", "waiting", "-y_cols", "eruptions"},
 		{"-data", "sine", "-dtype", "float32"},
 	} {
-		out := filepath.Join(dir, strings.Join(c, "_")[:8]+c[1][:3])
+		out := filepath.Join(dir, fmt.Sprintf("run%d", i))
 		if _, _, err := runTrain(t, append(append([]string{"-out", out}, c...), quick...)...); err != nil {
 			t.Errorf("%v: %v", c, err)
 			continue
@@ -138,7 +139,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-k", "0"}, "-k 0"},
 		{[]string{"-lr", "-0.1"}, "-lr -0.1"},
 		{[]string{"-epochs", "0"}, "-epochs 0"},
-		{[]string{"-data", "mnist"}, `unknown dataset "mnist"`},
+		{[]string{"-data", "mnist"}, `-data "mnist": unknown dataset`},
 		{[]string{"-hidden", "8,x"}, `"x" is not a positive width`},
 		{[]string{"-activation", "swish"}, `"swish"`},
 		{[]string{"-solver", "adagrad"}, `"adagrad"`},

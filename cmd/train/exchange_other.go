@@ -1,0 +1,8 @@
+//go:build !linux
+
+package main
+
+import "errors"
+
+// exchangeAtomic is not available here; exchange falls back to three renames.
+func exchangeAtomic(a, b string) error { return errors.ErrUnsupported }

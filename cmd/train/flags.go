@@ -1,0 +1,219 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/cli"
+	"github.com/mixgraph/mixgraph/internal/data"
+	"github.com/mixgraph/mixgraph/internal/version"
+	"github.com/mixgraph/mixgraph/losses"
+	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/train"
+)
+
+// maxPoints bounds -n, the points generated for each of the training and test sets of
+// bishop and sine (2 × 2^24 points of two float64s are 512 MiB).
+const maxPoints = 1 << 24
+
+// options are the command's flags.
+type options struct {
+	dataset, csvPath, xCols, yCols string
+	n                              int
+	testFraction, valFraction      float64
+	k                              int
+	hidden, activation, scale      string
+	varianceFloor                  float64
+	epochs, batch                  int
+	lr                             float64
+	solver, schedule               string
+	clip                           float64
+	seed                           uint64
+	dtype, out                     string
+	quiet, baseline, plots         bool
+	checkpointEvery                int
+	resume                         string
+	version                        bool
+
+	set    map[string]bool // the flags given
+	widths []int           // parsed -hidden
+}
+
+// resumeFlags are the flags -resume may be combined with: they do not change the result.
+var resumeFlags = map[string]bool{"resume": true, "quiet": true, "checkpoint_every": true, "plots": true, "baseline": true}
+
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.dataset, "data", "bishop", "built-in dataset: "+strings.Join(data.BuiltinNames(), ", ")+" (ignored with -csv)")
+	fs.StringVar(&o.csvPath, "csv", "", "CSV file with a header row to train on instead of a built-in dataset")
+	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
+	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
+	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop and sine, for each of the training and test sets (0: 1000 for bishop, 3000 for sine; at most %d)", maxPoints))
+	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set")
+	fs.Float64Var(&o.valFraction, "val_fraction", 0.1, "fraction of the training rows held out for validation (restore-best); 0 for none")
+	fs.IntVar(&o.k, "k", 5, fmt.Sprintf("mixture components K (at most %d)", mdn.MaxK))
+	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
+	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
+	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
+	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
+	fs.IntVar(&o.epochs, "epochs", 1500, "passes over the training rows")
+	fs.IntVar(&o.batch, "batch", 250, "rows per step (the last batch of an epoch may be shorter)")
+	fs.Float64Var(&o.lr, "lr", 0.01, "initial learning rate")
+	fs.StringVar(&o.solver, "solver", "adam", "solver: "+strings.Join(train.Solvers(), ", "))
+	fs.StringVar(&o.schedule, "schedule", "cosine", "learning-rate schedule: constant, cosine, step")
+	fs.Float64Var(&o.clip, "clip", train.DefaultClip, "value-clipping threshold for each gradient element; negative turns clipping off")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data, the initial weights and the shuffles")
+	fs.StringVar(&o.dtype, "dtype", "float64", "float64 or float32")
+	fs.StringVar(&o.out, "out", "", "run folder to write (default runs/<dataset>); an existing one is replaced only if train wrote it")
+	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVar(&o.baseline, "baseline", true, "also train the least-squares MLP baseline for the density picture")
+	fs.BoolVar(&o.plots, "plots", true, "write PNG pictures")
+	fs.IntVar(&o.checkpointEvery, "checkpoint_every", 0, "write the run folder with a checkpoint every N epochs (0: only when interrupted)")
+	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+// usage writes the command's usage.
+func usage(w io.Writer) {
+	fs := newFlagSet(&options{})
+	fs.SetOutput(w)
+	fmt.Fprintf(w, "Usage: train [flags]\n\nTrains a mixture density network and writes a run folder (model, configuration,\nhistory, pictures). %s\n\nFlags:\n", version.String())
+	fs.PrintDefaults()
+}
+
+// parseFlags parses and checks the flags; every error is one line naming the flag.
+func parseFlags(args []string) (*options, error) {
+	o := &options{set: map[string]bool{}}
+	fs := newFlagSet(o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, cli.FlagError(err, fs)
+	}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if o.version {
+		return o, nil
+	}
+	if o.resume != "" {
+		for name := range o.set {
+			if !resumeFlags[name] {
+				return nil, fmt.Errorf("-resume: -%s cannot be changed when resuming (the run keeps its own flags; only -quiet, -checkpoint_every, -plots and -baseline may be given)", name)
+			}
+		}
+	}
+	return o, o.check()
+}
+
+// check validates the flag values, sizes before anything is allocated.
+func (o *options) check() error {
+	switch {
+	case o.k < 1:
+		return fmt.Errorf("-k %d: want at least 1 component", o.k)
+	case o.k > mdn.MaxK:
+		return fmt.Errorf("-k %d: at most %d components (mdn.MaxK)", o.k, mdn.MaxK)
+	case o.epochs < 1:
+		return fmt.Errorf("-epochs %d: want at least 1", o.epochs)
+	case o.batch < 1:
+		return fmt.Errorf("-batch %d: want at least 1", o.batch)
+	case !(o.lr > 0) || math.IsInf(o.lr, 0):
+		return fmt.Errorf("-lr %g: want a finite learning rate > 0", o.lr)
+	case math.IsNaN(o.clip) || o.clip == 0 || math.IsInf(o.clip, 0):
+		return fmt.Errorf("-clip %g: want a finite threshold > 0, or a negative value to turn clipping off", o.clip)
+	case !(o.valFraction >= 0 && o.valFraction < 1):
+		return fmt.Errorf("-val_fraction %g: want 0 ≤ f < 1", o.valFraction)
+	case !(o.testFraction > 0 && o.testFraction < 1):
+		return fmt.Errorf("-test_fraction %g: want 0 < f < 1", o.testFraction)
+	case o.n < 0:
+		return fmt.Errorf("-n %d: want 0 (the default) or more", o.n)
+	case o.n > maxPoints:
+		return fmt.Errorf("-n %d: at most %d points", o.n, maxPoints)
+	case !(o.varianceFloor >= 0) || math.IsInf(o.varianceFloor, 0):
+		return fmt.Errorf("-variance_floor %g: want a finite value ≥ 0", o.varianceFloor)
+	case o.checkpointEvery < 0:
+		return fmt.Errorf("-checkpoint_every %d: want 0 (only when interrupted) or a number of epochs", o.checkpointEvery)
+	case o.csvPath == "" && o.set["x_cols"]:
+		return fmt.Errorf("-x_cols %q: only with -csv", o.xCols)
+	case o.csvPath == "" && o.set["y_cols"]:
+		return fmt.Errorf("-y_cols %q: only with -csv", o.yCols)
+	}
+	if o.set["csv"] && strings.TrimSpace(o.csvPath) == "" {
+		return errors.New("-csv: empty file name")
+	}
+	if o.set["out"] && strings.TrimSpace(o.out) == "" {
+		return errors.New("-out: empty folder name")
+	}
+	w, err := parseWidths(o.hidden)
+	if err != nil {
+		return err
+	}
+	o.widths = w
+	if _, err := graph.ParseActivation(o.activation); err != nil {
+		return fmt.Errorf("-activation %q: want one of %s", o.activation, strings.Join(graph.Activations(), ", "))
+	}
+	if _, err := losses.ParseScale(o.scale); err != nil {
+		return fmt.Errorf("-scale %q: want one of %s", o.scale, strings.Join(losses.Scales(), ", "))
+	}
+	if _, err := mdn.ParseDType(o.dtype); err != nil {
+		return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)
+	}
+	if _, err := train.ParseSolver(o.solver); err != nil {
+		return fmt.Errorf("-solver %q: want one of %s", o.solver, strings.Join(train.Solvers(), ", "))
+	}
+	if _, err := train.ParseSchedule(o.schedule); err != nil {
+		return fmt.Errorf("-schedule %q: want constant, cosine or step", o.schedule)
+	}
+	if o.csvPath == "" && !contains(data.BuiltinNames(), o.dataset) {
+		return fmt.Errorf("-data %q: unknown dataset (want one of %s)", o.dataset, strings.Join(data.BuiltinNames(), ", "))
+	}
+	return nil
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// parseWidths parses -hidden, checking each width and the number of layers against the
+// model's limits.
+func parseWidths(s string) ([]int, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) > mdn.MaxLayers {
+		return nil, fmt.Errorf("-hidden %q: %d layers, at most %d (mdn.MaxLayers)", s, len(fields), mdn.MaxLayers)
+	}
+	var w []int
+	for _, f := range fields {
+		f = strings.TrimSpace(f)
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("-hidden %q: %q is not a positive width", s, f)
+		}
+		if v > mdn.MaxWidth {
+			return nil, fmt.Errorf("-hidden %q: width %d is over the limit of %d (mdn.MaxWidth)", s, v, mdn.MaxWidth)
+		}
+		w = append(w, v)
+	}
+	return w, nil
+}
+
+func splitCols(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
