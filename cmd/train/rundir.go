@@ -205,7 +205,10 @@ func checkOut(out string, inputs []string, resume string) error {
 			return fmt.Errorf("%s: no such run folder", flagOut)
 		}
 	case err != nil:
-		return fmt.Errorf("%s: %v", flagOut, err)
+		if werr := checkWritable(flagOut, filepath.Dir(clean)); werr != nil {
+			return werr
+		}
+		return fmt.Errorf("%s: %v", flagOut, unwrapPath(err))
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("%s: is a symbolic link; name the folder itself or a new one", flagOut)
 	case !fi.IsDir():
@@ -318,6 +321,11 @@ func exchange(a, b string) error {
 	if err := exchangeAtomic(a, b); err == nil {
 		return nil
 	}
+	return exchangeByRenames(a, b)
+}
+
+// exchangeByRenames swaps the folders a and b with three renames.
+func exchangeByRenames(a, b string) error {
 	pattern := atomicfile.TempPattern(filepath.Base(b))
 	aside := filepath.Join(filepath.Dir(b), strings.Replace(pattern, "*", strconv.FormatUint(uint64(rand.Uint32()), 10), 1))
 	if err := os.Rename(b, aside); err != nil {

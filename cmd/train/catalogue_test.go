@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/mixgraph/mixgraph/internal/snapshot"
+)
+
+// workFolder makes a working folder holding what a user might have around: data, notes,
+// an unrelated folder, a symbolic link, a completed run, a run folder with a file of the
+// user's in it, and a broken CSV of every kind. It returns the folder.
+func workFolder(t *testing.T) string {
+	t.Helper()
+	work := t.TempDir()
+	files := map[string]string{
+		"good.csv":                   goodCSV(40),
+		"notes.txt":                  "my notes\n",
+		"data/train.csv":             goodCSV(40),
+		"stuff/readme.txt":           "keep me\n",
+		"empty.csv":                  "",
+		"header_only.csv":            "x,y\n",
+		"quote.csv":                  "x,y\n1,\"2\n3,4\n",
+		"nan.csv":                    "x,y\n1,2\n3,NaN\n",
+		"inf.csv":                    "x,y\n1,2\n3,-Inf\n",
+		"huge.csv":                   "x,y\n1,2\n3,1e999\n",
+		"text.csv":                   "x,y\n1,2\n3,four\n",
+		"ragged.csv":                 "x,y\n1,2\n3\n",
+		"noheader.csv":               "1,2\n3,4\n5,6\n",
+		"dup.csv":                    "x,x,y\n1,2,3\n4,5,6\n",
+		"onecol.csv":                 "y\n1\n2\n3\n",
+		"tworows.csv":                "x,y\n1,2\n3,4\n",
+		"binary.csv":                 "\x00\x01\x02\xff\xfe,\x00\n\x00\x00",
+		"emptyname.csv":              "x,,y\n1,2,3\n4,5,6\n",
+		"runs/old/model.mdn":         "{\"format\":\"mixgraph.mdn\"}\n",
+		"runs/old/notes.md":          "the user's own file\n",
+		"runs/stuck/" + markerName:   `{"format":"mixgraph.run","version":1,"status":"running","args":[]}` + "\n",
+		"runs/badmark/" + markerName: "not json\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(work, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"emptydir"} {
+		os.Mkdir(filepath.Join(work, d), 0o755)
+	}
+	if err := os.Symlink("stuff", filepath.Join(work, "link")); err != nil {
+		t.Fatal(err)
+	}
+	// A completed run.
+	var o, e bytes.Buffer
+	if code := mainStatus(append([]string{"-out", filepath.Join(work, "runs", "done")}, quick...), &o, &e); code != 0 {
+		t.Fatalf("setting up a completed run: status %d: %s", code, e.String())
+	}
+	return work
+}
+
+func goodCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%g,%g\n", float64(i)/float64(n), float64(i%7)/7)
+	}
+	return b.String()
+}
+
+// TestCatalogue runs the command on bad inputs: each must exit with status 2, print
+// exactly one line on stderr naming the culprit and nothing on stdout, not panic, and
+// leave the working folder byte for byte as it was.
+func TestCatalogue(t *testing.T) {
+	work := workFolder(t)
+	t.Chdir(work)
+	layers := strings.TrimSuffix(strings.Repeat("2,", 100), ",")
+	many := strings.Repeat("c,", 20) + "y"
+	cases := []struct {
+		args []string
+		want string
+	}{
+		// Flags that do not parse.
+		{[]string{"-k", "abc"}, `-k "abc": not a whole number`},
+		{[]string{"-k", "1.5"}, `-k "1.5": not a whole number`},
+		{[]string{"-k="}, `-k "": not a whole number`},
+		{[]string{"-k", "99999999999999999999"}, `-k "99999999999999999999": out of range`},
+		{[]string{"-epochs", "ten"}, `-epochs "ten"`},
+		{[]string{"-batch", "1e3"}, `-batch "1e3"`},
+		{[]string{"-lr", "fast"}, `-lr "fast": not a number`},
+		{[]string{"-seed", "-1"}, `-seed "-1"`},
+		{[]string{"-seed", "x"}, `-seed "x"`},
+		{[]string{"-quiet=maybe"}, `-quiet "maybe"`},
+		{[]string{"-plots=2"}, `-plots "2"`},
+		{[]string{"-nope"}, "unknown flag -nope"},
+		{[]string{"-k"}, "-k needs a value"},
+		{[]string{"---k", "3"}, `bad flag syntax "---k"`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-k", "3", "extra"}, `unexpected argument "extra"`},
+		{[]string{"-n", "1e9"}, `-n "1e9"`},
+		{[]string{"-checkpoint_every", "often"}, `-checkpoint_every "often"`},
+		// Values out of their range.
+		{[]string{"-k", "0"}, "-k 0"},
+		{[]string{"-k", "-3"}, "-k -3"},
+		{[]string{"-k", "1000000000"}, "-k 1000000000: at most"},
+		{[]string{"-hidden", "0"}, `-hidden "0"`},
+		{[]string{"-hidden", "8,x"}, `"x" is not a positive width`},
+		{[]string{"-hidden", ""}, `-hidden ""`},
+		{[]string{"-hidden", "8,,8"}, `-hidden "8,,8"`},
+		{[]string{"-hidden", "-4"}, `-hidden "-4"`},
+		{[]string{"-hidden", "1000000000"}, "width 1000000000 is over the limit"},
+		{[]string{"-hidden", "60000,60000"}, "-hidden 60000,60000"},
+		{[]string{"-hidden", layers}, "100 layers, at most"},
+		{[]string{"-epochs", "0"}, "-epochs 0"},
+		{[]string{"-epochs", "-5"}, "-epochs -5"},
+		{[]string{"-batch", "0"}, "-batch 0"},
+		{[]string{"-lr", "0"}, "-lr 0"},
+		{[]string{"-lr", "-0.1"}, "-lr -0.1"},
+		{[]string{"-lr", "NaN"}, "-lr NaN"},
+		{[]string{"-lr", "Inf"}, "-lr +Inf"},
+		{[]string{"-clip", "0"}, "-clip 0"},
+		{[]string{"-clip", "NaN"}, "-clip NaN"},
+		{[]string{"-val_fraction", "1"}, "-val_fraction 1"},
+		{[]string{"-val_fraction", "-0.1"}, "-val_fraction -0.1"},
+		{[]string{"-val_fraction", "NaN"}, "-val_fraction NaN"},
+		{[]string{"-csv", "good.csv", "-test_fraction", "0"}, "-test_fraction 0"},
+		{[]string{"-csv", "good.csv", "-test_fraction", "1"}, "-test_fraction 1"},
+		{[]string{"-n", "-1"}, "-n -1"},
+		{[]string{"-n", "1000000000"}, "-n 1000000000: at most"},
+		{[]string{"-n", "1", "-val_fraction", "0.5"}, "-val_fraction 0.5"},
+		{[]string{"-variance_floor", "-1"}, "-variance_floor -1"},
+		{[]string{"-variance_floor", "Inf"}, "-variance_floor +Inf"},
+		{[]string{"-activation", "swish"}, `-activation "swish"`},
+		{[]string{"-scale", "cubic"}, `-scale "cubic"`},
+		{[]string{"-dtype", "float16"}, `-dtype "float16"`},
+		{[]string{"-solver", "adagrad"}, `-solver "adagrad"`},
+		{[]string{"-schedule", "linear"}, `-schedule "linear"`},
+		{[]string{"-data", "mnist"}, `-data "mnist"`},
+		{[]string{"-checkpoint_every", "-1"}, "-checkpoint_every -1"},
+		{[]string{"-x_cols", "x"}, `-x_cols "x": only with -csv`},
+		{[]string{"-y_cols", "y"}, `-y_cols "y": only with -csv`},
+		// Bad data files.
+		{[]string{"-csv", "missing.csv"}, "missing.csv"},
+		{[]string{"-csv", ""}, "-csv: empty file name"},
+		{[]string{"-csv", "stuff"}, "stuff"},
+		{[]string{"-csv", "empty.csv"}, "empty"},
+		{[]string{"-csv", "header_only.csv"}, "no data rows"},
+		{[]string{"-csv", "quote.csv"}, "line 2"},
+		{[]string{"-csv", "nan.csv"}, `line 3, column "y"`},
+		{[]string{"-csv", "inf.csv"}, `line 3, column "y"`},
+		{[]string{"-csv", "huge.csv"}, "out of range"},
+		{[]string{"-csv", "text.csv"}, `"four" is not a number`},
+		{[]string{"-csv", "ragged.csv"}, "line 3"},
+		{[]string{"-csv", "noheader.csv"}, "header row"},
+		{[]string{"-csv", "dup.csv"}, `"x"`},
+		{[]string{"-csv", "emptyname.csv"}, "empty name"},
+		{[]string{"-csv", "onecol.csv"}, "no input columns"},
+		{[]string{"-csv", "good.csv", "-y_cols", "z"}, `no column "z"`},
+		{[]string{"-csv", "good.csv", "-x_cols", "x", "-y_cols", "x"}, `"x" is both an input and a target`},
+		{[]string{"-csv", "good.csv", "-y_cols", "7"}, "column index 7"},
+		{[]string{"-csv", "good.csv", "-x_cols", "x,x"}, `"x" selected twice`},
+		{[]string{"-csv", "tworows.csv", "-test_fraction", "0.9"}, "-test_fraction 0.9"},
+		{[]string{"-csv", "binary.csv"}, "binary.csv"},
+		// -out policy.
+		{[]string{"-out", "notes.txt"}, "-out notes.txt: is an existing file"},
+		{[]string{"-csv", "data/train.csv", "-out", "data"}, "-out data: holds the input data/train.csv"},
+		{[]string{"-csv", "data/train.csv", "-out", "data/"}, "holds the input"},
+		{[]string{"-out", "stuff"}, "-out stuff: is an existing folder that train did not write"},
+		{[]string{"-out", "stuff/"}, "is an existing folder that train did not write"},
+		{[]string{"-out", "."}, "-out .: is the current folder"},
+		{[]string{"-out", "./"}, "is the current folder"},
+		{[]string{"-out", ".."}, "-out ..: is the current folder or holds it"},
+		{[]string{"-out", work}, "is the current folder"},
+		{[]string{"-out", "/"}, "-out /:"},
+		{[]string{"-out", "emptydir"}, "-out emptydir: is an existing folder"},
+		{[]string{"-out", "link"}, "-out link: is a symbolic link"},
+		{[]string{"-out", "notes.txt/run"}, "notes.txt is a file"},
+		{[]string{"-out", "runs/old"}, `also holds "notes.md"`},
+		{[]string{"-out", "runs/badmark"}, "not a run marker"},
+		{[]string{"-out", ""}, "-out: empty folder name"},
+		{[]string{"-out", "/proc/mixgraph-run"}, "-out /proc/mixgraph-run: cannot write"},
+		{[]string{"-out", "runs"}, "-out runs: is an existing folder that train did not write"},
+		// -resume.
+		{[]string{"-resume", "nowhere"}, "-resume nowhere"},
+		{[]string{"-resume", "notes.txt"}, "-resume notes.txt: is a file"},
+		{[]string{"-resume", "stuff"}, "-resume stuff: not a run folder"},
+		{[]string{"-resume", "runs/done"}, "the run completed"},
+		{[]string{"-resume", "runs/stuck"}, "holds no checkpoint"},
+		{[]string{"-resume", "runs/done", "-k", "3"}, "-resume: -k cannot be changed"},
+		{[]string{"-resume", "runs/badmark"}, "not a run marker"},
+		{[]string{"-csv", many + ".csv"}, many},
+	}
+	if len(cases) < 80 {
+		t.Fatalf("%d cases; the catalogue wants at least 80", len(cases))
+	}
+	before, err := snapshot.Take(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		code := func() (code int) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%q: panic: %v\n%s", c.args, r, debug.Stack())
+					code = -1
+				}
+			}()
+			return mainStatus(c.args, &stdout, &stderr)
+		}()
+		msg := stderr.String()
+		if code != 2 {
+			t.Errorf("%q: exit status %d, want 2 (stderr %q)", c.args, code, msg)
+		}
+		if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") {
+			t.Errorf("%q: stderr is not one line: %q", c.args, msg)
+		}
+		if !strings.HasPrefix(msg, "train: ") || strings.HasPrefix(msg, "train: train:") || !strings.Contains(msg, c.want) {
+			t.Errorf("%q: stderr %q, want one line naming %q", c.args, msg, c.want)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%q: printed %q on stdout", c.args, stdout.String())
+		}
+		after, err := snapshot.Take(work)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := before.Diff(after); d != "" {
+			t.Errorf("%q: the working folder changed: %s", c.args, d)
+			before = after
+		}
+	}
+}
