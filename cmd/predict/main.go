@@ -327,6 +327,11 @@ func checkOut(o *options) error {
 	}
 	fi, err := os.Lstat(o.out)
 	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		if st, serr := os.Stat(filepath.Dir(o.out)); serr == nil && !st.IsDir() {
+			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, filepath.Dir(o.out))
+		}
+		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
 	case errors.Is(err, fs.ErrNotExist):
 		dir := filepath.Dir(o.out)
 		st, err := os.Stat(dir)
@@ -337,8 +342,6 @@ func checkOut(o *options) error {
 			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, dir)
 		}
 		return nil
-	case err != nil:
-		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
 	case fi.IsDir():
 		return fmt.Errorf("-out %s: is a folder; name a file", o.out)
 	case fi.Mode()&fs.ModeSymlink != 0:
