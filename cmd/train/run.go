@@ -115,7 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mk.CSVHash = sum
 		all, err := data.ReadCSVFile(o.csvPath, splitCols(o.xCols), splitCols(o.yCols))
 		if err != nil {
-			return err
+			// "good.csv: data: line 7, …" reads better without the package's name.
+			return errors.New(strings.Replace(err.Error(), ": data: ", ": ", 1))
 		}
 		if trainSet, testSet, err = data.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
 			return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
