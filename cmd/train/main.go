@@ -67,6 +67,9 @@ type interrupted struct {
 }
 
 func (e *interrupted) Error() string {
+	if e.step == 0 && !e.checkpoint {
+		return "interrupted before the first step; nothing was written"
+	}
 	s := fmt.Sprintf("interrupted at epoch %d, step %d; wrote %s with the best weights so far", e.epoch, e.step, e.out)
 	if e.checkpoint {
 		s += fmt.Sprintf("; resume with: train -resume %s", e.out)

@@ -297,3 +297,26 @@ func TestSignals(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptBeforeTraining: a run stopped before its first step writes nothing, so an
+// existing run folder survives.
+func TestInterruptBeforeTraining(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	if _, _, err := runTrain(t, append([]string{"-out", out}, resumeArgs...)...); err != nil {
+		t.Fatal(err)
+	}
+	before := modelBytes(t, out)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(signalCause{syscall.SIGTERM})
+	var e bytes.Buffer
+	err := run(ctx, append([]string{"-out", out, "-seed", "9"}, resumeArgs...), &bytes.Buffer{}, &e)
+	if code := status(err, &e); code != 143 {
+		t.Errorf("exit status %d, want 143", code)
+	}
+	if !strings.Contains(e.String(), "nothing was written") {
+		t.Errorf("stderr %q", e.String())
+	}
+	if !bytes.Equal(modelBytes(t, out), before) {
+		t.Error("the earlier run folder was replaced")
+	}
+}

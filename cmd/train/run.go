@@ -195,6 +195,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res, err := train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	pr.finish()
 	cancelled := err != nil && errors.Is(err, context.Canceled) && res != nil && lastCheckpoint != nil
+	if cancelled && res.Steps == 0 && o.resume == "" {
+		// Nothing was learnt: an existing run folder is worth more than an empty one.
+		ie := &interrupted{out: out}
+		if sc, ok := context.Cause(ctx).(signalCause); ok {
+			ie.sig = sc.sig
+		}
+		return ie
+	}
 	if err != nil && !cancelled {
 		return err
 	}
