@@ -12,6 +12,11 @@ import (
 // time one step; research code can use it to drive its own loop. The rows are given in
 // the model's standardised units. Config fields about epochs, validation, checkpoints
 // and progress are ignored.
+//
+// The learning-rate schedule runs over the steps: with the cosine schedule it falls from
+// LearnRate at the first step to MinLearnRate at step Config.Steps (and stays there), and
+// the step schedule multiplies it by DecayFactor every DecayEvery steps (0: a third of
+// Steps). A schedule other than constant therefore needs Config.Steps.
 type Stepper struct {
 	t   *trainer
 	idx []int
@@ -28,11 +33,16 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	if cfg.Schedule != Constant && cfg.Steps == 0 {
+		return nil, fmt.Errorf("train: a stepper with the %s schedule needs Config.Steps, the number of steps the schedule spans", cfg.Schedule)
+	}
+	// Every step is an "epoch" of one batch, so that the step schedule counts steps.
+	steps := max(1, cfg.Steps)
 	t := &trainer{
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: batch, xDim: m.InputDim(), yDim: m.OutputDim(),
 		steppers:        map[int]*stepper{},
-		batchesPerEpoch: 1, epochs: 1, totalSteps: 1,
+		batchesPerEpoch: 1, epochs: steps, totalSteps: steps,
 	}
 	t.initSolver()
 	t.xs, t.ys = make([]float64, batch*t.xDim), make([]float64, batch*t.yDim)
@@ -60,5 +70,6 @@ func (s *Stepper) Step(x, y []float64) (float64, error) {
 		return 0, err
 	}
 	t.cp.Step++
+	t.cp.Epoch++
 	return t.cp.Acc.CostSum / float64(t.cp.Acc.Rows), nil
 }
