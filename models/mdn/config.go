@@ -3,6 +3,8 @@ package mdn
 import (
 	"fmt"
 	"math"
+	"math/bits"
+	"strings"
 
 	"gorgonia.org/tensor"
 
@@ -70,7 +72,42 @@ type Config struct {
 	Seed uint64 `json:"seed"`
 }
 
-// withDefaults returns c with zero fields replaced by their defaults.
+// Size limits. Config.Validate (and so New and Load) refuses a config beyond any of them
+// before anything is allocated, so that a model file written by someone else cannot make
+// Load allocate more than the file's own size suggests. They are far above the models
+// this package is meant for (a few hidden layers of tens to hundreds of units, K up to a
+// few dozen) and low enough that every config within them can be built, trained on one
+// machine, saved and loaded back.
+const (
+	// MaxK bounds the mixture components K. Every row's loss, prediction and sample
+	// costs O(K·D), and a Mixture holds K weights and 2·K·D floats; beyond about a
+	// thousand components a mixture density network stops being a useful model (each
+	// component sees too little data to place its mean and scale).
+	MaxK = 1024
+	// MaxWidth bounds each hidden layer's width. A hidden activation of one prediction
+	// chunk is 256·MaxWidth floats (128 MiB in float64 for MaxWidth = 65536); together
+	// with MaxParams it also keeps two consecutive wide layers from passing.
+	MaxWidth = 1 << 16
+	// MaxDim bounds InputDim and OutputDim, the widths of x and y: 16384 columns, far
+	// beyond any tabular data set this package reads. With MaxK it keeps a head's K·D
+	// outputs per row below 2²⁴.
+	MaxDim = 1 << 14
+	// MaxLayers bounds the number of hidden layers (len(Hidden)). A plain tanh or ReLU
+	// MLP deeper than a few dozen layers does not train without residual connections,
+	// which this package does not build.
+	MaxLayers = 64
+	// MaxParams bounds the total number of learnable scalars, ParamCount: 2²⁵ =
+	// 33,554,432, which is 256 MiB in float64 (128 MiB in float32) for the weights
+	// alone. Training keeps several more copies of that size: the gradients (one per
+	// data-parallel shard), Adam's first and second moments and the best weights seen,
+	// so training a model at the limit needs a few GiB. The limit is also what lets
+	// every valid model round-trip through a file: a value takes at most 26 bytes in the
+	// file's JSON, so 2²⁵ of them stay under Load's 1 GiB file limit.
+	MaxParams = 1 << 25
+)
+
+// withDefaults returns c with zero fields replaced by their defaults, and the
+// activation and scale names in their canonical (lower-case) form when they parse.
 func (c Config) withDefaults() Config {
 	if c.K == 0 {
 		c.K = DefaultK
@@ -83,40 +120,45 @@ func (c Config) withDefaults() Config {
 	if c.Activation == "" {
 		c.Activation = DefaultActivation
 	}
+	if a, err := graph.ParseActivation(string(c.Activation)); err == nil {
+		c.Activation = a
+	}
 	if c.Scale == "" {
 		c.Scale = DefaultScale
+	}
+	if s, err := losses.ParseScale(string(c.Scale)); err == nil {
+		c.Scale = s
 	}
 	if c.DType == "" {
 		c.DType = Float64
 	}
+	if d, err := ParseDType(string(c.DType)); err == nil {
+		c.DType = d
+	}
 	return c
 }
 
-// Validate reports the first thing wrong with c (after defaults are applied).
+// Validate reports the first thing wrong with c (after defaults are applied): a size
+// below 1 or above its limit (MaxDim, MaxK, MaxLayers, MaxWidth), more than MaxParams
+// learnable scalars, an unknown activation, scale or dtype, or a negative or non-finite
+// variance floor. It allocates nothing in proportion to the sizes it checks.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	if c.InputDim < 1 {
-		return fmt.Errorf("mdn: input dimension %d (want at least 1)", c.InputDim)
+	if err := c.checkSizes(true); err != nil {
+		return err
 	}
-	if c.OutputDim < 1 {
-		return fmt.Errorf("mdn: output dimension %d (want at least 1)", c.OutputDim)
+	n, err := c.ParamCount()
+	if err != nil {
+		return err
 	}
-	if c.K < 1 {
-		return fmt.Errorf("mdn: K = %d components (want at least 1)", c.K)
-	}
-	if len(c.Hidden) == 0 {
-		return fmt.Errorf("mdn: no hidden layers (want at least one width)")
-	}
-	for i, h := range c.Hidden {
-		if h < 1 {
-			return fmt.Errorf("mdn: hidden layer %d has width %d (want at least 1)", i, h)
-		}
+	if n > MaxParams {
+		return fmt.Errorf("mdn: the model would have %d parameters (at most MaxParams = %d)", n, MaxParams)
 	}
 	if err := c.Activation.Validate(); err != nil {
-		return fmt.Errorf("mdn: %w", err)
+		return fmt.Errorf("mdn: %s", unprefixed(err))
 	}
 	if _, err := losses.ParseScale(string(c.Scale)); err != nil {
-		return fmt.Errorf("mdn: %w", err)
+		return fmt.Errorf("mdn: %s", unprefixed(err))
 	}
 	if math.IsNaN(c.VarianceFloor) || math.IsInf(c.VarianceFloor, 0) || c.VarianceFloor < 0 {
 		return fmt.Errorf("mdn: variance floor %g (want a finite value ≥ 0)", c.VarianceFloor)
@@ -125,4 +167,122 @@ func (c Config) Validate() error {
 		return err
 	}
 	return nil
+}
+
+// checkSizes checks every size of c (defaults applied) is at least 1 and, with limits,
+// at most its limit.
+func (c Config) checkSizes(limits bool) error {
+	if c.InputDim < 1 {
+		return fmt.Errorf("mdn: input dimension %d (want at least 1)", c.InputDim)
+	}
+	if limits && c.InputDim > MaxDim {
+		return fmt.Errorf("mdn: input dimension %d (at most MaxDim = %d)", c.InputDim, MaxDim)
+	}
+	if c.OutputDim < 1 {
+		return fmt.Errorf("mdn: output dimension %d (want at least 1)", c.OutputDim)
+	}
+	if limits && c.OutputDim > MaxDim {
+		return fmt.Errorf("mdn: output dimension %d (at most MaxDim = %d)", c.OutputDim, MaxDim)
+	}
+	if c.K < 1 {
+		return fmt.Errorf("mdn: K = %d components (want at least 1)", c.K)
+	}
+	if limits && c.K > MaxK {
+		return fmt.Errorf("mdn: K = %d components (at most MaxK = %d)", c.K, MaxK)
+	}
+	if len(c.Hidden) == 0 {
+		return fmt.Errorf("mdn: no hidden layers (want at least one width)")
+	}
+	if limits && len(c.Hidden) > MaxLayers {
+		return fmt.Errorf("mdn: %d hidden layers (at most MaxLayers = %d)", len(c.Hidden), MaxLayers)
+	}
+	for i, h := range c.Hidden {
+		if h < 1 {
+			return fmt.Errorf("mdn: hidden layer %d has width %d (want at least 1)", i, h)
+		}
+		if limits && h > MaxWidth {
+			return fmt.Errorf("mdn: hidden layer %d has width %d (at most MaxWidth = %d)", i, h, MaxWidth)
+		}
+	}
+	return nil
+}
+
+// ParamCount returns the number of learnable scalars New(c) makes, after defaults:
+//
+//	Σ_i (w_i·w_{i+1} + w_{i+1})   the body, w_0 = InputDim, w_1… = Hidden
+//	+ h·K + K                     the logits head, h = the last hidden width
+//	+ 2·(h·K·D + K·D)             the means and scales heads, D = OutputDim
+//
+// It does not apply the size limits, so that it can say how large a refused config
+// would be, but every product and sum is checked: a size below 1, or a count that does
+// not fit in an int, is an error.
+func (c Config) ParamCount() (int, error) {
+	c = c.withDefaults()
+	if err := c.checkSizes(false); err != nil {
+		return 0, err
+	}
+	var n counter
+	prev := c.InputDim
+	for _, w := range c.Hidden {
+		n.add(n.mul(prev, w), w)
+		prev = w
+	}
+	h, k, d := prev, c.K, c.OutputDim
+	kd := n.mul(k, d)
+	n.add(n.mul(h, k), k)
+	n.add(n.mul(h, kd), kd)
+	n.add(n.mul(h, kd), kd)
+	if n.overflow {
+		return 0, fmt.Errorf("mdn: the model's parameter count does not fit in an int")
+	}
+	return int(n.sum), nil
+}
+
+// counter sums products of non-negative ints, noting any overflow past math.MaxInt.
+type counter struct {
+	sum      uint64
+	overflow bool
+}
+
+// mul returns a·b, or 0 after noting an overflow.
+func (n *counter) mul(a, b int) int {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi != 0 || lo > math.MaxInt {
+		n.overflow = true
+		return 0
+	}
+	return int(lo)
+}
+
+// add adds its non-negative terms to the sum.
+func (n *counter) add(terms ...int) {
+	for _, t := range terms {
+		s, carry := bits.Add64(n.sum, uint64(t), 0)
+		if carry != 0 || s > math.MaxInt {
+			n.overflow = true
+			return
+		}
+		n.sum = s
+	}
+}
+
+// unprefixed is err's message without the "pkg: " prefix of the package that made it,
+// so that wrapping it in an "mdn: " error does not stack two prefixes.
+func unprefixed(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"graph: ", "losses: ", "models: ", "mdn: "} {
+		if strings.HasPrefix(msg, p) {
+			return msg[len(p):]
+		}
+	}
+	return msg
+}
+
+// prefixed returns err as an "mdn: " error: unchanged if it already is one, else
+// wrapped.
+func prefixed(err error) error {
+	if err == nil || strings.HasPrefix(err.Error(), "mdn: ") {
+		return err
+	}
+	return fmt.Errorf("mdn: %w", err)
 }

@@ -40,3 +40,17 @@ func ExampleNew() {
 	// K=3 components, 97 parameters
 	// 3 draws of dimension 1
 }
+
+// Counting a config's parameters before building it: the model of cmd/train's defaults,
+// and one that Validate refuses.
+func ExampleConfig_ParamCount() {
+	cfg := mdn.Config{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{32, 32}}
+	n, err := cfg.ParamCount()
+	fmt.Println(n, err)
+	big := mdn.Config{InputDim: 100, OutputDim: 100, K: 100, Hidden: []int{4096}}
+	n, _ = big.ParamCount()
+	fmt.Println(n, "parameters:", big.Validate())
+	// Output:
+	// 1615 <nil>
+	// 82763396 parameters: mdn: the model would have 82763396 parameters (at most MaxParams = 33554432)
+}

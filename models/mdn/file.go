@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"unicode/utf8"
 
+	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
 	"github.com/mixgraph/mixgraph/internal/framed"
 	"github.com/mixgraph/mixgraph/models"
@@ -18,23 +21,30 @@ import (
 //
 //	line 1: a JSON header {"format":"mixgraph.mdn","version":1,"body_bytes":N,"sha256":"…"}
 //	then:   a JSON body of exactly N bytes whose SHA-256 is the header's sha256:
-//	        {"config":{…},"normalization":{…},"params":[{"name","shape","values"},…]}
+//	        {"config":{…},"normalization":{…},"columns":{"x":[…],"y":[…]},
+//	         "params":[{"name","shape","values"},…]}
 //
-// Values are written in Go's shortest round-trip decimal form, so float64 and float32
-// weights load back bit for bit. The header is read first, so a file of another kind or
-// version is refused before its body is parsed; a truncated or altered body fails the
-// length or checksum test.
+// "columns" holds the input and target column names and is left out when the model has
+// none (files written before it existed load unchanged). Values are written in Go's
+// shortest round-trip decimal form, so float64 and float32 weights load back bit for
+// bit. The header is read first, so a file of another kind or version is refused before
+// its body is parsed; a truncated or altered body fails the length or checksum test.
 const (
 	FileFormat  = "mixgraph.mdn"
 	FileVersion = 1
-	// maxFileBytes bounds what Load reads.
+	// maxFileBytes bounds what Load reads. Every config within the size limits fits:
+	// MaxParams values of at most 26 bytes each (see MaxParams).
 	maxFileBytes = 1 << 30
+	// maxErrorBytes bounds the length of Load's error messages, which may quote names
+	// and values taken from the file.
+	maxErrorBytes = 400
 )
 
 type fileBody struct {
-	Config        Config      `json:"config"`
-	Normalization fileNorm    `json:"normalization"`
-	Params        []fileParam `json:"params"`
+	Config        Config       `json:"config"`
+	Normalization fileNorm     `json:"normalization"`
+	Columns       *fileColumns `json:"columns,omitempty"`
+	Params        []fileParam  `json:"params"`
 }
 
 type fileNorm struct {
@@ -44,20 +54,29 @@ type fileNorm struct {
 	YStd  []float64 `json:"y_std"`
 }
 
+type fileColumns struct {
+	X []string `json:"x"`
+	Y []string `json:"y"`
+}
+
 type fileParam struct {
 	Name   string    `json:"name"`
 	Shape  []int     `json:"shape"`
 	Values []float64 `json:"values"`
 }
 
-// Save writes the model (config, normalisation and weights) to w in the model file
-// format. A model holding a NaN or infinite weight is refused: nothing is written.
+// Save writes the model (config, normalisation, column names and weights) to w in the
+// model file format. A model holding a NaN or infinite weight is refused: nothing is
+// written.
 func (m *Model) Save(w io.Writer) error {
 	body := fileBody{
 		Config: m.Config(),
 		Normalization: fileNorm{
 			XMean: m.norm.XMean, XStd: m.norm.XStd, YMean: m.norm.YMean, YStd: m.norm.YStd,
 		},
+	}
+	if m.xCols != nil {
+		body.Columns = &fileColumns{X: m.xCols, Y: m.yCols}
 	}
 	for _, p := range m.params.List() {
 		vals := p.Value.Shape().Clone()
@@ -76,20 +95,37 @@ func (m *Model) Save(w io.Writer) error {
 	}
 	bw := bufio.NewWriter(w)
 	if err := framed.Write(bw, FileFormat, FileVersion, b); err != nil {
-		return err
+		return fmt.Errorf("mdn: writing the model: %w", err)
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("mdn: writing the model: %w", err)
+	}
+	return nil
 }
 
 // SaveFile writes the model to path atomically: the file is either the complete new
 // model or whatever was there before.
 func (m *Model) SaveFile(path string) error {
-	return atomicfile.Write(path, m.Save)
+	return prefixed(atomicfile.Write(path, m.Save))
 }
 
 // Load reads a model written by Save. A file that is not a model file, of another
-// version, truncated, altered, or whose weights do not fit its config is an error.
+// version, truncated or altered is an error; so is a body whose config is invalid or
+// beyond the size limits (MaxK, MaxWidth, MaxDim, MaxLayers, MaxParams), whose
+// normalisation or column names do not fit the config, or whose parameters are not
+// exactly those the config makes (names, order, shapes) with finite values that fit the
+// dtype. All of it is checked before the model is built, so what Load allocates stays
+// in proportion to the file's size (a few tens of bytes per value the file holds),
+// whatever sizes the file's config claims.
 func Load(r io.Reader) (*Model, error) {
+	m, err := load(r)
+	if err != nil {
+		return nil, clipError(err)
+	}
+	return m, nil
+}
+
+func load(r io.Reader) (*Model, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("mdn: reading the model: %w", err)
@@ -105,34 +141,130 @@ func Load(r io.Reader) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fb); err != nil {
-		return nil, fmt.Errorf("mdn: model file body: %w", err)
+		if err == io.EOF {
+			return nil, fmt.Errorf("mdn: model file body is empty")
+		}
+		return nil, fmt.Errorf("mdn: model file body: %s", unprefixed(err))
 	}
-	m, err := New(fb.Config)
-	if err != nil {
-		return nil, fmt.Errorf("mdn: model file config: %w", err)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("mdn: model file body has more after its JSON object")
 	}
-	if err := m.SetNormalization(models.Normalization{XMean: fb.Normalization.XMean, XStd: fb.Normalization.XStd, YMean: fb.Normalization.YMean, YStd: fb.Normalization.YStd}); err != nil {
+	if err := fb.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("mdn: model file config: %s", unprefixed(err))
+	}
+	cfg := fb.Config.withDefaults()
+	norm := models.Normalization{XMean: fb.Normalization.XMean, XStd: fb.Normalization.XStd, YMean: fb.Normalization.YMean, YStd: fb.Normalization.YStd}
+	if err := norm.Validate(cfg.InputDim, cfg.OutputDim); err != nil {
+		return nil, fmt.Errorf("mdn: model file %s", unprefixed(err))
+	}
+	if fb.Columns != nil {
+		if err := checkColumns(fb.Columns.X, fb.Columns.Y, cfg.InputDim, cfg.OutputDim); err != nil {
+			return nil, fmt.Errorf("mdn: model file columns: %s", unprefixed(err))
+		}
+	}
+	if err := checkParams(fb.Params, cfg); err != nil {
 		return nil, err
+	}
+
+	// Everything fits: build the model and fill it in.
+	m, err := New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("mdn: model file config: %s", unprefixed(err))
+	}
+	m.norm = norm.Clone()
+	if fb.Columns != nil {
+		m.xCols, m.yCols = fb.Columns.X, fb.Columns.Y
 	}
 	list := m.params.List()
-	if len(fb.Params) != len(list) {
-		return nil, fmt.Errorf("mdn: model file has %d parameters, its config needs %d", len(fb.Params), len(list))
+	if len(list) != len(fb.Params) {
+		return nil, fmt.Errorf("mdn: the model has %d parameters, the file %d (checkParams missed it)", len(list), len(fb.Params))
 	}
-	var flat []float64
 	for i, p := range list {
 		fp := fb.Params[i]
-		if fp.Name != p.Name {
-			return nil, fmt.Errorf("mdn: model file parameter %d is %q, want %q", i, fp.Name, p.Name)
+		if p.Name != fp.Name || p.Size() != len(fp.Values) {
+			return nil, fmt.Errorf("mdn: the model's parameter %d is %q of %d values, the file's %.40q of %d (checkParams missed it)", i, p.Name, p.Size(), fp.Name, len(fp.Values))
 		}
-		if !p.Value.Shape().Eq(fp.Shape) || len(fp.Values) != p.Size() {
-			return nil, fmt.Errorf("mdn: model file parameter %q has shape %v and %d values, its config needs shape %v", fp.Name, fp.Shape, len(fp.Values), p.Value.Shape())
-		}
-		flat = append(flat, fp.Values...)
-	}
-	if err := m.params.SetFlat(flat); err != nil {
-		return nil, err
+		graph.CopyFromFloat64s(p.Value, fp.Values)
 	}
 	return m, nil
+}
+
+// paramShape is the name and shape of one parameter New makes.
+type paramShape struct {
+	name  string
+	shape [2]int
+}
+
+// paramShapes lists the parameters New(c) makes, in order, for c valid and with
+// defaults: every dense layer's weight (in, out) and bias (1, out), the body's layers
+// first, then the logits, means and scales heads.
+func (c Config) paramShapes() []paramShape {
+	var ps []paramShape
+	dense := func(name string, in, out int) {
+		ps = append(ps, paramShape{name + ".W", [2]int{in, out}}, paramShape{name + ".b", [2]int{1, out}})
+	}
+	prev := c.InputDim
+	for i, w := range c.Hidden {
+		dense(fmt.Sprintf("mdn.body.%d", i), prev, w)
+		prev = w
+	}
+	dense("mdn.logits", prev, c.K)
+	dense("mdn.means", prev, c.K*c.OutputDim)
+	dense("mdn.scales", prev, c.K*c.OutputDim)
+	return ps
+}
+
+// checkParams checks that the file's parameters are exactly those cfg (valid, with
+// defaults) makes, with finite values that fit cfg's dtype.
+func checkParams(params []fileParam, cfg Config) error {
+	want := cfg.paramShapes()
+	if len(params) != len(want) {
+		return fmt.Errorf("mdn: model file has %d parameters, its config needs %d", len(params), len(want))
+	}
+	f32 := cfg.DType == Float32
+	for i, w := range want {
+		fp := params[i]
+		if fp.Name != w.name {
+			return fmt.Errorf("mdn: model file parameter %d is %.40q, want %q", i, fp.Name, w.name)
+		}
+		if len(fp.Shape) != 2 || fp.Shape[0] != w.shape[0] || fp.Shape[1] != w.shape[1] {
+			return fmt.Errorf("mdn: model file parameter %q has shape %s, its config needs %v", w.name, shapeString(fp.Shape), w.shape)
+		}
+		if n := w.shape[0] * w.shape[1]; len(fp.Values) != n {
+			return fmt.Errorf("mdn: model file parameter %q has %d values, its shape %v needs %d", w.name, len(fp.Values), w.shape, n)
+		}
+		for j, v := range fp.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("mdn: model file parameter %q value %d is %g", w.name, j, v)
+			}
+			if f32 && math.IsInf(float64(float32(v)), 0) {
+				return fmt.Errorf("mdn: model file parameter %q value %d is %g, beyond float32", w.name, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+// shapeString formats a shape read from a file, eliding all but its first dimensions.
+func shapeString(s []int) string {
+	if len(s) <= 4 {
+		return fmt.Sprint(s)
+	}
+	return fmt.Sprintf("%v… (%d dimensions)", s[:4], len(s))
+}
+
+// clipError shortens an error message longer than maxErrorBytes (at a rune boundary):
+// Load's errors may quote names and values from the file.
+func clipError(err error) error {
+	msg := err.Error()
+	if len(msg) <= maxErrorBytes {
+		return err
+	}
+	cut := maxErrorBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return errors.New(msg[:cut] + "…")
 }
 
 // LoadFile reads a model file.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"unicode/utf8"
 
 	G "gorgonia.org/gorgonia"
 
@@ -17,7 +19,18 @@ var _ models.Trainable = (*Model)(nil)
 // Model is a mixture density network: an MLP body with three dense heads giving, per
 // input row, K mixing logits, K·D means and K·D raw scales of a diagonal Gaussian
 // mixture over y. The network works in standardised units (see Normalization); Predict
-// and LogLik speak original units. A Model is not safe for concurrent use.
+// and LogLik speak original units.
+//
+// Concurrency: Predict, LogLik, NLL, Config, InputDim, OutputDim, Normalization,
+// Columns, CostInOriginalUnits, Save and SaveFile only read the model and are safe for
+// concurrent use by any number of goroutines, so one loaded model can serve many
+// requests at once. Each concurrent Predict or LogLik runs on a graph of its own: the
+// model keeps, for every batch size, as many graphs as have ever run at the same time,
+// and builds new ones one at a time. Everything else is not safe concurrently with any
+// other method: SetNormalization, SetColumns and InitFromData change the model, training
+// through train.Run changes its weights (Params) and builds graphs on it with
+// BuildLoss, and Forward, BuildGraph and BuildLoss add the model's parameters to a
+// caller's graph.
 type Model struct {
 	cfg    Config
 	params *graph.ParamSet
@@ -26,9 +39,11 @@ type Model struct {
 	means  *graph.Dense
 	scales *graph.Dense
 	norm   models.Normalization
+	// xCols and yCols name the input and target columns; both nil when unset.
+	xCols, yCols []string
 
-	predictors map[int]*predictor
-	evaluators map[int]*evaluator
+	predictors runners[*predictor]
+	evaluators runners[*evaluator]
 }
 
 // headGain scales the heads' initial weights, so that the initial mixture barely
@@ -47,7 +62,7 @@ func New(cfg Config) (*Model, error) {
 	cfg = cfg.withDefaults()
 	ps, err := graph.NewParamSet(cfg.DType.Tensor())
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	rng := graph.NewRand(cfg.Seed)
 	winit := graph.GlorotUniform
@@ -57,22 +72,22 @@ func New(cfg Config) (*Model, error) {
 	widths := append([]int{cfg.InputDim}, cfg.Hidden...)
 	body, err := graph.NewMLP(ps, graph.MLPConfig{Name: "mdn.body", Widths: widths, Hidden: cfg.Activation, Output: cfg.Activation, WeightInit: winit}, rng)
 	if err != nil {
-		return nil, fmt.Errorf("mdn: %w", err)
+		return nil, prefixed(err)
 	}
 	h := cfg.Hidden[len(cfg.Hidden)-1]
 	k, d := cfg.K, cfg.OutputDim
 	small := scaled(graph.GlorotUniform, headGain)
 	logits, err := graph.NewDense(ps, graph.DenseConfig{Name: "mdn.logits", In: h, Out: k, WeightInit: small}, rng)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	means, err := graph.NewDense(ps, graph.DenseConfig{Name: "mdn.means", In: h, Out: k * d, WeightInit: small, BiasInit: quantileMeans(k, d)}, rng)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	scales, err := graph.NewDense(ps, graph.DenseConfig{Name: "mdn.scales", In: h, Out: k * d, WeightInit: small, BiasInit: graph.Constant(unitScale(cfg.Scale, cfg.VarianceFloor))}, rng)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	return &Model{
 		cfg: cfg, params: ps, body: body, logits: logits, means: means, scales: scales,
@@ -144,9 +159,58 @@ func (m *Model) Normalization() models.Normalization { return m.norm.Clone() }
 // SetNormalization sets the standardisation applied to x and y.
 func (m *Model) SetNormalization(n models.Normalization) error {
 	if err := n.Validate(m.cfg.InputDim, m.cfg.OutputDim); err != nil {
-		return fmt.Errorf("mdn: %w", err)
+		return fmt.Errorf("mdn: %s", unprefixed(err))
 	}
 	m.norm = n.Clone()
+	return nil
+}
+
+// SetColumns names the model's input columns x (InputDim names) and target columns y
+// (OutputDim names), as the data it was trained on named them; Save stores them. Names
+// must be non-empty valid UTF-8, without repeats within x or within y. SetColumns(nil,
+// nil) removes the names.
+func (m *Model) SetColumns(x, y []string) error {
+	if x == nil && y == nil {
+		m.xCols, m.yCols = nil, nil
+		return nil
+	}
+	if err := checkColumns(x, y, m.cfg.InputDim, m.cfg.OutputDim); err != nil {
+		return err
+	}
+	m.xCols, m.yCols = slices.Clone(x), slices.Clone(y)
+	return nil
+}
+
+// Columns returns copies of the input and target column names, or nil, nil when the
+// model has none.
+func (m *Model) Columns() (x, y []string) {
+	return slices.Clone(m.xCols), slices.Clone(m.yCols)
+}
+
+// checkColumns checks x and y name inDim and outDim columns, each named once.
+func checkColumns(x, y []string, inDim, outDim int) error {
+	for _, c := range []struct {
+		what  string
+		names []string
+		want  int
+	}{{"input", x, inDim}, {"target", y, outDim}} {
+		if len(c.names) != c.want {
+			return fmt.Errorf("mdn: %d %s column names for %d %s columns", len(c.names), c.what, c.want, c.what)
+		}
+		seen := make(map[string]int, len(c.names))
+		for i, name := range c.names {
+			if name == "" {
+				return fmt.Errorf("mdn: %s column %d has an empty name", c.what, i)
+			}
+			if !utf8.ValidString(name) {
+				return fmt.Errorf("mdn: %s column %d name %.40q is not valid UTF-8", c.what, i, name)
+			}
+			if j, dup := seen[name]; dup {
+				return fmt.Errorf("mdn: %s column %d name %.40q repeats column %d", c.what, i, name, j)
+			}
+			seen[name] = i
+		}
+	}
 	return nil
 }
 
@@ -166,17 +230,17 @@ type Outputs struct {
 func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 	h, err := m.body.Forward(x)
 	if err != nil {
-		return nil, fmt.Errorf("mdn: %w", err)
+		return nil, prefixed(err)
 	}
 	var o Outputs
 	if o.Logits, err = m.logits.Forward(h); err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	if o.Means, err = m.means.Forward(h); err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	if o.Scales, err = m.scales.Forward(h); err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	return &o, nil
 }
@@ -221,7 +285,7 @@ func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	}
 	perRow, err := G.Neg(gr.NLL.LogLik)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	return &models.Loss{X: gr.X, Y: gr.Y, Cost: gr.NLL.Cost, PerRow: perRow}, nil
 }

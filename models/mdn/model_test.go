@@ -22,7 +22,7 @@ var dtypes = []DType{Float64, Float32}
 // Mixture.LogProb of the predicted mixture.
 var logLikTol = map[DType]float64{Float64: 1e-12, Float32: 2e-5}
 
-func testModel(t *testing.T, cfg Config) *Model {
+func testModel(t testing.TB, cfg Config) *Model {
 	t.Helper()
 	m, err := New(cfg)
 	if err != nil {

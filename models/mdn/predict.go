@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 
 	G "gorgonia.org/gorgonia"
 
@@ -26,6 +27,49 @@ func chunkSize(n int) int {
 	return c
 }
 
+// buildMu serialises the graphs this package builds for Predict and LogLik, in every
+// model. Building two graphs on one model at once races on its ParamSet (a parameter's
+// first node marks the set bound), and Gorgonia's graph construction is not safe
+// concurrently either (its symbolic differentiation races on package-level constants);
+// the lock costs only the first call of each batch size. Running built graphs in
+// parallel is safe.
+var buildMu sync.Mutex
+
+// runners keeps the idle graph runners of one kind (predictors or evaluators) of a
+// model, by batch size. A caller takes one for a run and puts it back after, so that
+// concurrent calls never share a graph; the set grows to as many runners per size as
+// have run at once.
+type runners[T any] struct {
+	mu   sync.Mutex
+	idle map[int][]T
+}
+
+// get takes an idle runner of the given batch size, or builds one with build (under
+// buildMu) if none is idle.
+func (rs *runners[T]) get(size int, build func(int) (T, error)) (T, error) {
+	rs.mu.Lock()
+	if free := rs.idle[size]; len(free) > 0 {
+		r := free[len(free)-1]
+		rs.idle[size] = free[:len(free)-1]
+		rs.mu.Unlock()
+		return r, nil
+	}
+	rs.mu.Unlock()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	return build(size)
+}
+
+// put returns a runner taken with get. A runner whose run failed is not put back.
+func (rs *runners[T]) put(size int, r T) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.idle == nil {
+		rs.idle = map[int][]T{}
+	}
+	rs.idle[size] = append(rs.idle[size], r)
+}
+
 // predictor runs the network alone (no loss, no gradients) on a fixed batch size.
 type predictor struct {
 	x   *G.Node
@@ -33,10 +77,7 @@ type predictor struct {
 	r   *graph.Runner
 }
 
-func (m *Model) predictor(size int) (*predictor, error) {
-	if p, ok := m.predictors[size]; ok {
-		return p, nil
-	}
+func (m *Model) newPredictor(size int) (*predictor, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", size, m.cfg.InputDim)
 	out, err := m.Forward(x)
@@ -47,12 +88,7 @@ func (m *Model) predictor(size int) (*predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.predictors == nil {
-		m.predictors = map[int]*predictor{}
-	}
-	p := &predictor{x: x, out: out, r: r}
-	m.predictors[size] = p
-	return p, nil
+	return &predictor{x: x, out: out, r: r}, nil
 }
 
 // Predict returns, for every row of x (original units, InputDim columns), the mixture
@@ -73,9 +109,9 @@ func (m *Model) predictFlat(flat []float64, n int) ([]Mixture, error) {
 		return out, nil
 	}
 	size := chunkSize(n)
-	p, err := m.predictor(size)
+	p, err := m.predictors.get(size, m.newPredictor)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	buf := make([]float64, size*in)
 	var logits, means, scales []float64
@@ -83,30 +119,41 @@ func (m *Model) predictFlat(flat []float64, n int) ([]Mixture, error) {
 		rows := min(size, n-start)
 		clear(buf)
 		m.norm.X(buf[:rows*in], flat[start*in:(start+rows)*in])
-		if err := p.r.Feed(p.x, buf); err != nil {
-			return nil, err
-		}
-		if err := p.r.Run(); err != nil {
-			return nil, err
-		}
-		if logits, err = p.r.Float64s(logits[:0], p.out.Logits); err != nil {
-			return nil, err
-		}
-		if means, err = p.r.Float64s(means[:0], p.out.Means); err != nil {
-			return nil, err
-		}
-		if scales, err = p.r.Float64s(scales[:0], p.out.Scales); err != nil {
-			return nil, err
+		if logits, means, scales, err = p.run(buf, logits, means, scales); err != nil {
+			return nil, prefixed(err) // p is dropped: a failed run may have left it half-done
 		}
 		for i := 0; i < rows; i++ {
 			mix, err := m.mixture(logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d])
 			if err != nil {
+				m.predictors.put(size, p)
 				return nil, fmt.Errorf("mdn: input row %d: %w", start+i, err)
 			}
 			out = append(out, mix)
 		}
 	}
+	m.predictors.put(size, p)
 	return out, nil
+}
+
+// run runs the network on x (standardised, size×InputDim) and returns its outputs in
+// the given slices' memory.
+func (p *predictor) run(x, logits, means, scales []float64) (_, _, _ []float64, err error) {
+	if err := p.r.Feed(p.x, x); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := p.r.Run(); err != nil {
+		return nil, nil, nil, err
+	}
+	if logits, err = p.r.Float64s(logits[:0], p.out.Logits); err != nil {
+		return nil, nil, nil, err
+	}
+	if means, err = p.r.Float64s(means[:0], p.out.Means); err != nil {
+		return nil, nil, nil, err
+	}
+	if scales, err = p.r.Float64s(scales[:0], p.out.Scales); err != nil {
+		return nil, nil, nil, err
+	}
+	return logits, means, scales, nil
 }
 
 // mixture turns one row of network outputs into a Mixture in original units:
@@ -135,7 +182,7 @@ func (m *Model) mixture(logits, means, scales []float64) (Mixture, error) {
 		}
 	}
 	if err := mix.Validate(); err != nil {
-		return Mixture{}, fmt.Errorf("the network's output is not a valid mixture: %w", err)
+		return Mixture{}, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
 	}
 	return mix, nil
 }
@@ -146,10 +193,7 @@ type evaluator struct {
 	r    *graph.Runner
 }
 
-func (m *Model) evaluator(size int) (*evaluator, error) {
-	if e, ok := m.evaluators[size]; ok {
-		return e, nil
-	}
+func (m *Model) newEvaluator(size int) (*evaluator, error) {
 	g := G.NewGraph()
 	loss, err := m.BuildLoss(g, size)
 	if err != nil {
@@ -159,12 +203,7 @@ func (m *Model) evaluator(size int) (*evaluator, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.evaluators == nil {
-		m.evaluators = map[int]*evaluator{}
-	}
-	e := &evaluator{loss: loss, r: r}
-	m.evaluators[size] = e
-	return e, nil
+	return &evaluator{loss: loss, r: r}, nil
 }
 
 // LogLik returns log p(y_i | x_i) for every row, in original units, computed by the same
@@ -191,9 +230,9 @@ func (m *Model) logLikFlat(xf, yf []float64, n int) ([]float64, error) {
 		return out, nil
 	}
 	size := chunkSize(n)
-	e, err := m.evaluator(size)
+	e, err := m.evaluators.get(size, m.newEvaluator)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	xb, yb := make([]float64, size*in), make([]float64, size*d)
 	logDet := m.norm.LogDetY()
@@ -204,23 +243,30 @@ func (m *Model) logLikFlat(xf, yf []float64, n int) ([]float64, error) {
 		clear(yb)
 		m.norm.X(xb[:rows*in], xf[start*in:(start+rows)*in])
 		m.norm.Y(yb[:rows*d], yf[start*d:(start+rows)*d])
-		if err := e.r.Feed(e.loss.X, xb); err != nil {
-			return nil, err
-		}
-		if err := e.r.Feed(e.loss.Y, yb); err != nil {
-			return nil, err
-		}
-		if err := e.r.Run(); err != nil {
-			return nil, err
-		}
-		if perRow, err = e.r.Float64s(perRow[:0], e.loss.PerRow); err != nil {
-			return nil, err
+		if perRow, err = e.run(xb, yb, perRow); err != nil {
+			return nil, prefixed(err) // e is dropped: a failed run may have left it half-done
 		}
 		for i := 0; i < rows; i++ {
 			out = append(out, -perRow[i]-logDet)
 		}
 	}
+	m.evaluators.put(size, e)
 	return out, nil
+}
+
+// run runs the loss on x and y (standardised, size rows) and returns the per-row
+// negative log-likelihoods in perRow's memory.
+func (e *evaluator) run(x, y, perRow []float64) ([]float64, error) {
+	if err := e.r.Feed(e.loss.X, x); err != nil {
+		return nil, err
+	}
+	if err := e.r.Feed(e.loss.Y, y); err != nil {
+		return nil, err
+	}
+	if err := e.r.Run(); err != nil {
+		return nil, err
+	}
+	return e.r.Float64s(perRow[:0], e.loss.PerRow)
 }
 
 // NLL returns the mean negative log-likelihood per point of the rows, in original units.

@@ -1,0 +1,166 @@
+package mdn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/mixgraph/mixgraph/models"
+)
+
+// sameMixtures reports the first difference between two predictions, bit for bit.
+func sameMixtures(a, b []Mixture) error {
+	if len(a) != len(b) {
+		return fmt.Errorf("%d mixtures, want %d", len(a), len(b))
+	}
+	same := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }
+	for i := range a {
+		for c := range a[i].Weights {
+			if !same(a[i].Weights[c], b[i].Weights[c]) {
+				return fmt.Errorf("row %d weight %d: %.17g, want %.17g", i, c, a[i].Weights[c], b[i].Weights[c])
+			}
+			for j := range a[i].Means[c] {
+				if !same(a[i].Means[c][j], b[i].Means[c][j]) || !same(a[i].StdDevs[c][j], b[i].StdDevs[c][j]) {
+					return fmt.Errorf("row %d component %d dimension %d: μ %.17g σ %.17g, want μ %.17g σ %.17g", i, c, j, a[i].Means[c][j], a[i].StdDevs[c][j], b[i].Means[c][j], b[i].StdDevs[c][j])
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// TestConcurrentUse runs Predict, LogLik, NLL and the other read-only methods from many
+// goroutines at once, on two models (float64 and float32) with batches of 1, 3, 200 and
+// 300 rows (so several graph sizes and chunking), and checks every result bit for bit
+// against the same call made alone. Run it with -race.
+func TestConcurrentUse(t *testing.T) {
+	const goroutines = 16
+	calls := 24
+	if testing.Short() {
+		calls = 8
+	}
+	sizes := []int{1, 3, 200, 300}
+	type want struct {
+		x, y [][]float64
+		mix  []Mixture
+		ll   []float64
+		nll  float64
+	}
+	var ms []*Model
+	wants := map[*Model][]want{}
+	for i, dt := range dtypes {
+		m := testModel(t, Config{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: dt, Seed: uint64(7 + i)})
+		if err := m.SetNormalization(models.Normalization{XMean: []float64{1, -2, 0.5}, XStd: []float64{2, 0.5, 3}, YMean: []float64{10, -4}, YStd: []float64{5, 0.25}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.SetColumns([]string{"a", "b", "c"}, []string{"u", "v"}); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+		for j, n := range sizes {
+			var w want
+			w.x, w.y = randRows(uint64(10*j+1), n, 3, 2), randRows(uint64(10*j+2), n, 2, 3)
+			var err error
+			if w.mix, err = m.Predict(w.x); err != nil {
+				t.Fatal(err)
+			}
+			if w.ll, err = m.LogLik(w.x, w.y); err != nil {
+				t.Fatal(err)
+			}
+			if w.nll, err = m.NLL(w.x, w.y); err != nil {
+				t.Fatal(err)
+			}
+			wants[m] = append(wants[m], w)
+		}
+	}
+	// Fresh models too, so that graphs are built while others run.
+	for _, m := range slices.Clone(ms) {
+		fresh, err := New(m.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fresh.SetNormalization(m.Normalization()); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, fresh)
+		wants[fresh] = wants[m]
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines*calls)
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := 0; c < calls; c++ {
+				m := ms[(g+c)%len(ms)]
+				w := wants[m][(g*7+c)%len(sizes)]
+				switch (g + c) % 3 {
+				case 0:
+					mix, err := m.Predict(w.x)
+					if err == nil {
+						err = sameMixtures(mix, w.mix)
+					}
+					if err != nil {
+						errs <- fmt.Errorf("goroutine %d call %d Predict(%d rows): %v", g, c, len(w.x), err)
+					}
+				case 1:
+					ll, err := m.LogLik(w.x, w.y)
+					if err == nil {
+						for i := range ll {
+							if math.Float64bits(ll[i]) != math.Float64bits(w.ll[i]) {
+								err = fmt.Errorf("row %d: %.17g, want %.17g", i, ll[i], w.ll[i])
+								break
+							}
+						}
+					}
+					if err != nil {
+						errs <- fmt.Errorf("goroutine %d call %d LogLik(%d rows): %v", g, c, len(w.x), err)
+					}
+				case 2:
+					nll, err := m.NLL(w.x, w.y)
+					if err == nil && math.Float64bits(nll) != math.Float64bits(w.nll) {
+						err = fmt.Errorf("%.17g, want %.17g", nll, w.nll)
+					}
+					if err != nil {
+						errs <- fmt.Errorf("goroutine %d call %d NLL(%d rows): %v", g, c, len(w.x), err)
+					}
+				}
+				// The other read-only methods, for the race detector.
+				_ = m.Config()
+				_ = m.Normalization()
+				_, _ = m.Columns()
+				_ = m.CostInOriginalUnits(1)
+				if c%8 == 0 {
+					if err := m.Save(discard{}); err != nil {
+						errs <- err
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n++; n <= 10 {
+			t.Error(err)
+		}
+	}
+	// The model keeps at most one runner per size for each call that ran at once.
+	for _, m := range ms {
+		m.predictors.mu.Lock()
+		for size, idle := range m.predictors.idle {
+			if len(idle) > goroutines {
+				t.Errorf("%d idle predictors of size %d after %d goroutines", len(idle), size, goroutines)
+			}
+		}
+		m.predictors.mu.Unlock()
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
