@@ -1,9 +1,13 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
 
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
@@ -49,18 +53,171 @@ func writeCheckpoint(path string, c *checkpoint) error {
 	})
 }
 
+// maxCheckpointBytes is the largest checkpoint file readCheckpoint reads (2 GiB): a
+// bound on the memory a damaged or foreign file can make it take. A checkpoint holds
+// about 3 numbers of up to 24 characters a parameter, so this allows some 30 million
+// parameters.
+const maxCheckpointBytes int64 = 2 << 30
+
+// readCheckpoint reads and checks the checkpoint file at path.
 func readCheckpoint(path string) (*checkpoint, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, fmt.Errorf("train: checkpoint %s: %w", path, unwrapPath(err))
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", path, unwrapPath(err))
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("train: checkpoint %s: is a directory", path)
+	}
+	if st.Size() > maxCheckpointBytes {
+		return nil, fmt.Errorf("train: checkpoint %s: %d bytes, more than the %d a checkpoint may have", path, st.Size(), maxCheckpointBytes)
+	}
+	// The file may grow after Stat: read one byte past the limit to notice.
+	data, err := io.ReadAll(io.LimitReader(f, maxCheckpointBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", path, unwrapPath(err))
+	}
+	if int64(len(data)) > maxCheckpointBytes {
+		return nil, fmt.Errorf("train: checkpoint %s: more than the %d bytes a checkpoint may have", path, maxCheckpointBytes)
+	}
+	return decodeCheckpoint(data, path)
+}
+
+// unwrapPath drops the operation and path from a *fs.PathError (the message names the
+// file already), keeping the cause, so that errors.Is(err, fs.ErrNotExist) still holds.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// decodeCheckpoint decodes and checks a checkpoint file's content; name (the file's
+// path) is used in errors. A checkpoint it returns satisfies validate.
+func decodeCheckpoint(data []byte, name string) (*checkpoint, error) {
 	body, err := framed.Read(data, checkpointFormat, checkpointVersion, "checkpoint")
 	if err != nil {
-		return nil, fmt.Errorf("train: %s: %w", path, err)
+		return nil, fmt.Errorf("train: checkpoint %s: %w", name, err)
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	var c checkpoint
-	if err := json.Unmarshal(body, &c); err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: %w", path, err)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", name, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("train: checkpoint %s: data after the JSON body", name)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", name, err)
 	}
 	return &c, nil
+}
+
+// validate checks what a resume relies on before anything uses it: counts and
+// positions are non-negative, the parameter vectors have ParamCount elements, every
+// number is finite, the solver state is present and consistent, and the normalisation's
+// vectors pair up with positive standard deviations. Whether the checkpoint fits the
+// model is the resume's to check.
+func (c *checkpoint) validate() error {
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"param_count", c.ParamCount}, {"epoch", c.Epoch}, {"batch", c.Batch}, {"step", c.Step}, {"best_epoch", c.BestEpoch},
+		{"acc rows", c.Acc.Rows}, {"acc steps", c.Acc.Steps}, {"acc clipped", c.Acc.Clipped}, {"acc elements", c.Acc.Elements}} {
+		if v.n < 0 {
+			return fmt.Errorf("%s is %d", v.name, v.n)
+		}
+	}
+	if len(c.Params) != c.ParamCount {
+		return fmt.Errorf("%d parameters, param_count says %d", len(c.Params), c.ParamCount)
+	}
+	// Each of the epoch's steps so far added itself and its rows to the accumulators
+	// (an epoch's history row divides by both).
+	if c.Acc.Steps != c.Batch || (c.Acc.Rows == 0) != (c.Acc.Steps == 0) {
+		return fmt.Errorf("acc has %d rows over %d steps at batch %d", c.Acc.Rows, c.Acc.Steps, c.Batch)
+	}
+	if c.BestEpoch > c.Epoch {
+		return fmt.Errorf("best_epoch %d is after epoch %d", c.BestEpoch, c.Epoch)
+	}
+	// BestParams is set together with BestEpoch, and omitted when empty.
+	if c.BestEpoch > 0 && len(c.BestParams) != len(c.Params) || c.BestEpoch == 0 && len(c.BestParams) != 0 {
+		return fmt.Errorf("%d best parameters for %d parameters and best_epoch %d", len(c.BestParams), len(c.Params), c.BestEpoch)
+	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"best_val", c.BestVal}, {"elapsed_seconds", c.Elapsed}, {"acc cost_sum", c.Acc.CostSum}, {"acc norm_sum", c.Acc.NormSum}, {"acc learn_rate", c.Acc.LearnRate}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
+			return fmt.Errorf("%s is %g", v.name, v.x)
+		}
+	}
+	if c.Elapsed < 0 {
+		return fmt.Errorf("elapsed_seconds is %g", c.Elapsed)
+	}
+	if err := finite("parameter", c.Params); err != nil {
+		return err
+	}
+	if err := finite("best parameter", c.BestParams); err != nil {
+		return err
+	}
+	if c.Solver == nil {
+		return fmt.Errorf("no solver state")
+	}
+	// Adam counts its steps; the other solvers keep 0.
+	if c.Solver.Iter < 0 || c.Solver.Iter > c.Step {
+		return fmt.Errorf("solver iter is %d at step %d", c.Solver.Iter, c.Step)
+	}
+	// Each slot is one parameter's (a tensor of its size, or none), so the slots hold
+	// at most ParamCount values each.
+	held := 0
+	for i, s := range c.Solver.Slots {
+		if len(s.Value) != len(s.Deriv) {
+			return fmt.Errorf("solver slot %d has %d values and %d derivatives", i, len(s.Value), len(s.Deriv))
+		}
+		if err := finite(fmt.Sprintf("solver slot %d value", i), s.Value); err != nil {
+			return err
+		}
+		if err := finite(fmt.Sprintf("solver slot %d derivative", i), s.Deriv); err != nil {
+			return err
+		}
+		held += len(s.Value)
+	}
+	if held > c.ParamCount {
+		return fmt.Errorf("solver slots hold %d values for %d parameters", held, c.ParamCount)
+	}
+	n := c.Normalization
+	if len(n.XMean) != len(n.XStd) || len(n.YMean) != len(n.YStd) {
+		return fmt.Errorf("normalisation has %d/%d input and %d/%d target means/stds", len(n.XMean), len(n.XStd), len(n.YMean), len(n.YStd))
+	}
+	for _, v := range []struct {
+		name string
+		v    []float64
+		pos  bool
+	}{{"input mean", n.XMean, false}, {"input std", n.XStd, true}, {"target mean", n.YMean, false}, {"target std", n.YStd, true}} {
+		if err := finite("normalisation "+v.name, v.v); err != nil {
+			return err
+		}
+		for i, x := range v.v {
+			if v.pos && x <= 0 {
+				return fmt.Errorf("normalisation %s %d is %g", v.name, i, x)
+			}
+		}
+	}
+	return nil
+}
+
+// finite returns an error naming the first non-finite element of v.
+func finite(name string, v []float64) error {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s %d is %g", name, i, x)
+		}
+	}
+	return nil
 }
