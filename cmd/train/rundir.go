@@ -314,9 +314,8 @@ func writeRunDir(out string, fill func(dir string) error) (err error) {
 }
 
 // exchange swaps the folders a and b: atomically where the system can (Linux's
-// renameat2 with RENAME_EXCHANGE), otherwise by moving b aside (under a temporary's
-// name, which a later write removes if this process dies), a into its place and the
-// old b to a's name.
+// renameat2 with RENAME_EXCHANGE), otherwise by moving b aside (to ".<b>.old-…", which
+// no clean-up removes), a into its place and the old b to a's name.
 func exchange(a, b string) error {
 	if err := exchangeAtomic(a, b); err == nil {
 		return nil
@@ -326,8 +325,9 @@ func exchange(a, b string) error {
 
 // exchangeByRenames swaps the folders a and b with three renames.
 func exchangeByRenames(a, b string) error {
-	pattern := atomicfile.TempPattern(filepath.Base(b))
-	aside := filepath.Join(filepath.Dir(b), strings.Replace(pattern, "*", strconv.FormatUint(uint64(rand.Uint32()), 10), 1))
+	// Not a temporary's name: if the process dies between the first two renames, the old
+	// run must survive the next write's clean-up of temporaries.
+	aside := filepath.Join(filepath.Dir(b), "."+filepath.Base(b)+".old-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(uint64(rand.Uint32()), 10))
 	if err := os.Rename(b, aside); err != nil {
 		return err
 	}
