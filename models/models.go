@@ -35,6 +35,15 @@ type Trainable interface {
 	CostInOriginalUnits(cost float64) float64
 }
 
+// DataInitializer is a Trainable that sets some of its initial weights from the training
+// data: mdn.Model places its mixture means on the targets' k-means centres. train.Run
+// calls InitFromData once, with the standardised training rows (row-major x and y),
+// before the first step of a run that does not resume; train.Config.KeepInit skips it and
+// keeps the weights the model was built with.
+type DataInitializer interface {
+	InitFromData(x, y []float64) error
+}
+
 // Normalization standardises data column by column: x' = (x − XMean)/XStd and
 // y' = (y − YMean)/YStd. A zero-length Normalization is the identity.
 type Normalization struct {
