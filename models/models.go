@@ -37,7 +37,8 @@ type Trainable interface {
 
 // DataInitializer is a Trainable that sets some of its initial weights from the training
 // data: mdn.Model places its mixture means on the targets' k-means centres. train.Run
-// calls InitFromData once, with the standardised training rows (row-major x and y),
+// calls InitFromData once, after setting the normalisation, with the training rows in
+// original units (row-major x and y),
 // before the first step of a run that does not resume; train.Config.KeepInit skips it and
 // keeps the weights the model was built with.
 type DataInitializer interface {
