@@ -1,5 +1,5 @@
 // Package benchmarks holds mixgraph's performance measurements: `go test -bench` over the
-// training-step workloads of /shared/BENCHMARKS.md and comparisons that answer questions
+// training-step workloads below and comparisons that answer questions
 // (clipping on or off, float32 against float64, how the step scales with K and the batch
 // size), plus forward-only NLL, Predict and Sample. The side-by-side comparison with
 // PyTorch is the command in benchmarks/sidebyside, with the peer's script in
@@ -33,7 +33,7 @@ type Workload struct {
 	Batch      int
 }
 
-// Workloads are the four workloads of /shared/BENCHMARKS.md.
+// Workloads are the four training-step workloads (see the package documentation).
 var Workloads = []Workload{
 	{Name: "bishop", In: 1, Hidden: []int{20}, K: 5, Out: 1, Batch: 1000},
 	{Name: "small", In: 8, Hidden: []int{64, 64}, K: 5, Out: 2, Batch: 256},

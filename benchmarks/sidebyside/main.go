@@ -5,7 +5,7 @@
 //	go run ./benchmarks/sidebyside                  # every workload, float64 and float32
 //	go run ./benchmarks/sidebyside -workloads bishop,small -dtypes f64 -rounds 5
 //
-// PyTorch is tried in each set-up of /shared/BENCHMARKS.md — 1 thread; 2 threads; 2
+// PyTorch is tried in three set-ups — 1 thread; 2 threads; 2
 // threads tuned (OMP_WAIT_POLICY=PASSIVE and glibc mallopt thresholds raised before torch
 // loads) — and its best is kept. It needs Debian's python3-torch
 // with OpenBLAS underneath (apt-get install -y python3-torch libopenblas0-pthread; with

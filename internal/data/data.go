@@ -186,7 +186,7 @@ func Builtin(name string, n int, seed uint64) (train, test *Set, err error) {
 
 // BestNLL returns the lowest expected test NLL per point a model can reach on a built-in
 // dataset, where it is known: the conditional entropy H(y|x) of the true density, in
-// nats (bishop ≈ −1.28, sine ≈ 1.29; see /shared/BENCHMARKS.md and TestBestNLL, which
+// nats (bishop ≈ −1.28, sine ≈ 1.29; see TestBestNLL, which
 // recomputes them by numerical integration).
 func BestNLL(name string) (nll float64, ok bool) {
 	switch name {
