@@ -53,6 +53,68 @@ func writeCheckpoint(path string, c *checkpoint) error {
 	})
 }
 
+// checkpoint writes the live state.
+func (t *trainer) checkpoint() error {
+	st, err := t.solver.state()
+	if err != nil {
+		return err
+	}
+	cp := t.cp
+	cp.Params = t.ps.Flatten(nil)
+	cp.Solver = st
+	cp.Elapsed = t.elapsed()
+	if cp.BestEpoch == 0 {
+		cp.BestVal = 0
+	}
+	for _, v := range cp.Params {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("train: refusing to checkpoint a non-finite parameter: %w", ErrNonFinite)
+		}
+	}
+	if t.cfg.SaveCheckpoint != nil {
+		body, err := json.Marshal(&cp)
+		if err != nil {
+			return fmt.Errorf("train: encoding the checkpoint: %w", err)
+		}
+		return t.cfg.SaveCheckpoint(func(w io.Writer) error {
+			return framed.Write(w, checkpointFormat, checkpointVersion, body)
+		})
+	}
+	return writeCheckpoint(t.cfg.CheckpointPath, &cp)
+}
+
+// checkpointing reports whether the run writes checkpoints.
+func (t *trainer) checkpointing() bool {
+	return t.cfg.CheckpointPath != "" || t.cfg.SaveCheckpoint != nil
+}
+
+func (t *trainer) resume(path string) error {
+	c, err := readCheckpoint(path)
+	if err != nil {
+		return err
+	}
+	if c.ParamCount != t.ps.Count() || len(c.Params) != t.ps.Count() {
+		return fmt.Errorf("train: checkpoint %s holds %d parameters, the model has %d", path, len(c.Params), t.ps.Count())
+	}
+	if c.Config.Solver != t.cfg.Solver {
+		return fmt.Errorf("train: checkpoint %s was made with solver %s, this run uses %s", path, c.Config.Solver, t.cfg.Solver)
+	}
+	if err := t.m.SetNormalization(c.Normalization); err != nil {
+		return err
+	}
+	if err := t.ps.SetFlat(c.Params); err != nil {
+		return err
+	}
+	if err := t.solver.restore(c.Solver); err != nil {
+		return err
+	}
+	c.Config = t.cfg
+	c.ParamCount = t.ps.Count()
+	t.cp = *c
+	t.prior = c.Elapsed
+	return nil
+}
+
 // maxCheckpointBytes is the largest checkpoint file readCheckpoint reads (2 GiB): a
 // bound on the memory a damaged or foreign file can make it take. A checkpoint holds
 // about 3 numbers of up to 24 characters a parameter, so this allows some 30 million

@@ -38,28 +38,6 @@ func ParseSolver(s string) (Solver, error) {
 	return "", fmt.Errorf("train: unknown solver %q (want one of %s)", s, strings.Join(Solvers(), ", "))
 }
 
-// Schedule names a learning-rate schedule. The zero value is Constant.
-type Schedule string
-
-// The learning-rate schedules, with η₀ = LearnRate, t the step (from 0) and T the total
-// number of steps.
-const (
-	Constant Schedule = "constant" // η = η₀
-	Cosine   Schedule = "cosine"   // η = η_min + (η₀ − η_min)(1 + cos(πt/T))/2
-	StepLR   Schedule = "step"     // η = η₀ · DecayFactor^⌊epoch/DecayEvery⌋
-)
-
-// ParseSchedule returns the schedule of that name ("" is Constant).
-func ParseSchedule(s string) (Schedule, error) {
-	switch v := Schedule(strings.ToLower(strings.TrimSpace(s))); v {
-	case "":
-		return Constant, nil
-	case Constant, Cosine, StepLR:
-		return v, nil
-	}
-	return "", fmt.Errorf("train: unknown schedule %q (want constant, cosine or step)", s)
-}
-
 // Defaults for zero Config fields.
 const (
 	DefaultLearnRate = 1e-3
