@@ -29,9 +29,10 @@ type Trainable interface {
 	// Normalization is the standardisation the model's inputs and targets go through.
 	Normalization() Normalization
 	SetNormalization(Normalization) error
-	// CostInOriginalUnits converts a mean cost in standardised units to original units
-	// (for a negative log-likelihood, NLL + Σ_d log s_d; for a squared error, per
-	// dimension scaled by s_d²; models say which).
+	// CostInOriginalUnits converts a mean cost in standardised units to the units the
+	// model reports it in: mdn's negative log-likelihood per point becomes
+	// NLL + Σ_d log s_d, in original units; mlp's mean squared error is returned
+	// unchanged, in standardised units, where the target dimensions are comparable.
 	CostInOriginalUnits(cost float64) float64
 }
 

@@ -4,6 +4,10 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/graph"
 )
 
 func TestFitAndTransform(t *testing.T) {
@@ -47,5 +51,36 @@ func TestCheckRows(t *testing.T) {
 	f, err := CheckRows("input", [][]float64{{1, 2}, {3, 4}}, 2)
 	if err != nil || len(f) != 4 || f[2] != 3 {
 		t.Errorf("flatten: %v %v", f, err)
+	}
+}
+
+func TestBase(t *testing.T) {
+	ps, err := graph.NewParamSet(tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBase("toy", ps, 2, 1)
+	if b.Params() != ps || b.InputDim() != 2 || b.OutputDim() != 1 {
+		t.Errorf("Base holds %p, %d, %d", b.Params(), b.InputDim(), b.OutputDim())
+	}
+	if n := b.Normalization(); n.XStd[1] != 1 || n.YMean[0] != 0 {
+		t.Errorf("initial normalisation %v, want the identity", n)
+	}
+	err = b.SetNormalization(Identity(3, 1))
+	if err == nil || err.Error() != "toy: normalisation has 3/3 input statistics, model has 2 inputs" {
+		t.Errorf("wrong widths: %v", err)
+	}
+	n := Fit([]float64{1, 2, 3, 5}, 2, []float64{4, 8}, 1)
+	if err := b.SetNormalization(n); err != nil {
+		t.Fatal(err)
+	}
+	n.YStd[0] = 7
+	if got := b.Normalization(); got.YStd[0] != 2 {
+		t.Errorf("YStd %g, want 2: SetNormalization keeps the caller's slices", got.YStd[0])
+	}
+	got := b.Normalization()
+	got.YStd[0] = 9
+	if b.Normalization().YStd[0] != 2 {
+		t.Error("Normalization returns the Base's own slices")
 	}
 }

@@ -149,15 +149,15 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// The model keeps at most one runner per size for each call that ran at once.
+	// The model keeps at most one graph per size for each call that ran at once.
 	for _, m := range ms {
-		m.predictors.mu.Lock()
-		for size, idle := range m.predictors.idle {
-			if len(idle) > goroutines {
-				t.Errorf("%d idle predictors of size %d after %d goroutines", len(idle), size, goroutines)
+		for what, b := range map[string]*models.Batcher{"Predict": m.predict, "LogLik": m.eval} {
+			for size, idle := range b.Idle() {
+				if idle > goroutines {
+					t.Errorf("%d idle %s graphs of size %d after %d goroutines", idle, what, size, goroutines)
+				}
 			}
 		}
-		m.predictors.mu.Unlock()
 	}
 }
 

@@ -157,16 +157,18 @@ func (c Config) Validate() error {
 	if err := c.Activation.Validate(); err != nil {
 		return fmt.Errorf("mdn: %s", unprefixed(err))
 	}
-	if _, err := losses.ParseScale(string(c.Scale)); err != nil {
+	if err := c.mixture().Validate(); err != nil { // the scale and the variance floor
 		return fmt.Errorf("mdn: %s", unprefixed(err))
-	}
-	if math.IsNaN(c.VarianceFloor) || math.IsInf(c.VarianceFloor, 0) || c.VarianceFloor < 0 {
-		return fmt.Errorf("mdn: variance floor %g (want a finite value ≥ 0)", c.VarianceFloor)
 	}
 	if _, err := ParseDType(string(c.DType)); err != nil {
 		return err
 	}
 	return nil
+}
+
+// mixture is the mixture the network's outputs parameterise, as package losses sees it.
+func (c Config) mixture() losses.MixtureConfig {
+	return losses.MixtureConfig{K: c.K, D: c.OutputDim, Scale: c.Scale, VarianceFloor: c.VarianceFloor}
 }
 
 // checkSizes checks every size of c (defaults applied) is at least 1 and, with limits,

@@ -69,16 +69,15 @@ type fileParam struct {
 // model file format. A model holding a NaN or infinite weight is refused: nothing is
 // written.
 func (m *Model) Save(w io.Writer) error {
+	n := m.Normalization()
 	body := fileBody{
-		Config: m.Config(),
-		Normalization: fileNorm{
-			XMean: m.norm.XMean, XStd: m.norm.XStd, YMean: m.norm.YMean, YStd: m.norm.YStd,
-		},
+		Config:        m.Config(),
+		Normalization: fileNorm{XMean: n.XMean, XStd: n.XStd, YMean: n.YMean, YStd: n.YStd},
 	}
 	if m.xCols != nil {
 		body.Columns = &fileColumns{X: m.xCols, Y: m.yCols}
 	}
-	for _, p := range m.params.List() {
+	for _, p := range m.Params().List() {
 		vals := p.Value.Shape().Clone()
 		fp := fileParam{Name: p.Name, Shape: []int(vals)}
 		fp.Values = graphValues(p)
@@ -171,11 +170,13 @@ func load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mdn: model file config: %s", unprefixed(err))
 	}
-	m.norm = norm.Clone()
+	if err := m.SetNormalization(norm); err != nil {
+		return nil, err
+	}
 	if fb.Columns != nil {
 		m.xCols, m.yCols = fb.Columns.X, fb.Columns.Y
 	}
-	list := m.params.List()
+	list := m.Params().List()
 	if len(list) != len(fb.Params) {
 		return nil, fmt.Errorf("mdn: the model has %d parameters, the file %d (checkParams missed it)", len(list), len(fb.Params))
 	}

@@ -32,18 +32,16 @@ var _ models.Trainable = (*Model)(nil)
 // BuildLoss, and Forward, BuildGraph and BuildLoss add the model's parameters to a
 // caller's graph.
 type Model struct {
-	cfg    Config
-	params *graph.ParamSet
-	body   *graph.MLP
-	logits *graph.Dense
-	means  *graph.Dense
-	scales *graph.Dense
-	norm   models.Normalization
+	models.Base // Params, InputDim, OutputDim, Normalization, SetNormalization
+	cfg         Config
+	body        *graph.MLP
+	logits      *graph.Dense
+	means       *graph.Dense
+	scales      *graph.Dense
 	// xCols and yCols name the input and target columns; both nil when unset.
 	xCols, yCols []string
 
-	predictors runners[*predictor]
-	evaluators runners[*evaluator]
+	predict, eval *models.Batcher // Predict's and LogLik's graphs
 }
 
 // headGain scales the heads' initial weights, so that the initial mixture barely
@@ -89,10 +87,13 @@ func New(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, prefixed(err)
 	}
-	return &Model{
-		cfg: cfg, params: ps, body: body, logits: logits, means: means, scales: scales,
-		norm: models.Identity(cfg.InputDim, cfg.OutputDim),
-	}, nil
+	m := &Model{
+		Base: models.NewBase("mdn", ps, cfg.InputDim, cfg.OutputDim),
+		cfg:  cfg, body: body, logits: logits, means: means, scales: scales,
+	}
+	m.predict = models.NewBatcher(predictChunk, m.buildPredictor)
+	m.eval = models.NewLossBatcher(m, predictChunk)
+	return m, nil
 }
 
 // scaled multiplies an initialiser's draws by gain.
@@ -142,27 +143,6 @@ func (m *Model) Config() Config {
 	c := m.cfg
 	c.Hidden = append([]int(nil), c.Hidden...)
 	return c
-}
-
-// Params returns the learnable parameters, shared by every graph the model builds.
-func (m *Model) Params() *graph.ParamSet { return m.params }
-
-// InputDim is the width of x.
-func (m *Model) InputDim() int { return m.cfg.InputDim }
-
-// OutputDim is the width of y.
-func (m *Model) OutputDim() int { return m.cfg.OutputDim }
-
-// Normalization returns a copy of the standardisation applied to x and y.
-func (m *Model) Normalization() models.Normalization { return m.norm.Clone() }
-
-// SetNormalization sets the standardisation applied to x and y.
-func (m *Model) SetNormalization(n models.Normalization) error {
-	if err := n.Validate(m.cfg.InputDim, m.cfg.OutputDim); err != nil {
-		return fmt.Errorf("mdn: %s", unprefixed(err))
-	}
-	m.norm = n.Clone()
-	return nil
 }
 
 // SetColumns names the model's input columns x (InputDim names) and target columns y
@@ -216,7 +196,9 @@ func checkColumns(x, y []string, inDim, outDim int) error {
 
 // CostInOriginalUnits converts a mean NLL per point in standardised units to original
 // units by adding Σ_d log s_d.
-func (m *Model) CostInOriginalUnits(cost float64) float64 { return cost + m.norm.LogDetY() }
+func (m *Model) CostInOriginalUnits(cost float64) float64 {
+	return cost + m.Normalization().LogDetY()
+}
 
 // Outputs are the network's output nodes for a batch of inputs.
 type Outputs struct {
@@ -266,15 +248,11 @@ func (m *Model) BuildGraph(g *G.ExprGraph, batch int) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	nll, err := losses.MixtureNLL(out.Logits, out.Means, out.Scales, y, m.mixtureConfig())
+	nll, err := losses.MixtureNLL(out.Logits, out.Means, out.Scales, y, m.cfg.mixture())
 	if err != nil {
 		return nil, fmt.Errorf("mdn: %w", err)
 	}
 	return &Graph{X: x, Y: y, Outputs: out, NLL: nll}, nil
-}
-
-func (m *Model) mixtureConfig() losses.MixtureConfig {
-	return losses.MixtureConfig{K: m.cfg.K, D: m.cfg.OutputDim, Scale: m.cfg.Scale, VarianceFloor: m.cfg.VarianceFloor}
 }
 
 // BuildLoss implements models.Trainable: the mean mixture NLL in standardised units.

@@ -29,18 +29,18 @@ type Config struct {
 }
 
 // Model is an MLP from x to ŷ trained on the mean squared error in standardised units.
+// Predict, the accessors and CostInOriginalUnits only read the model and are safe for
+// concurrent use; SetNormalization and training are not safe concurrently with any other
+// method.
 type Model struct {
-	cfg  Config
-	ps   *graph.ParamSet
-	net  *graph.MLP
-	norm models.Normalization
-	pred map[int]*predictor
+	models.Base // Params, InputDim, OutputDim, Normalization, SetNormalization
+	cfg         Config
+	net         *graph.MLP
+	predict     *models.Batcher
 }
 
-type predictor struct {
-	x, y *G.Node
-	r    *graph.Runner
-}
+// predictChunk is the most rows Predict runs at once (see models.Batcher).
+const predictChunk = 256
 
 // New builds the model, its weights drawn from cfg.Seed (Glorot uniform, zero biases).
 func New(cfg Config) (*Model, error) {
@@ -66,49 +66,33 @@ func New(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mlp: %w", err)
 	}
-	return &Model{cfg: cfg, ps: ps, net: net, norm: models.Identity(cfg.InputDim, cfg.OutputDim)}, nil
-}
-
-// Params returns the learnable parameters.
-func (m *Model) Params() *graph.ParamSet { return m.ps }
-
-// InputDim is the width of x.
-func (m *Model) InputDim() int { return m.cfg.InputDim }
-
-// OutputDim is the width of y.
-func (m *Model) OutputDim() int { return m.cfg.OutputDim }
-
-// Normalization returns a copy of the standardisation.
-func (m *Model) Normalization() models.Normalization { return m.norm.Clone() }
-
-// SetNormalization sets the standardisation.
-func (m *Model) SetNormalization(n models.Normalization) error {
-	if err := n.Validate(m.cfg.InputDim, m.cfg.OutputDim); err != nil {
-		return fmt.Errorf("mlp: %w", err)
-	}
-	m.norm = n.Clone()
-	return nil
+	m := &Model{Base: models.NewBase("mlp", ps, cfg.InputDim, cfg.OutputDim), cfg: cfg, net: net}
+	m.predict = models.NewBatcher(predictChunk, m.buildPredictor)
+	return m, nil
 }
 
 // CostInOriginalUnits returns the cost unchanged: the mean squared error is reported in
 // standardised units, where the dimensions are comparable.
 func (m *Model) CostInOriginalUnits(cost float64) float64 { return cost }
 
-// BuildLoss adds the network and its mean squared error (the value losses.MSE gives)
-// for batches of size batch.
+// BuildLoss adds the network and its mean squared error for batches of size batch.
 func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("mlp: batch size %d (want at least 1)", batch)
 	}
-	dt := m.ps.Dtype()
+	dt := m.Params().Dtype()
 	x := graph.NewInput(g, dt, "mlp.x", batch, m.cfg.InputDim)
 	y := graph.NewInput(g, dt, "mlp.y", batch, m.cfg.OutputDim)
 	pred, err := m.net.Forward(x)
 	if err != nil {
 		return nil, err
 	}
-	// Per row: the mean over the D columns of the squared error; the cost is its mean,
-	// which equals losses.MSE(pred, y).
+	// Per row: the mean over the D columns of the squared error; the cost is its mean.
+	// That is losses.MSE(pred, y) mathematically, and bit for bit when D = 1, but not
+	// for D > 1: the mean of the row means rounds differently from losses.MSE's one mean
+	// over all B·D values, and the training history and the float32 weights it gives
+	// differ in their last bits. Training needs the per-row cost anyway, and the cost is
+	// built from it so that the two agree.
 	diff, err := G.Sub(pred, y)
 	if err != nil {
 		return nil, err
@@ -134,49 +118,30 @@ func (m *Model) Predict(x [][]float64) ([][]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, in, d := len(x), m.cfg.InputDim, m.cfg.OutputDim
-	out := make([][]float64, 0, n)
-	if n == 0 {
-		return out, nil
-	}
-	const chunk = 256
-	size := min(n, chunk)
-	p, err := m.predictor(size)
-	if err != nil {
-		return nil, err
-	}
-	buf := make([]float64, size*in)
-	var vals []float64
-	for start := 0; start < n; start += size {
-		rows := min(size, n-start)
-		clear(buf)
-		m.norm.X(buf[:rows*in], flat[start*in:(start+rows)*in])
-		if err := p.r.Feed(p.x, buf); err != nil {
-			return nil, err
-		}
-		if err := p.r.Run(); err != nil {
-			return nil, err
-		}
-		if vals, err = p.r.Float64s(vals[:0], p.y); err != nil {
-			return nil, err
-		}
+	norm := m.Normalization()
+	norm.X(flat, flat)
+	d := m.cfg.OutputDim
+	out := make([][]float64, 0, len(x))
+	err = m.predict.Run(len(x), [][]float64{flat}, func(_, rows int, o [][]float64) error {
 		for i := 0; i < rows; i++ {
 			row := make([]float64, d)
 			for j := range row {
-				row[j] = vals[i*d+j]*m.norm.YStd[j] + m.norm.YMean[j]
+				row[j] = o[0][i*d+j]*norm.YStd[j] + norm.YMean[j]
 			}
 			out = append(out, row)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func (m *Model) predictor(size int) (*predictor, error) {
-	if p, ok := m.pred[size]; ok {
-		return p, nil
-	}
+// buildPredictor builds the network alone for rows inputs.
+func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
-	x := graph.NewInput(g, m.ps.Dtype(), "mlp.x", size, m.cfg.InputDim)
+	x := graph.NewInput(g, m.Params().Dtype(), "mlp.x", rows, m.cfg.InputDim)
 	y, err := m.net.Forward(x)
 	if err != nil {
 		return nil, err
@@ -185,10 +150,5 @@ func (m *Model) predictor(size int) (*predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.pred == nil {
-		m.pred = map[int]*predictor{}
-	}
-	p := &predictor{x: x, y: y, r: r}
-	m.pred[size] = p
-	return p, nil
+	return &models.Batch{Runner: r, Inputs: G.Nodes{x}, Outputs: G.Nodes{y}}, nil
 }

@@ -1,0 +1,196 @@
+package models
+
+import (
+	"fmt"
+	"sync"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/mixgraph/mixgraph/graph"
+)
+
+// Batch is one graph built for a fixed number of rows B: the runner that runs it, the
+// input nodes a Batcher feeds, each of shape (B, width), and the output nodes it reads
+// after every run, each holding B rows of values, row-major.
+type Batch struct {
+	Runner  *graph.Runner
+	Inputs  []*G.Node
+	Outputs []*G.Node
+
+	in, out [][]float64 // the padded inputs and the outputs of the last run
+}
+
+// Batcher runs row-major data through a model's graphs, at most maxRows rows a run: n
+// rows run on a graph of ChunkRows(n) rows, chunk after chunk, the last chunk padded
+// with zero rows whose outputs are ignored. It keeps, for every batch size, the graphs
+// it has built that are idle; a Run takes one and puts it back after, so that
+// concurrent Runs never share a graph, and the set grows to as many graphs per size as
+// have run at once. A Batcher is safe for concurrent use as long as what its build
+// function reads (the model's weights) does not change.
+type Batcher struct {
+	maxRows int
+	build   func(rows int) (*Batch, error)
+
+	mu   sync.Mutex
+	idle map[int][]*Batch
+}
+
+// buildMu serialises the graphs every Batcher builds, in every model. Building two
+// graphs on one model at once races on its ParamSet (a parameter's first node marks the
+// set bound), and Gorgonia's graph construction is not safe concurrently either (its
+// symbolic differentiation races on package-level constants); the lock costs only the
+// first Run of each batch size. Running built graphs in parallel is safe.
+var buildMu sync.Mutex
+
+// NewBatcher returns a Batcher that runs at most maxRows rows at a time on graphs made
+// by build, which is called (one call at a time, process-wide) with the batch size the
+// graph must take. It panics if maxRows < 1 or build is nil.
+func NewBatcher(maxRows int, build func(rows int) (*Batch, error)) *Batcher {
+	if maxRows < 1 || build == nil {
+		panic(fmt.Sprintf("models: NewBatcher(%d, %p): want maxRows ≥ 1 and a build function", maxRows, build))
+	}
+	return &Batcher{maxRows: maxRows, build: build}
+}
+
+// NewLossBatcher returns a Batcher whose graphs are m's loss built without gradients
+// for evaluation: inputs Loss.X and Loss.Y (standardised), one output, Loss.PerRow.
+// A loss without a per-row cost is an error of the first Run.
+func NewLossBatcher(m Trainable, maxRows int) *Batcher {
+	return NewBatcher(maxRows, func(rows int) (*Batch, error) {
+		g := G.NewGraph()
+		loss, err := m.BuildLoss(g, rows)
+		if err != nil {
+			return nil, err
+		}
+		if loss.PerRow == nil {
+			return nil, fmt.Errorf("models: the model's loss has no per-row cost to evaluate with")
+		}
+		r, err := graph.NewRunner(g, G.Nodes{loss.PerRow})
+		if err != nil {
+			return nil, err
+		}
+		return &Batch{Runner: r, Inputs: G.Nodes{loss.X, loss.Y}, Outputs: G.Nodes{loss.PerRow}}, nil
+	})
+}
+
+// ChunkRows returns the batch size of the graphs Run uses for n ≥ 1 rows: maxRows when
+// n ≥ maxRows, else the least power of two ≥ n, at most maxRows. Powers of two keep the
+// number of graphs built small whatever sizes callers ask for.
+func (b *Batcher) ChunkRows(n int) int {
+	if n >= b.maxRows {
+		return b.maxRows
+	}
+	c := 1
+	for c < n {
+		c *= 2
+	}
+	return min(c, b.maxRows)
+}
+
+// Run runs n rows through the graphs. inputs[j] holds the n rows of the graphs' j-th
+// input, row-major (n times its width values). Chunk by chunk, in order, Run feeds the
+// rows start to start+rows−1 and calls emit with outs[j] holding the j-th output's
+// values for the whole chunk of ChunkRows(n) rows, padding rows included: the first
+// rows rows are the chunk's. outs belong to the graph: emit must copy what it keeps
+// before it returns. An error from emit stops Run and is returned as it is; n = 0 runs
+// nothing.
+func (b *Batcher) Run(n int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) error {
+	if n == 0 {
+		return nil
+	}
+	widths := make([]int, len(inputs))
+	for j, in := range inputs {
+		if len(in)%n != 0 {
+			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
+		}
+		widths[j] = len(in) / n
+	}
+	size := b.ChunkRows(n)
+	bt, err := b.get(size)
+	if err != nil {
+		return err
+	}
+	healthy, err := bt.run(n, size, inputs, widths, emit)
+	if healthy {
+		b.put(size, bt)
+	} // else bt is dropped: a failed run may have left it half-done
+	return err
+}
+
+// run is Run on one graph of size rows. It reports whether the graph can run again.
+func (bt *Batch) run(n, size int, inputs [][]float64, widths []int, emit func(start, rows int, outs [][]float64) error) (healthy bool, err error) {
+	if len(bt.Inputs) != len(inputs) {
+		return true, fmt.Errorf("models: %d inputs given to a graph of %d", len(inputs), len(bt.Inputs))
+	}
+	for start := 0; start < n; start += size {
+		rows := min(size, n-start)
+		for j, in := range inputs {
+			w := widths[j]
+			feed := in[start*w : (start+rows)*w]
+			if rows < size { // pad with zero rows
+				if len(bt.in[j]) != size*w {
+					bt.in[j] = make([]float64, size*w)
+				}
+				clear(bt.in[j][copy(bt.in[j], feed):])
+				feed = bt.in[j]
+			}
+			if err := bt.Runner.Feed(bt.Inputs[j], feed); err != nil {
+				return true, err
+			}
+		}
+		if err := bt.Runner.Run(); err != nil {
+			return false, err
+		}
+		for j, o := range bt.Outputs {
+			if bt.out[j], err = bt.Runner.Float64s(bt.out[j][:0], o); err != nil {
+				return false, err
+			}
+		}
+		if err := emit(start, rows, bt.out); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// get takes an idle graph of the given batch size, or builds one (under buildMu) if none
+// is idle.
+func (b *Batcher) get(size int) (*Batch, error) {
+	b.mu.Lock()
+	if free := b.idle[size]; len(free) > 0 {
+		bt := free[len(free)-1]
+		b.idle[size] = free[:len(free)-1]
+		b.mu.Unlock()
+		return bt, nil
+	}
+	b.mu.Unlock()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	bt, err := b.build(size)
+	if err != nil {
+		return nil, err
+	}
+	bt.in, bt.out = make([][]float64, len(bt.Inputs)), make([][]float64, len(bt.Outputs))
+	return bt, nil
+}
+
+// put returns a graph taken with get.
+func (b *Batcher) put(size int, bt *Batch) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.idle == nil {
+		b.idle = map[int][]*Batch{}
+	}
+	b.idle[size] = append(b.idle[size], bt)
+}
+
+// Idle returns the number of idle graphs the Batcher keeps, by batch size.
+func (b *Batcher) Idle() map[int]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := make(map[int]int, len(b.idle))
+	for size, free := range b.idle {
+		m[size] = len(free)
+	}
+	return m
+}

@@ -1,0 +1,143 @@
+package models_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/models"
+)
+
+// squares builds graphs with inputs x (B, 2) and y (B, 1) and outputs x² and x + y,
+// counting the graphs built.
+func squares(built *int) func(rows int) (*models.Batch, error) {
+	return func(rows int) (*models.Batch, error) {
+		*built++
+		g := G.NewGraph()
+		x := graph.NewInput(g, tensor.Float64, "x", rows, 2)
+		y := graph.NewInput(g, tensor.Float64, "y", rows, 1)
+		sq, err := G.Square(x)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := G.BroadcastAdd(x, y, nil, []byte{1})
+		if err != nil {
+			return nil, err
+		}
+		r, err := graph.NewRunner(g, G.Nodes{sq, sum})
+		if err != nil {
+			return nil, err
+		}
+		return &models.Batch{Runner: r, Inputs: G.Nodes{x, y}, Outputs: G.Nodes{sq, sum}}, nil
+	}
+}
+
+func TestChunkRows(t *testing.T) {
+	b := models.NewBatcher(256, squares(new(int)))
+	odd := models.NewBatcher(100, squares(new(int)))
+	for _, c := range []struct{ n, want, wantOdd int }{
+		{1, 1, 1}, {2, 2, 2}, {3, 4, 4}, {64, 64, 64}, {65, 128, 100}, {100, 128, 100},
+		{200, 256, 100}, {256, 256, 100}, {257, 256, 100}, {10000, 256, 100},
+	} {
+		if got := b.ChunkRows(c.n); got != c.want {
+			t.Errorf("ChunkRows(%d) = %d, want %d", c.n, got, c.want)
+		}
+		if got := odd.ChunkRows(c.n); got != c.wantOdd {
+			t.Errorf("maxRows 100: ChunkRows(%d) = %d, want %d", c.n, got, c.wantOdd)
+		}
+	}
+}
+
+// TestBatcherRun checks every row's outputs against plain Go across chunk sizes and
+// padding, that graphs are kept per size, and that emit's error comes back unchanged.
+func TestBatcherRun(t *testing.T) {
+	built := 0
+	b := models.NewBatcher(8, squares(&built))
+	rng := graph.NewRand(1)
+	for _, n := range []int{0, 1, 3, 8, 9, 20, 3} {
+		x, y := make([]float64, 2*n), make([]float64, n)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		for i := range y {
+			y[i] = rng.NormFloat64()
+		}
+		next := 0
+		err := b.Run(n, [][]float64{x, y}, func(start, rows int, outs [][]float64) error {
+			if start != next || rows < 1 || rows > b.ChunkRows(n) {
+				return fmt.Errorf("chunk at %d of %d rows, want one at %d", start, rows, next)
+			}
+			next += rows
+			for i := 0; i < rows; i++ {
+				for j := 0; j < 2; j++ {
+					v := x[(start+i)*2+j]
+					if outs[0][i*2+j] != v*v || outs[1][i*2+j] != v+y[start+i] {
+						return fmt.Errorf("row %d column %d: got %g and %g, want %g and %g", start+i, j, outs[0][i*2+j], outs[1][i*2+j], v*v, v+y[start+i])
+					}
+				}
+			}
+			return nil
+		})
+		if err == nil && next != n {
+			err = fmt.Errorf("emitted %d rows", next)
+		}
+		if err != nil {
+			t.Fatalf("n = %d: %v", n, err)
+		}
+	}
+	if want := map[int]int{1: 1, 4: 1, 8: 1}; fmt.Sprint(b.Idle()) != fmt.Sprint(want) || built != 3 {
+		t.Errorf("idle graphs %v after building %d, want %v after 3", b.Idle(), built, want)
+	}
+	stop := errors.New("stop")
+	if err := b.Run(20, [][]float64{make([]float64, 40), make([]float64, 20)}, func(int, int, [][]float64) error { return stop }); err != stop {
+		t.Errorf("emit's error came back as %v", err)
+	}
+	if err := b.Run(3, [][]float64{make([]float64, 7), make([]float64, 3)}, nil); err == nil {
+		t.Error("7 values for 3 rows accepted")
+	}
+	if b.Idle()[8] != 1 || built != 3 {
+		t.Errorf("idle graphs %v after building %d: a graph was lost or rebuilt", b.Idle(), built)
+	}
+}
+
+// TestBatcherConcurrent runs one Batcher from many goroutines (run it with -race): every
+// call gets its own graph, and no more graphs are kept than ran at once.
+func TestBatcherConcurrent(t *testing.T) {
+	const goroutines = 8
+	built := 0
+	b := models.NewBatcher(4, squares(&built))
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := 0; c < 20; c++ {
+				v := float64(g*100 + c)
+				err := b.Run(1, [][]float64{{v, -v}, {1}}, func(_, _ int, outs [][]float64) error {
+					if outs[0][0] != v*v || outs[1][1] != 1-v {
+						return fmt.Errorf("goroutine %d call %d: got %v, want %g and %g", g, c, outs, v*v, 1-v)
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := b.Idle()[1]; n != built || n < 1 || n > goroutines {
+		t.Errorf("%d idle graphs of 1 row, %d built, for %d goroutines", n, built, goroutines)
+	}
+}
