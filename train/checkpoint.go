@@ -29,7 +29,7 @@ type checkpoint struct {
 	Normalization models.Normalization `json:"normalization"`
 	ParamCount    int                  `json:"param_count"`
 	Params        []float64            `json:"params"`
-	Solver        *SolverState         `json:"solver"`
+	Solver        *solverState         `json:"solver"`
 	// Position: Epoch is the 0-based epoch in progress and Batch the number of its
 	// batches already taken; Step counts all steps.
 	Epoch, Batch, Step int

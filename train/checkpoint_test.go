@@ -239,7 +239,7 @@ func TestValidateNonFinite(t *testing.T) {
 	good := func() *checkpoint {
 		return &checkpoint{
 			ParamCount: 2, Params: []float64{1, 2}, BestParams: []float64{1, 2}, Epoch: 1, BestEpoch: 1,
-			Solver:        &SolverState{Slots: []SlotState{{Value: []float64{0}, Deriv: []float64{0}}, {}}},
+			Solver:        &solverState{Slots: []slotState{{Value: []float64{0}, Deriv: []float64{0}}, {}}},
 			Normalization: models.Identity(1, 1),
 		}
 	}

@@ -5,6 +5,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/gorgonia"
 )
 
 // recycler is the tensor engine of a solver shard's gradient span. Gorgonia's Adam clones
@@ -116,7 +118,7 @@ func (r *recycler) stop() {
 // cachedMemory appends the memory addresses of the tensors a Gorgonia solver keeps between
 // steps (its cache's values and derivatives) to dst. A solver without a cache keeps none.
 func cachedMemory(dst []uintptr, s G.Solver) ([]uintptr, error) {
-	err := eachCached(s, func(val, d G.Value) {
+	err := gorgonia.EachCached(s, func(val, d G.Value) {
 		for _, v := range [2]G.Value{val, d} {
 			if t, ok := v.(*tensor.Dense); ok && t.Len() > 0 {
 				dst = append(dst, t.Uintptr())

@@ -7,12 +7,12 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // recycle takes back exactly the blocks not kept, Alloc hands those out again before it
 // allocates, only blocks of the size asked for, and a stopped recycler tracks nothing.
 func TestRecyclerReusesOnlyFreedBlocks(t *testing.T) {
+	t.Parallel()
 	r := &recycler{}
 	alloc := func(size int64) *block {
 		m, err := r.Alloc(size)
@@ -48,16 +48,16 @@ func TestRecyclerReusesOnlyFreedBlocks(t *testing.T) {
 }
 
 // Once warm, a sharded Adam step allocates far less than one gradient span: the clones
-// Gorgonia's Adam makes each step take recycled memory (with the lever off, four spans'
-// worth a step are allocated). The weights match the per-parameter solver bit for bit
-// either way (TestSolverSpansMatchPerParameterSolver runs with recycling on).
+// Gorgonia's Adam makes each step take recycled memory (with the recyclers stopped, four
+// spans' worth a step are allocated, which shows that the measure sees them). The weights
+// match the per-parameter solver bit for bit (TestSolverSpansMatchPerParameterSolver).
+// Not parallel: it counts the process's allocations.
 func TestSolverStepRecyclesClones(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own")
 	}
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		for _, recycle := range []bool{true, false} {
-			levers.RecycleClones = recycle
 			ps, err := graph.NewParamSet(dt)
 			if err != nil {
 				t.Fatal(err)
@@ -67,7 +67,11 @@ func TestSolverStepRecyclesClones(t *testing.T) {
 			}
 			grad := tensor.New(tensor.Of(dt), tensor.WithShape(ps.Count()))
 			s := newSolversN(Config{Solver: Adam, Clip: 1, Workers: 2}.withDefaults(), ps, grad, 2)
-			levers.RecycleClones = true
+			if !recycle {
+				for _, r := range s.recs {
+					r.stop()
+				}
+			}
 			g := make([]float64, ps.Count())
 			for i := range g {
 				g[i] = float64(i%7) - 3

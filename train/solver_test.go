@@ -9,7 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/internal/levers"
+	"github.com/mixgraph/mixgraph/internal/gorgonia"
 	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
@@ -28,7 +28,7 @@ func (p vg) Dtype() tensor.Dtype    { return p.v.Dtype() }
 // given each parameter as its own tensor. Otherwise the parameters go to the solvers type
 // in shards shards, as spans of the ParamSet's array, and the state is checkpointed and
 // restored halfway into fresh solvers with another number of shards.
-func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64, *SolverState) {
+func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64, *solverState) {
 	t.Helper()
 	ps, err := graph.NewParamSet(dt)
 	if err != nil {
@@ -66,11 +66,7 @@ func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64
 				t.Fatal(err)
 			}
 		}
-		st, err := solverState(sv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ps.Flatten(nil), st
+		return ps.Flatten(nil), perParameterState(t, sv)
 	}
 	newS := func(n int) *solvers {
 		s := newSolversN(cfg, ps, grad, n)
@@ -107,6 +103,25 @@ func solverRun(t *testing.T, dt tensor.Dtype, cfg Config, shards int) ([]float64
 	return ps.Flatten(nil), st
 }
 
+// perParameterState is the reference solver's state, a slot per parameter.
+func perParameterState(t *testing.T, sv G.Solver) *solverState {
+	t.Helper()
+	st := &solverState{}
+	if a, ok := sv.(*G.AdamSolver); ok {
+		var err error
+		if st.Iter, err = gorgonia.AdamIter(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := gorgonia.EachCached(sv, func(val, d G.Value) {
+		st.Slots = append(st.Slots, slotState{Value: graph.AppendFloat64s(nil, val), Deriv: graph.AppendFloat64s(nil, d)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func nonZero(v *tensor.Dense) int {
 	n := 0
 	for _, x := range graph.AppendFloat64s(nil, v) {
@@ -117,24 +132,19 @@ func nonZero(v *tensor.Dense) int {
 	return n
 }
 
-// The solvers, handed the parameters as one span per shard (or, with the lever off, as
-// one tensor each) and sharded over goroutines, update every weight exactly as one
-// Gorgonia solver given each parameter as its own tensor does, keep the same state slot
-// by slot, and checkpoint and restore it, for every solver and both dtypes.
+// The solvers, handed the parameters as one span per shard and sharded over goroutines,
+// update every weight exactly as one Gorgonia solver given each parameter as its own
+// tensor does, keep the same state slot by slot, and checkpoint and restore it, for every
+// solver and both dtypes.
 func TestSolverSpansMatchPerParameterSolver(t *testing.T) {
+	t.Parallel()
 	for _, solver := range []Solver{Adam, RMSProp, Momentum, SGD} {
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			cfg := Config{Solver: solver, Workers: 2}.withDefaults()
 			name := fmt.Sprintf("%s %v", solver, dt)
 			ref, refSt := solverRun(t, dt, cfg, 0)
-			for _, run := range []struct {
-				shards int
-				spans  bool
-			}{{1, true}, {2, true}, {3, true}, {1, false}, {2, false}} {
-				shards := run.shards
-				levers.SolverSpans = run.spans
+			for _, shards := range []int{1, 2, 3} {
 				w, st := solverRun(t, dt, cfg, shards)
-				levers.SolverSpans = true
 				sameBits(t, fmt.Sprintf("%s, %d shards: weights", name, shards), w, ref)
 				if st.Iter != refSt.Iter || len(st.Slots) != len(refSt.Slots) {
 					t.Fatalf("%s, %d shards: state has step %d and %d slots, want %d and %d", name, shards, st.Iter, len(st.Slots), refSt.Iter, len(refSt.Slots))
