@@ -1,9 +1,3 @@
-// Package mlp is a least-squares MLP regressor: the baseline that shows what a mixture
-// density network adds. Trained on the mean squared error, it predicts the conditional
-// mean E[y | x], which on multimodal data falls between the branches where no data lies.
-//
-// It shares graph's layers with models/mdn and trains with package train like any
-// models.Trainable.
 package mlp
 
 import (
