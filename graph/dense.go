@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
-
-	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // Layer is a differentiable map from a (B, in) matrix to a (B, out) matrix.
@@ -68,24 +66,24 @@ func NewDense(ps *ParamSet, cfg DenseConfig, rng *rand.Rand) (*Dense, error) {
 	return &Dense{W: w, B: b, In: cfg.In, Out: cfg.Out, Act: cfg.Act}, nil
 }
 
-// Forward returns act(x·W + b) in x's graph.
+// Forward returns act(x·W + b) in x's graph, as one op (see denseop.go).
 func (d *Dense) Forward(x *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || x.Shape()[1] != d.In {
 		return nil, fmt.Errorf("graph: layer %q takes (B, %d) inputs, got shape %v", d.W.Name, d.In, x.Shape())
 	}
-	if levers.FuseDense && (d.Act == "" || fusedActivations[d.Act]) {
-		return d.fusedForward(x)
+	act := d.Act
+	if act == "" {
+		act = Identity
+	}
+	if err := act.Validate(); err != nil {
+		return nil, fmt.Errorf("%w (layer %q)", err, d.W.Name)
 	}
 	g := x.Graph()
-	xw, err := G.Mul(x, d.W.Node(g))
+	y, err := denseOp(act).apply(x, d.W.Node(g), d.B.Node(g))
 	if err != nil {
 		return nil, fmt.Errorf("graph: layer %q: %w", d.W.Name, err)
 	}
-	z, err := G.BroadcastAdd(xw, d.B.Node(g), nil, []byte{0})
-	if err != nil {
-		return nil, fmt.Errorf("graph: layer %q bias: %w", d.B.Name, err)
-	}
-	return d.Act.Apply(z)
+	return y, nil
 }
 
 // Params returns W and b.

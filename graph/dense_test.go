@@ -101,6 +101,7 @@ func TestMLPGradients(t *testing.T) {
 }
 
 func TestDenseErrors(t *testing.T) {
+	t.Parallel()
 	ps, _ := graph.NewParamSet(tensor.Float64)
 	if _, err := graph.NewDense(ps, graph.DenseConfig{Name: "d", In: 0, Out: 2}, graph.NewRand(1)); err == nil || !strings.Contains(err.Error(), "0 inputs") {
 		t.Errorf("zero inputs: %v", err)

@@ -8,8 +8,8 @@
 // for mixture models (a wrong LogSumExp formula, softmax kernels that start every row's
 // maximum from the first element of the whole tensor, SoftMax and LogSoftMax nodes merged
 // into one). LogSumExp, LogSoftmax and Softmax here take the maximum along the reduced
-// axis, so that no row's result depends on another row (along rows they are single fused
-// ops, along columns graphs of Max, BroadcastSub, Exp, Sum and Log; both compute):
+// axis, so that no row's result depends on another row. They are single ops along rows,
+// and along columns the same ops on the transpose; they compute:
 //
 //	LogSumExp(x)_b = m_b + log Σ_k exp(x_bk − m_b),   m_b = max_k x_bk
 //	LogSoftmax(x)_bk = x_bk − LogSumExp(x)_b
@@ -32,24 +32,35 @@
 // # Fused ops
 //
 // Dense layers, the row LogSumExp and LogSoftmax and the mixture's Gaussian log-density
-// (GaussianLogDensity) are Gorgonia ops of their own, each with gradient ops returned by
-// its SymDiff, so that graphs built from them are still differentiated by Gorgonia. They
-// write into the buffers Gorgonia preallocates, take their tanh and exp four lanes at a
-// time (internal/vecmath) and multiply matrices with the BLAS handed to Gorgonia (in the
-// default build mixgraph's own GEMM, internal/gemm). Each is tested against the composite
-// graph it replaces and by finite differences; internal/levers switches them off.
+// (GaussianLogDensity) are Gorgonia ops of their own (op.go), each with gradient ops
+// returned by its SymDiff, so that graphs built from them are still differentiated by
+// Gorgonia. They write into the buffers they are handed, take their tanh and exp four
+// lanes at a time (internal/vecmath) and multiply matrices with the BLAS handed to
+// Gorgonia (in the default build mixgraph's own GEMM, internal/gemm). Each is tested
+// against the graph of Gorgonia's ops it replaces and by finite differences.
 //
 // # Running graphs
 //
 // Runner copies inputs into the input nodes' tensors, runs the graph and reads named
-// outputs. By default it runs the graph on mixgraph's own machine: the nodes the outputs
-// (and the gradients) need, in dependency order, each op called as Gorgonia defines it
-// (Do, or UsePreallocDo into the node's output of the previous run). It keeps one value
-// per node and binds nothing to the graph, so a run allocates only what the ops do. The
-// graph, its ops and its symbolic gradient (gorgonia.Grad) are Gorgonia's throughout;
-// levers.OwnMachine switches to Gorgonia's TapeMachine instead (rewound between runs so
-// that ops reuse their buffers), and TestMachinesMatch checks that both give the same
-// bits. A runner built with gradients (WithGradients) sums them over its runs until
-// ZeroGrads, as Gorgonia's BindDualValues does; evaluation must use a runner of its own
-// without gradients.
+// outputs. It runs the graph on mixgraph's own machine: the nodes the outputs (and the
+// gradients) need, in dependency order, each op called as Gorgonia defines it (Do, or
+// UsePreallocDo into the node's output of the previous run). It keeps one value per node
+// and binds nothing to the graph, so a run allocates only what the ops do. The graph, its
+// ops and its symbolic gradient (gorgonia.Grad) are Gorgonia's throughout, and
+// TestMachinesMatch checks that the machine gives the same bits as Gorgonia's
+// TapeMachine. A runner built with gradients (WithGradients) sums them over its runs
+// until ZeroGrads, as Gorgonia's BindDualValues does; evaluation must use a runner of its
+// own without gradients.
+//
+// # Process-wide settings
+//
+// Importing graph (and so any mixgraph package that builds graphs) changes two settings
+// of Gorgonia and its tensor package for the whole process, for every user of them in
+// it: tensor's pool of tensor structs is switched off (its ReturnTensor can deadlock
+// goroutines that return tensors at once, as mixgraph's parallel training does), and
+// Gorgonia's BLAS (gorgonia.Use) becomes gonum's with mixgraph's matrix multiply, or,
+// with the openblas build tag, OpenBLAS on one thread with the long products on
+// mixgraph's multiply; BLAS names the one in use. A program that sets either itself after
+// importing graph changes what mixgraph runs on. Both live in internal/gorgonia, the one
+// place where mixgraph relies on more of Gorgonia and tensor than their documented API.
 package graph

@@ -112,6 +112,7 @@ func TestActivationGradients(t *testing.T) {
 }
 
 func TestParseActivation(t *testing.T) {
+	t.Parallel()
 	if a, err := graph.ParseActivation(" TANH "); err != nil || a != graph.Tanh {
 		t.Errorf("ParseActivation(TANH) = %q, %v", a, err)
 	}
@@ -125,6 +126,7 @@ func TestParseActivation(t *testing.T) {
 }
 
 func TestInitDeterministic(t *testing.T) {
+	t.Parallel()
 	inits := map[string]graph.Init{"GlorotUniform": graph.GlorotUniform, "GlorotNormal": graph.GlorotNormal, "HeUniform": graph.HeUniform, "HeNormal": graph.HeNormal}
 	for name, init := range inits {
 		a, b, c := make([]float64, 50), make([]float64, 50), make([]float64, 50)
@@ -147,6 +149,7 @@ func TestInitDeterministic(t *testing.T) {
 // TestInitLaws checks each initialiser's sample mean and variance against its law
 // within 5 standard errors.
 func TestInitLaws(t *testing.T) {
+	t.Parallel()
 	const n, fanIn, fanOut = 200000, 30, 20
 	cases := []struct {
 		name string
@@ -189,6 +192,7 @@ func TestInitLaws(t *testing.T) {
 }
 
 func TestParamSet(t *testing.T) {
+	t.Parallel()
 	for _, dt := range dtypes {
 		ps, err := graph.NewParamSet(dt)
 		if err != nil {
@@ -248,6 +252,7 @@ func TestParamSet(t *testing.T) {
 }
 
 func TestSharedAcrossGraphs(t *testing.T) {
+	t.Parallel()
 	ps, _ := graph.NewParamSet(tensor.Float64)
 	p, _ := ps.Add("w", []int{2, 1}, []float64{1, 2})
 	g1, g2 := G.NewGraph(), G.NewGraph()

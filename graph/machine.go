@@ -5,6 +5,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/internal/gorgonia"
 )
 
 // machine runs the part of a Gorgonia graph that its outputs need, op by op in
@@ -13,8 +15,9 @@ import (
 // graphs that run many times: it keeps one value per node for the machine's life, binds
 // nothing to the graph's nodes, and has no per-instruction logging, register copies or
 // argument slices, so a run allocates only what the ops themselves allocate. The graph,
-// its ops and its symbolic gradient nodes (gorgonia.Grad) are Gorgonia's; only the loop
-// that executes them is here.
+// its ops and its symbolic gradient nodes (Gorgonia's Grad) are Gorgonia's; only the loop
+// that executes them is here. Each op is given its inputs in the order it was applied to
+// them, as internal/gorgonia's Inputs reads them from the graph.
 type machine struct {
 	vals  []G.Value     // one value per node, in dependency order
 	steps []machineStep // one per op node, in dependency order
@@ -48,10 +51,8 @@ func newMachine(outputs G.Nodes) (*machine, error) {
 			return fmt.Errorf("graph: node %v depends on itself", n)
 		}
 		path[n] = true
-		kids := n.Graph().From(n.ID())
 		var in []int
-		for kids.Next() {
-			k := kids.Node().(*G.Node)
+		for _, k := range gorgonia.Inputs(n) {
 			if err := visit(k, path); err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 // The parameters' values lie one after another in one array: a span over several of them
 // reads and writes their tensors, across the array's moves while parameters are added.
 func TestParamSetSpansShareMemory(t *testing.T) {
+	t.Parallel()
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		ps, err := NewParamSet(dt)
 		if err != nil {
@@ -68,6 +69,7 @@ func TestParamSetSpansShareMemory(t *testing.T) {
 
 // Once a graph holds a parameter's tensor the values cannot move, so Add refuses.
 func TestParamSetAddAfterNodeFails(t *testing.T) {
+	t.Parallel()
 	ps, err := NewParamSet(tensor.Float64)
 	if err != nil {
 		t.Fatal(err)

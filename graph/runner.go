@@ -2,39 +2,30 @@ package graph
 
 import (
 	"fmt"
-	"reflect"
-	"unsafe"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
-// Runner runs one graph: it copies inputs into input nodes, runs the graph's ops and
-// reads the outputs it was built to watch. A Runner built WithGradients also computes
-// the gradients of a scalar cost with respect to chosen nodes (Gorgonia's symbolic
-// differentiation, gorgonia.Grad); each Run adds into them until ZeroGrads clears them.
-// The ops run on mixgraph's own machine (see levers.OwnMachine), or on a Gorgonia
-// TapeMachine. A Runner is not safe for concurrent use.
+// Runner runs one graph: it copies inputs into input nodes, runs the graph's ops on
+// mixgraph's machine (see machine) and reads the outputs it was built to watch. A Runner
+// built WithGradients also computes the gradients of a scalar cost with respect to chosen
+// nodes (Gorgonia's symbolic differentiation, gorgonia.Grad); each Run adds into them
+// until ZeroGrads clears them, as Gorgonia's BindDualValues does. A Runner is not safe for
+// concurrent use.
 type Runner struct {
 	g     *G.ExprGraph
-	ready bool
-	wrt   G.Nodes
+	m     *machine
+	ready bool // the last run succeeded
 
-	// The own machine (levers.OwnMachine): gradient nodes, and the gradients of earlier
-	// runs not yet cleared, summed (acc) once a second run starts before ZeroGrads.
-	m       *machine
-	grads   G.Nodes
-	acc     []*tensor.Dense
-	pending bool // the last run's gradients have not been cleared
-	summing bool // Grad reads acc
-	cleared bool // ZeroGrads since the last run: Grad reads zeros
-	zeros   []*tensor.Dense
-
-	// The TapeMachine.
-	vm   G.VM
-	outs map[*G.Node]*G.Value
+	// Gradients: the nodes of ∂cost/∂wrt, and the gradients of earlier runs not yet
+	// cleared, summed (acc) once a second run starts before ZeroGrads.
+	wrt, grads G.Nodes
+	acc        []*tensor.Dense
+	pending    bool // the last run's gradients have not been cleared
+	summing    bool // Grad reads acc
+	cleared    bool // ZeroGrads since the last run: Grad reads zeros
+	zeros      []*tensor.Dense
 }
 
 // RunnerOption configures NewRunner.
@@ -50,8 +41,9 @@ func WithGradients(cost *G.Node, wrt G.Nodes) RunnerOption {
 	return func(c *runnerConfig) { c.cost, c.wrt = cost, wrt }
 }
 
-// NewRunner compiles g into a TapeMachine that can report the values of outputs. It
-// must be called after the graph is complete and before anything else is added to it.
+// NewRunner prepares to run g and report the values of outputs (and, WithGradients, the
+// gradients). It must be called after the graph is complete and before anything else is
+// added to it; with gradients, it adds their nodes to g.
 func NewRunner(g *G.ExprGraph, outputs G.Nodes, opts ...RunnerOption) (r *Runner, err error) {
 	var cfg runnerConfig
 	for _, o := range opts {
@@ -77,24 +69,9 @@ func NewRunner(g *G.ExprGraph, outputs G.Nodes, opts ...RunnerOption) (r *Runner
 		}
 		r.wrt, r.grads = cfg.wrt, grads
 	}
-	if levers.OwnMachine {
-		if r.m, err = newMachine(append(append(G.Nodes{}, outputs...), r.grads...)); err != nil {
-			return nil, err
-		}
-		r.outs = nil
-		return r, nil
+	if r.m, err = newMachine(append(append(G.Nodes{}, outputs...), r.grads...)); err != nil {
+		return nil, err
 	}
-	r.outs = make(map[*G.Node]*G.Value, len(outputs))
-	for _, n := range outputs {
-		v := new(G.Value)
-		G.Read(n, v)
-		r.outs[n] = v
-	}
-	var vmOpts []G.VMOpt
-	if r.wrt != nil {
-		vmOpts = append(vmOpts, G.BindDualValues(r.wrt...))
-	}
-	r.vm = G.NewTapeMachine(g, vmOpts...)
 	return r, nil
 }
 
@@ -114,31 +91,11 @@ func (r *Runner) Feed(n *G.Node, data []float64) error {
 	return nil
 }
 
-// Run runs the whole graph once, from the start, reusing the machine's buffers from the
-// previous run (see levers.ReuseBuffers). A panic inside Gorgonia is returned as an error.
+// Run runs the graph once, every op writing into its output of the previous run where it
+// can, and keeps the sum of the gradients since the last ZeroGrads. A panic inside
+// Gorgonia is returned as an error.
 func (r *Runner) Run() (err error) {
 	defer recoverInto(&err, "running the graph")
-	if r.m != nil {
-		return r.runOwn()
-	}
-	if levers.ReuseBuffers {
-		if err := rewind(r.vm); err != nil {
-			return err
-		}
-	} else {
-		r.vm.Reset()
-	}
-	r.ready = false
-	if err := r.vm.RunAll(); err != nil {
-		return fmt.Errorf("graph: run: %w", err)
-	}
-	r.ready = true
-	return nil
-}
-
-// runOwn runs the graph on the own machine, keeping the sum of the gradients since the
-// last ZeroGrads.
-func (r *Runner) runOwn() error {
 	r.ready = false
 	if r.pending && !r.summing {
 		// A second run before ZeroGrads: keep the gradients so far, as Gorgonia's
@@ -176,24 +133,14 @@ func (r *Runner) runOwn() error {
 // Value returns output n's value (a tensor, or a scalar for a scalar node) from the last
 // Run. It stays valid until the next Run.
 func (r *Runner) Value(n *G.Node) (G.Value, error) {
-	if r.m != nil {
-		v, ok := r.m.value(n)
-		if !ok {
-			return nil, fmt.Errorf("graph: %v is not an output of this runner", n)
-		}
-		if !r.ready || v == nil {
-			return nil, fmt.Errorf("graph: output %v read before a successful run", n)
-		}
-		return v, nil
-	}
-	v, ok := r.outs[n]
+	v, ok := r.m.value(n)
 	if !ok {
 		return nil, fmt.Errorf("graph: %v is not an output of this runner", n)
 	}
-	if !r.ready || *v == nil {
+	if !r.ready || v == nil {
 		return nil, fmt.Errorf("graph: output %v read before a successful run", n)
 	}
-	return *v, nil
+	return v, nil
 }
 
 // Float64s appends output n's values from the last Run to dst as float64.
@@ -224,57 +171,36 @@ func (r *Runner) Wrt() G.Nodes { return r.wrt }
 // Grad returns the gradient tensor of the i-th node of Wrt, summed over the runs since
 // the last ZeroGrads. It is the runner's own: read it before the next Run.
 func (r *Runner) Grad(i int) (tensor.Tensor, error) {
-	if r.m != nil {
-		if r.summing {
-			return r.acc[i], nil
-		}
-		if r.cleared {
-			if r.zeros == nil {
-				r.zeros = make([]*tensor.Dense, len(r.grads))
-			}
-			if r.zeros[i] == nil {
-				v, _ := r.m.value(r.grads[i])
-				r.zeros[i] = tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(v.Shape().Clone()...))
-			}
-			r.zeros[i].Zero() // in case the caller wrote into it
-			return r.zeros[i], nil
-		}
-		v, _ := r.m.value(r.grads[i])
-		t, ok := v.(tensor.Tensor)
-		if v == nil {
-			return nil, fmt.Errorf("graph: gradient of %q read before a run", r.wrt[i].Name())
-		}
-		if !ok {
-			return nil, fmt.Errorf("graph: gradient of %q is a %T, not a tensor", r.wrt[i].Name(), v)
-		}
-		return t, nil
+	if r.summing {
+		return r.acc[i], nil
 	}
-	gv, err := r.wrt[i].Grad()
-	if err != nil {
-		return nil, fmt.Errorf("graph: gradient of %q: %w", r.wrt[i].Name(), err)
+	if r.cleared {
+		if r.zeros == nil {
+			r.zeros = make([]*tensor.Dense, len(r.grads))
+		}
+		if r.zeros[i] == nil {
+			v, _ := r.m.value(r.grads[i])
+			r.zeros[i] = tensor.New(tensor.Of(v.Dtype()), tensor.WithShape(v.Shape().Clone()...))
+		}
+		r.zeros[i].Zero() // in case the caller wrote into it
+		return r.zeros[i], nil
 	}
-	t, ok := gv.(tensor.Tensor)
+	v, _ := r.m.value(r.grads[i])
+	t, ok := v.(tensor.Tensor)
+	if v == nil {
+		return nil, fmt.Errorf("graph: gradient of %q read before a run", r.wrt[i].Name())
+	}
 	if !ok {
-		return nil, fmt.Errorf("graph: gradient of %q is a %T, not a tensor", r.wrt[i].Name(), gv)
+		return nil, fmt.Errorf("graph: gradient of %q is a %T, not a tensor", r.wrt[i].Name(), v)
 	}
 	return t, nil
 }
 
-// ZeroGrads clears the accumulated gradients, as a solver step does.
+// ZeroGrads clears the accumulated gradients, as a solver step does. The next run
+// overwrites the gradients' buffers; until then Grad reads zeros.
 func (r *Runner) ZeroGrads() error {
-	if r.m != nil {
-		// The next run overwrites the gradients' buffers; until then Grad reads zeros.
-		r.cleared = r.cleared || r.pending || r.summing
-		r.pending, r.summing = false, false
-		return nil
-	}
-	for i := range r.wrt {
-		t, err := r.Grad(i)
-		if err != nil {
-			return err
-		}
-		t.Zero()
-	}
+	r.cleared = r.cleared || r.pending || r.summing
+	r.pending, r.summing = false, false
 	return nil
 }
 
@@ -289,26 +215,4 @@ func recoverInto(err *error, what string) {
 	if p := recover(); p != nil {
 		*err = fmt.Errorf("graph: gorgonia panicked while %s: %v", what, p)
 	}
-}
-
-// With levers.ReuseBuffers (the default), Run rewinds the machine instead of resetting it. Gorgonia's Reset
-// clears every register, so that every op allocates its output again on every run (heavy
-// garbage); rewinding keeps the registers, and the ops that can write into their previous
-// output (Gorgonia's UsePreallocDoer) do so. TestRewindMatchesReset checks that training
-// steps give the same bits either way.
-
-// rewind sets a TapeMachine's program counter back to the start without clearing its
-// registers. The field is unexported in Gorgonia v0.9.18; a machine without it is an
-// error, not a silent fallback.
-func rewind(vm G.VM) error {
-	v := reflect.ValueOf(vm)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("graph: machine %T is not a tape machine", vm)
-	}
-	f := v.Elem().FieldByName("pc")
-	if !f.IsValid() || f.Kind() != reflect.Int {
-		return fmt.Errorf("graph: machine %T has no program counter", vm)
-	}
-	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().SetInt(0)
-	return nil
 }

@@ -265,6 +265,7 @@ func TestSoftmaxAndLogSoftmaxTogether(t *testing.T) {
 }
 
 func TestPrimitiveErrors(t *testing.T) {
+	t.Parallel()
 	g := G.NewGraph()
 	vec := G.NodeFromAny(g, graph.NewTensor(tensor.Float64, []int{3}, []float64{1, 2, 3}), G.WithName("v"))
 	m := G.NodeFromAny(g, graph.NewTensor(tensor.Float64, []int{2, 2}, []float64{1, 2, 3, 4}), G.WithName("m"))

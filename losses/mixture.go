@@ -9,7 +9,6 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
 // Scale is the transform t that maps a raw network output s to a standard deviation
@@ -202,90 +201,14 @@ func MSE(pred, y *G.Node) (*G.Node, error) {
 	return G.Mean(sq)
 }
 
-// With levers.FuseGaussian (the default), gaussianLogDensity uses graph.GaussianLogDensity, one Gorgonia op
-// with its own derivatives, instead of the graph of elementwise ops below; tests
-// compare the two.
-
-// gaussianLogDensity returns log N_bk (B, K) and log σ (B, K·D). The targets are tiled
-// across components by a product with the constant (D, K·D) matrix [I … I], and the
-// per-component sums over d are a product with the constant (K·D, K) block-sum matrix,
-// so the whole density is a few dense operations.
+// gaussianLogDensity returns log N_bk (B, K), as graph.GaussianLogDensity computes it
+// from log σ, and log σ (B, K·D).
 func gaussianLogDensity(means, scales, y *G.Node, cfg MixtureConfig) (logN, logSigma *G.Node, err error) {
-	g := y.Graph()
-	dt := y.Dtype()
-	k, d := cfg.K, cfg.D
 	if logSigma, err = logScale(scales, cfg); err != nil {
 		return nil, nil, err
 	}
-	if levers.FuseGaussian {
-		logN, err = graph.GaussianLogDensity(means, logSigma, y, k, d)
-		return logN, logSigma, err
-	}
-	negLogSigma, err := G.Neg(logSigma)
-	if err != nil {
-		return nil, nil, err
-	}
-	invSigma, err := G.Exp(negLogSigma)
-	if err != nil {
-		return nil, nil, err
-	}
-	yt := y
-	if k > 1 {
-		tile := make([]float64, d*k*d)
-		for c := 0; c < k; c++ {
-			for j := 0; j < d; j++ {
-				tile[j*k*d+c*d+j] = 1
-			}
-		}
-		tn := G.NodeFromAny(g, graph.NewTensor(dt, []int{d, k * d}, tile), G.WithName(fmt.Sprintf("losses.tile.%dx%d", k, d)))
-		if yt, err = G.Mul(y, tn); err != nil {
-			return nil, nil, err
-		}
-	}
-	diff, err := G.Sub(yt, means)
-	if err != nil {
-		return nil, nil, err
-	}
-	z, err := G.HadamardProd(diff, invSigma)
-	if err != nil {
-		return nil, nil, err
-	}
-	z2, err := G.Square(z)
-	if err != nil {
-		return nil, nil, err
-	}
-	// per-component terms: ½z² + log σ, summed over d.
-	halfZ2, err := G.Mul(z2, scalar(g, dt, 0.5))
-	if err != nil {
-		return nil, nil, err
-	}
-	terms, err := G.Add(halfZ2, logSigma)
-	if err != nil {
-		return nil, nil, err
-	}
-	perComp := terms
-	if d > 1 {
-		sum := make([]float64, k*d*k)
-		for c := 0; c < k; c++ {
-			for j := 0; j < d; j++ {
-				sum[(c*d+j)*k+c] = 1
-			}
-		}
-		sn := G.NodeFromAny(g, graph.NewTensor(dt, []int{k * d, k}, sum), G.WithName(fmt.Sprintf("losses.blocksum.%dx%d", k, d)))
-		if perComp, err = G.Mul(terms, sn); err != nil {
-			return nil, nil, err
-		}
-	}
-	// log N = −(D/2) log 2π − perComp
-	negPer, err := G.Neg(perComp)
-	if err != nil {
-		return nil, nil, err
-	}
-	logN, err = G.Add(negPer, scalar(g, dt, -0.5*float64(d)*math.Log(2*math.Pi)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return logN, logSigma, nil
+	logN, err = graph.GaussianLogDensity(means, logSigma, y, cfg.K, cfg.D)
+	return logN, logSigma, err
 }
 
 // logScale returns log σ for raw scales s: s itself for exp without a floor, ½ log(t(s)² + f)

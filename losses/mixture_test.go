@@ -388,6 +388,7 @@ func TestGaussianNLLAndMSE(t *testing.T) {
 }
 
 func TestConfigAndShapeErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		cfg  losses.MixtureConfig
 		want string

@@ -8,18 +8,39 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/mixgraph/mixgraph/internal/levers"
 )
 
-// fusedRun builds a two-layer MLP with the given activation, its cost Σ c·y and the
-// gradients, runs it once and returns the output, the gradients of every parameter and
-// the printed graph.
+// plainForward is the reference a dense layer's op is tested against: Gorgonia's Mul,
+// BroadcastAdd and the activation's graph (Activation.Apply).
+func plainForward(d *Dense, x *G.Node) (*G.Node, error) {
+	g := x.Graph()
+	xw, err := G.Mul(x, d.W.Node(g))
+	if err != nil {
+		return nil, err
+	}
+	z, err := G.BroadcastAdd(xw, d.B.Node(g), nil, []byte{0})
+	if err != nil {
+		return nil, err
+	}
+	return d.Act.Apply(z)
+}
+
+// plainMLP applies m's layers in turn as plain graphs (plainForward).
+func plainMLP(m *MLP, x *G.Node) (*G.Node, error) {
+	var err error
+	for _, l := range m.Layers {
+		if x, err = plainForward(l, x); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// fusedRun builds a two-layer MLP with the given activation, as the layers' ops (fuse) or
+// as plain graphs, its cost Σ c·y and the gradients, runs it twice and returns the output,
+// the gradients of every parameter and the printed graph.
 func fusedRun(t *testing.T, dt tensor.Dtype, act Activation, fuse bool) (out []float64, grads [][]float64, ops string) {
 	t.Helper()
-	old := levers.FuseDense
-	levers.FuseDense = fuse
-	defer func() { levers.FuseDense = old }()
 
 	ps, err := NewParamSet(dt)
 	if err != nil {
@@ -44,7 +65,11 @@ func fusedRun(t *testing.T, dt tensor.Dtype, act Activation, fuse bool) (out []f
 		xv[i] = 2 * rng.NormFloat64()
 	}
 	x := G.NodeFromAny(g, NewTensor(dt, []int{rows, 3}, xv), G.WithName("x"))
-	y, err := m.Forward(x)
+	forward := m.Forward
+	if !fuse {
+		forward = func(x *G.Node) (*G.Node, error) { return plainMLP(m, x) }
+	}
+	y, err := forward(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,10 +169,10 @@ func TestFusedOpsWriteIntoPrealloc(t *testing.T) {
 		pre    G.Value
 		inputs []G.Value
 	}{
-		{newDenseOp(Tanh), y, []G.Value{x, w, b}},
-		{newDenseActGradOp(Tanh), dz, []G.Value{y, y}},
-		{newMatMulOp(true, false), dw, []G.Value{x, dz}},
-		{newColSumOp(), db, []G.Value{dz}},
+		{denseOp(Tanh), y, []G.Value{x, w, b}},
+		{denseActGradOp(Tanh), dz, []G.Value{y, y}},
+		{matMulOp(true, false), dw, []G.Value{x, dz}},
+		{colSumOp, db, []G.Value{dz}},
 	}
 	run := func() {
 		for _, c := range cases {

@@ -1,6 +1,6 @@
 //go:build openblas
 
-package graph
+package gorgonia
 
 // With the openblas build tag, Gorgonia's matrix products run on OpenBLAS through gonum's
 // netlib cgo binding, except those long enough for a cgo call to cost more than OpenBLAS
@@ -33,8 +33,8 @@ import (
 	"github.com/mixgraph/mixgraph/internal/gemm"
 )
 
-// BLAS names the matrix-multiply backends this build uses: OpenBLAS, and mixgraph's GEMM
-// for the long products.
+// BLAS names the matrix-multiply backends this build gives Gorgonia: OpenBLAS, and
+// mixgraph's GEMM for the long products.
 var BLAS = "openblas+mixgraph-gemm/" + gemm.Kernel
 
 // cgoMaxWork is the largest product, in multiply-adds m·n·k, that goes to OpenBLAS; larger
@@ -71,6 +71,8 @@ func (h hybridBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a [
 	gemmBLAS{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// Gorgonia's BLAS, and OpenBLAS's threads, are set for the whole process: see the package
+// documentation.
 func init() {
 	if os.Getenv("OPENBLAS_NUM_THREADS") == "" {
 		C.openblas_set_num_threads(1)

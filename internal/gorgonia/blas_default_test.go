@@ -1,6 +1,6 @@
 //go:build !openblas
 
-package graph
+package gorgonia
 
 import (
 	"testing"
@@ -12,6 +12,7 @@ import (
 // Gorgonia's and tensor's matrix products run on mixgraph's GEMM in the default build, and
 // a product through Gorgonia's tensor package matches the plain sum.
 func TestDefaultBLASIsMixgraphGemm(t *testing.T) {
+	t.Parallel()
 	if _, ok := G.WhichBLAS().(gemmBLAS); !ok {
 		t.Fatalf("Gorgonia's BLAS is %T, want gemmBLAS", G.WhichBLAS())
 	}

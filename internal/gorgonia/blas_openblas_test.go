@@ -1,68 +1,27 @@
 //go:build openblas
 
-package graph
+package gorgonia
 
 import (
 	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/internal/cores"
 )
 
 // In the openblas build Gorgonia's BLAS is OpenBLAS with the long products on mixgraph's
-// GEMM, the cut at cgoMaxWork multiply-adds.
+// GEMM, the cut at cgoMaxWork multiply-adds. (graph's TestBLASProductsExact checks the
+// products on both sides of the cut.)
 func TestOpenBLASBuildSplitsProducts(t *testing.T) {
+	t.Parallel()
 	if _, ok := G.WhichBLAS().(hybridBLAS); !ok {
 		t.Fatalf("Gorgonia's BLAS is %T, want hybridBLAS", G.WhichBLAS())
 	}
 	if !viaOpenBLAS(64, 64, 64) || viaOpenBLAS(64, 64, 65) || !viaOpenBLAS(1, 1, 1) || viaOpenBLAS(512, 512, 512) {
 		t.Fatalf("products split at the wrong size (cgoMaxWork %d)", cgoMaxWork)
-	}
-}
-
-// Both sides of the cut, every transposition, float64 and float32, give exactly what
-// gonum's reference BLAS gives (small integers and quarters: every product and partial sum
-// is exact, so the order of summation cannot matter), β·C included.
-func TestOpenBLASBuildProductsExact(t *testing.T) {
-	h, ref := hybridBLAS{}, gonum.Implementation{}
-	for _, sh := range [][3]int{{5, 7, 3}, {64, 64, 64}, {64, 64, 65}, {100, 90, 80}} {
-		m, n, k := sh[0], sh[1], sh[2]
-		a, b, c0 := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
-		for i := range a {
-			a[i] = float64(i%11) - 5
-		}
-		for i := range b {
-			b[i] = float64(i%7)/4 - 1
-		}
-		for i := range c0 {
-			c0[i] = float64(i % 3)
-		}
-		for _, tA := range []bool{false, true} {
-			for _, tB := range []bool{false, true} {
-				lda, ldb := k, n
-				if tA {
-					lda = m
-				}
-				if tB {
-					ldb = k
-				}
-				want := append([]float64(nil), c0...)
-				ref.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, 2, want, n)
-				c := append([]float64(nil), c0...)
-				h.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, 2, c, n)
-				c32 := f32s(c0)
-				h.Sgemm(trans(tA), trans(tB), m, n, k, 1, f32s(a), lda, f32s(b), ldb, 2, c32, n)
-				for i := range want {
-					if c[i] != want[i] || float64(c32[i]) != want[i] {
-						t.Fatalf("%d×%d×%d transA=%v transB=%v: C[%d] = %v (f64), %v (f32), want %v", m, n, k, tA, tB, i, c[i], c32[i], want[i])
-					}
-				}
-			}
-		}
 	}
 }
 
@@ -86,7 +45,7 @@ func f32s(x []float64) []float32 {
 // backward) on two goroutines at once, as a training step on two processors does, on
 // OpenBLAS through cgo and on mixgraph's GEMM. It is the measurement behind cgoMaxWork:
 //
-//	go test -tags openblas -run XXX -bench ConcurrentProducts ./graph/
+//	go test -tags openblas -run XXX -bench ConcurrentProducts ./internal/gorgonia/
 func BenchmarkConcurrentProducts(b *testing.B) {
 	shapes := [][5]int{ // transA, transB, m, n, k
 		{0, 0, 512, 512, 32}, {0, 0, 512, 512, 512}, {0, 0, 512, 20, 512}, {0, 0, 512, 160, 512}, {0, 0, 512, 160, 512},

@@ -1,4 +1,4 @@
-package graph
+package gorgonia
 
 import (
 	"gonum.org/v1/gonum/blas"
@@ -25,5 +25,5 @@ func transposed(t blas.Transpose) bool {
 	case blas.Trans, blas.ConjTrans:
 		return true
 	}
-	panic("graph: bad blas.Transpose")
+	panic("gorgonia: bad blas.Transpose")
 }
