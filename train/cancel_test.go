@@ -117,7 +117,7 @@ func TestCancelKeepsBest(t *testing.T) {
 		t.Fatalf("best epoch: result %d, checkpoint %d (want the same, > 0)", res.BestEpoch, c.BestEpoch)
 	}
 	sameBits(t, "model weights after cancel", m.Params().Flatten(nil), c.BestParams)
-	if res.Stopped != "cancelled" {
+	if res.Stopped != Cancelled {
 		t.Errorf("Stopped = %q", res.Stopped)
 	}
 }

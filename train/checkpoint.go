@@ -88,6 +88,9 @@ func (t *trainer) checkpointing() bool {
 	return t.cfg.CheckpointPath != "" || t.cfg.SaveCheckpoint != nil
 }
 
+// resume continues the run from the checkpoint at path: the model's normalisation and
+// weights, the solvers' state and the run's position and history. On an error the model
+// is left as it was.
 func (t *trainer) resume(path string) error {
 	c, err := readCheckpoint(path)
 	if err != nil {
@@ -99,13 +102,15 @@ func (t *trainer) resume(path string) error {
 	if c.Config.Solver != t.cfg.Solver {
 		return fmt.Errorf("train: checkpoint %s was made with solver %s, this run uses %s", path, c.Config.Solver, t.cfg.Solver)
 	}
+	// The solvers first: the model is changed only once nothing can fail but the
+	// normalisation, which is set before the weights.
+	if err := t.solver.restore(c.Solver); err != nil {
+		return err
+	}
 	if err := t.m.SetNormalization(c.Normalization); err != nil {
 		return err
 	}
 	if err := t.ps.SetFlat(c.Params); err != nil {
-		return err
-	}
-	if err := t.solver.restore(c.Solver); err != nil {
 		return err
 	}
 	c.Config = t.cfg

@@ -104,6 +104,9 @@ type Config struct {
 	// standardised with the training split's column means and standard deviations,
 	// which are stored in the model (every NLL reported is still in original units).
 	RawUnits bool `json:"raw_units,omitempty"`
+	// KeepInit keeps the weights the model was built with: Run does not call
+	// InitFromData (see models.DataInitializer) before the first step.
+	KeepInit bool `json:"keep_init,omitempty"`
 	// Seed seeds the shuffles and the validation split.
 	Seed uint64 `json:"seed"`
 	// ValFraction is the fraction of the training rows held out for validation when

@@ -30,9 +30,23 @@ type Result struct {
 	TrainNLL, ValNLL float64
 	// BestEpoch is the epoch whose weights were kept (0: the final ones).
 	BestEpoch int
-	// Stopped says why the run ended: "completed", "early stopping" or "cancelled".
-	Stopped string
+	// Stopped says why the run ended. It is Completed also when Run returns an error
+	// other than a non-finite value or cancellation (a graph, evaluation or checkpoint
+	// error): the error says what happened.
+	Stopped StopReason
 }
+
+// StopReason says why a run ended. Its values are the strings that a record of the run
+// in JSON shows.
+type StopReason string
+
+// The reasons a run ends.
+const (
+	Completed     StopReason = "completed"      // every epoch (or Config.Steps) was run
+	EarlyStopping StopReason = "early stopping" // Config.Patience epochs without a better validation NLL
+	Cancelled     StopReason = "cancelled"      // the context was cancelled
+	NonFinite     StopReason = "non-finite"     // a cost, gradient or parameter stopped being finite
+)
 
 // ErrNonFinite is wrapped by the error Run returns when a cost, gradient or parameter
 // stops being finite.
@@ -49,11 +63,36 @@ type epochAcc struct {
 	LearnRate float64 `json:"learn_rate"`
 }
 
-// Run trains m on d as cfg says (see the package documentation). It returns the run's
-// Result and, if it stopped early, an error: a bad configuration or data (before any
-// step), a non-finite value (wrapping ErrNonFinite; the parameters are those of the last
-// finite step), or the context's error when cancelled (after writing a checkpoint when
-// CheckpointPath is set).
+// Run trains m on d as cfg says (see the package documentation) and returns the run's
+// Result. It changes m:
+//
+//   - Normalisation: Run sets m's normalisation to the training split's column means and
+//     standard deviations, or to the identity with Config.RawUnits; a run resumed from a
+//     checkpoint (Config.Resume) sets the checkpoint's instead.
+//   - Data-dependent initialisation: if m is a models.DataInitializer, Run calls
+//     InitFromData once, with the training rows in original units, after setting the
+//     normalisation and before the first step; not with Config.KeepInit, nor when
+//     resuming.
+//   - Weights: Run trains m's weights in place (a resumed run starts from the
+//     checkpoint's). When it returns, they are the weights of the epoch with the best
+//     validation NLL (Result.BestEpoch) if there are validation rows and Config.KeepLast
+//     is not set, and the last step's otherwise.
+//
+// Run returns an error when the run could not finish, and m's weights are then:
+//
+//   - for a bad Config, data or checkpoint, or an error from SetNormalization or
+//     InitFromData (a nil Result; nothing was trained): as they were; m's normalisation
+//     is already set when InitFromData fails;
+//   - for a non-finite cost, gradient or parameter (the error wraps ErrNonFinite,
+//     Result.Stopped is NonFinite): those after the last finite step; a step that made a
+//     parameter non-finite is undone, and no checkpoint is written;
+//   - when ctx is cancelled (the error wraps ctx's error, Result.Stopped is Cancelled):
+//     after the current step a checkpoint of the last step is written (when checkpoints
+//     are on), and m is left as at the end of a full run: the best validation epoch's
+//     weights so far unless KeepLast;
+//   - for any other error during training (running a graph, evaluating, writing a
+//     periodic checkpoint): the last step's weights; but when only writing the final
+//     checkpoint fails, m is left as at the end of a full run.
 func Run(ctx context.Context, m models.Trainable, d Data, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -163,7 +202,7 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		if err := m.SetNormalization(norm); err != nil {
 			return nil, err
 		}
-		if init, ok := m.(interface{ InitFromData(x, y []float64) error }); ok {
+		if init, ok := m.(models.DataInitializer); ok && !cfg.KeepInit {
 			if err := init.InitFromData(x, y); err != nil {
 				return nil, err
 			}
@@ -204,7 +243,7 @@ func (t *trainer) elapsed() float64 { return t.prior + time.Since(t.started).Sec
 
 func (t *trainer) run(ctx context.Context) (*Result, error) {
 	t.started = time.Now()
-	res := &Result{Stopped: "completed"}
+	res := &Result{Stopped: Completed}
 	cp := &t.cp
 	perm := []int(nil)
 	permEpoch := -1
@@ -218,7 +257,7 @@ loop:
 		}
 		for cp.Batch < t.batchesPerEpoch && cp.Step < t.totalSteps {
 			if err := ctx.Err(); err != nil {
-				res.Stopped = "cancelled"
+				res.Stopped = Cancelled
 				runErr = err
 				break loop
 			}
@@ -236,7 +275,7 @@ loop:
 			runErr = err
 			break
 		}
-		if res.Stopped == "early stopping" {
+		if res.Stopped == EarlyStopping {
 			break
 		}
 		if t.checkpointing() && cp.Epoch%t.cfg.CheckpointEvery == 0 {
@@ -248,11 +287,11 @@ loop:
 	}
 
 	if errors.Is(runErr, ErrNonFinite) {
-		res.Stopped = "non-finite"
+		res.Stopped = NonFinite
 		t.finish(res)
 		return res, runErr
 	}
-	if runErr != nil && res.Stopped != "cancelled" {
+	if runErr != nil && res.Stopped != Cancelled {
 		t.finish(res)
 		return res, runErr
 	}
@@ -272,7 +311,7 @@ loop:
 	if err := t.finish(res); err != nil && runErr == nil {
 		runErr = err
 	}
-	if res.Stopped == "cancelled" {
+	if res.Stopped == Cancelled {
 		return res, fmt.Errorf("train: cancelled at step %d: %w", cp.Step, runErr)
 	}
 	return res, runErr
@@ -316,7 +355,7 @@ func (t *trainer) endEpoch(res *Result) error {
 			cp.BestParams = t.ps.Flatten(cp.BestParams[:0])
 		}
 		if t.cfg.Patience > 0 && e.Epoch-cp.BestEpoch >= t.cfg.Patience {
-			res.Stopped = "early stopping"
+			res.Stopped = EarlyStopping
 		}
 	}
 	e.Elapsed = t.elapsed()

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,6 +178,58 @@ func TestL2(t *testing.T) {
 	}
 	if got := m.w(); math.Abs(got-w) > updateTol {
 		t.Errorf("momentum with L2: w = %.17g, want %.17g", got, w)
+	}
+}
+
+// initSpy is lin with a data-dependent initialisation that records its calls.
+type initSpy struct {
+	*lin
+	calls int
+	x, y  []float64
+	norm  models.Normalization // the model's when InitFromData was called
+	err   error
+}
+
+var _ models.DataInitializer = (*initSpy)(nil)
+
+func (s *initSpy) InitFromData(x, y []float64) error {
+	s.calls++
+	s.x, s.y, s.norm = append([]float64(nil), x...), append([]float64(nil), y...), s.lin.norm
+	return s.err
+}
+
+// TestKeepInit: Run calls InitFromData once, with the training rows in original units,
+// after setting the normalisation; not with KeepInit, nor when resuming. An error from
+// it is Run's, before any step.
+func TestKeepInit(t *testing.T) {
+	d := Data{X: [][]float64{{1}, {3}}, Y: [][]float64{{2}, {6}}}
+	for _, keep := range []bool{false, true} {
+		m := &initSpy{lin: newLin(t, 0.5)}
+		path := filepath.Join(t.TempDir(), "run.ckpt")
+		cfg := Config{Solver: SGD, BatchSize: 2, Epochs: 1, KeepInit: keep, CheckpointPath: path}
+		if _, err := Run(context.Background(), m, d, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if keep {
+			if m.calls != 0 {
+				t.Errorf("KeepInit: InitFromData called %d times, want none", m.calls)
+			}
+		} else if m.calls != 1 || !slices.Equal(m.x, []float64{1, 3}) || !slices.Equal(m.y, []float64{2, 6}) || !slices.Equal(m.norm.XMean, []float64{2}) {
+			t.Errorf("InitFromData called %d times, last with x %v, y %v and normalisation %+v; want once, with x [1 3], y [2 6] and x mean 2", m.calls, m.x, m.y, m.norm)
+		}
+		m.calls = 0
+		cfg.Epochs, cfg.Resume = 2, path
+		if _, err := Run(context.Background(), m, d, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if m.calls != 0 {
+			t.Errorf("KeepInit %v: a resumed run called InitFromData %d times, want none", keep, m.calls)
+		}
+	}
+	boom := errors.New("boom")
+	m := &initSpy{lin: newLin(t, 0.5), err: boom}
+	if res, err := Run(context.Background(), m, d, Config{}); !errors.Is(err, boom) || res != nil || m.w() != 0.5 {
+		t.Errorf("InitFromData failing: result %v, error %v, w %g; want nil, its error, 0.5", res, err, m.w())
 	}
 }
 
@@ -371,7 +424,7 @@ func TestNonFinite(t *testing.T) {
 	if w := m2.w(); math.IsNaN(w) || math.IsInf(w, 0) {
 		t.Errorf("weight %g after a non-finite step; want the last finite value", w)
 	}
-	if res == nil || res.Stopped != "non-finite" {
+	if res == nil || res.Stopped != NonFinite {
 		t.Errorf("result %+v, want Stopped = non-finite", res)
 	}
 	after, _ := os.ReadFile(path)
@@ -411,7 +464,7 @@ func TestEarlyStoppingRestoresBest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stopped != "early stopping" || len(res.History) >= 200 {
+	if res.Stopped != EarlyStopping || len(res.History) >= 200 {
 		t.Fatalf("stopped %q after %d epochs, want early stopping", res.Stopped, len(res.History))
 	}
 	best := math.Inf(1)

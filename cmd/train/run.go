@@ -223,7 +223,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rc.Result.TrainNLL, rc.Result.TestNLL = finite(res.TrainNLL), finite(testNLL)
 	rc.Result.ValNLL = finite(res.ValNLL)
 	rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.Epochs, res.Steps, res.BestEpoch, seconds
-	rc.Result.Stopped = res.Stopped
+	rc.Result.Stopped = string(res.Stopped)
 	best, haveBest := data.BestNLL(o.dataset)
 	if haveBest && o.csvPath == "" {
 		rc.Result.BestNLL = &best
