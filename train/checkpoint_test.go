@@ -236,6 +236,7 @@ func TestDecodeCheckpointRejects(t *testing.T) {
 // TestValidateNonFinite: numbers JSON cannot spell are still checked, for a checkpoint
 // that reaches validate some other way.
 func TestValidateNonFinite(t *testing.T) {
+	t.Parallel()
 	good := func() *checkpoint {
 		return &checkpoint{
 			ParamCount: 2, Params: []float64{1, 2}, BestParams: []float64{1, 2}, Epoch: 1, BestEpoch: 1,
@@ -276,6 +277,7 @@ func TestValidateNonFinite(t *testing.T) {
 // TestReadCheckpointSize: a file over the limit is refused before it is read (a sparse
 // file, so the test writes nothing).
 func TestReadCheckpointSize(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "big.ckpt")
 	f, err := os.Create(path)
 	if err != nil {

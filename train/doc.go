@@ -23,12 +23,13 @@
 // Adam clones the gradient four times a step; a shard's gradient tensor carries an engine
 // that gives those clones recycled memory, taken back after each step from whatever the
 // solver no longer keeps, so a step allocates no tensor memory (TestSolverStepRecyclesClones).
-// Before the solver sees the gradient g of the batch-mean cost, the loop
+// Before the solver sees the gradient, the loop
 //
-//  1. records ‖g‖₂ (the global norm before clipping) and the fraction of elements with
-//     |g_i| > c (history: GradNorm, ClippedFraction), and stops with ErrNonFinite if any
-//     element is NaN or ±Inf;
-//  2. adds L2·w (Config.L2), the same way for every solver;
+//  1. forms g, the gradient of the batch-mean cost (the parts' gradients weighted by
+//     rows) plus L2·w (Config.L2), the same way for every solver;
+//  2. records ‖g‖₂, the global norm of that g (with the L2 term, before any clipping), and
+//     the fraction of its elements with |g_i| > c (history: GradNorm, ClippedFraction),
+//     and stops with ErrNonFinite if any element is NaN or ±Inf;
 //  3. rescales g to norm ClipNorm when ClipNorm > 0 and ‖g‖₂ > ClipNorm.
 //
 // The solver then clamps every element (gorgonia.WithClip(c), Config.Clip, default 10):
@@ -51,7 +52,9 @@
 //
 // Inputs and targets are standardised with the training split's column statistics,
 // which are stored in the model (RawUnits turns this off); every NLL reported — history,
-// Result, the model's NLL — is per point in the original units of y. Each epoch visits
+// Result, the model's NLL — is per point in the original units of y. A model that is a
+// models.DataInitializer (mdn.Model places its component means on the targets' k-means
+// centres) is then initialised from the training rows, unless KeepInit. Each epoch visits
 // every training row once, in an order drawn from Seed and the epoch number; when the
 // batch size does not divide the rows, the last batch is shorter and runs on a graph of
 // its own, sharing the parameters and the solver state. The same seed, data and
@@ -68,20 +71,24 @@
 // and epoch; the parameters are restored to those before the step, and no checkpoint is
 // written from that state. Cancelling the context stops after the current step and
 // writes a checkpoint of the last step's state; the model is then left with the best
-// validation epoch's weights so far (unless KeepLast), as at the end of a full run. Checkpoints (every CheckpointEvery epochs, at the end and on
-// cancellation) are written atomically with a checksum and hold the parameters, the
-// normalisation, the solver's internal state (Adam's step count and moments, RMSProp's
-// average, the momentum), the position within the epoch and the history, so that a run
-// resumed with Config.Resume finishes with the same weights, bit for bit, as one never
-// interrupted (TestResumeBitExact).
+// validation epoch's weights so far (unless KeepLast), as at the end of a full run. Run's
+// documentation lists what the model holds after each kind of error.
+//
+// Checkpoints (every CheckpointEvery epochs, at the end and on cancellation) are written
+// atomically with a checksum and hold the parameters, the normalisation, the solver's
+// internal state (Adam's step count and moments, RMSProp's average, the momentum), the
+// position within the epoch and the history, so that a run resumed with Config.Resume
+// finishes with the same weights, bit for bit, as one never interrupted
+// (TestResumeBitExact). Gorgonia keeps the solver's state unexported; internal/gorgonia
+// reads and writes it.
 //
 // # Accuracy
 //
 // On Bishop's inverse problem (1000 training and 1000 test points) an MDN with K = 5 and
 // one hidden layer of 24 tanh units, trained 1500 epochs in batches of 250 with Adam at
-// 0.01 on a cosine schedule, reaches a test NLL of about −1.13 nats per point in about
-// 3 s here (TestAccuracyBishop; one Gaussian per branch scores −1.10, the true density
-// −1.28). On the wider sine variant (3000 + 3000 points), K = 10 and hidden [64 64],
+// 0.01 on a cosine schedule, reaches a test NLL of about −1.13 nats per point
+// (TestAccuracyBishop, which logs its time; one Gaussian per branch scores −1.10, the
+// true density −1.28). On the wider sine variant (3000 + 3000 points), K = 10 and hidden [64 64],
 // 600 epochs in batches of 256 at 0.005 on a cosine schedule reach about 1.34 (true
 // density 1.29; TestAccuracySine).
 package train

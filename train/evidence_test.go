@@ -115,8 +115,9 @@ func TestVarianceFloorEvidence(t *testing.T) {
 	}
 }
 
-// Accuracy on the benchmark problems of /shared/BENCHMARKS.md, with the configurations
-// documented in the package documentation. Each takes well under a minute here.
+// Accuracy on Bishop's inverse problem and its wider sine variant, with the
+// configurations given in the package documentation. Each takes seconds; they are not
+// parallel so that the times they log are the runs' own.
 func TestAccuracyBishop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real training run; skipped under -short")

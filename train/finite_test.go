@@ -5,13 +5,15 @@ import (
 	"math"
 	"testing"
 
-	"github.com/mixgraph/mixgraph/graph"
 	"gorgonia.org/tensor"
+
+	"github.com/mixgraph/mixgraph/graph"
 )
 
 // allFinite and firstNonFiniteIn find a NaN or an infinity wherever it lies (the
 // four-chain loop and the tail), and sumSquares agrees with a plain loop.
 func TestFiniteChecksAndSumSquares(t *testing.T) {
+	t.Parallel()
 	for n := 0; n <= 11; n++ {
 		g := make([]float64, n)
 		for i := range g {
@@ -59,6 +61,7 @@ func TestFiniteChecksAndSumSquares(t *testing.T) {
 
 // paramAt maps an element of the parameters' array to the parameter holding it.
 func TestParamAt(t *testing.T) {
+	t.Parallel()
 	ps, err := graph.NewParamSet(tensor.Float64)
 	if err != nil {
 		t.Fatal(err)

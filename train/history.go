@@ -20,11 +20,13 @@ type Epoch struct {
 	// ValNLL is the validation NLL after the epoch; NaN (null in JSON) without
 	// validation rows.
 	ValNLL float64 `json:"val_nll"`
-	// GradNorm is the mean over the epoch's steps of the gradient's global L2 norm before
-	// any clipping.
+	// GradNorm is the mean over the epoch's steps of the global L2 norm of the gradient
+	// the solver is given before any clipping: the gradient of the batch-mean cost plus
+	// L2·w (Config.L2).
 	GradNorm float64 `json:"grad_norm"`
-	// ClippedFraction is the fraction of gradient elements over the epoch whose absolute
-	// value exceeded the clipping threshold (0 when clipping is off).
+	// ClippedFraction is the fraction of the elements of those gradients, over the epoch,
+	// whose absolute value exceeded the value-clipping threshold (0 when clipping is
+	// off), counted before any ClipNorm rescaling.
 	ClippedFraction float64 `json:"clipped_fraction"`
 	LearnRate       float64 `json:"learn_rate"` // at the epoch's last step
 	Elapsed         float64 `json:"elapsed_seconds"`

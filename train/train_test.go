@@ -234,6 +234,7 @@ func TestKeepInit(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		cfg  Config
 		want string
@@ -259,6 +260,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestBadData(t *testing.T) {
+	t.Parallel()
 	d := Data{X: [][]float64{{1}, {2}, {math.NaN()}}, Y: [][]float64{{1}, {2}, {3}}}
 	_, err := Run(context.Background(), newLin(t, 0), d, Config{})
 	if err == nil || !strings.Contains(err.Error(), "input row 2, column 0 is NaN") {
@@ -477,6 +479,7 @@ func TestEarlyStoppingRestoresBest(t *testing.T) {
 }
 
 func TestHistoryExport(t *testing.T) {
+	t.Parallel()
 	h := History{{Epoch: 1, Step: 3, TrainNLL: 0.5, ValNLL: math.NaN(), GradNorm: 2, LearnRate: 0.1, Elapsed: 1.5}}
 	var sb strings.Builder
 	if err := h.WriteCSV(&sb); err != nil {
