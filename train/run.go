@@ -105,6 +105,9 @@ func Run(ctx context.Context, m models.Trainable, d Data, cfg Config) (*Result, 
 	return t.run(ctx)
 }
 
+// trainer is a run's state: the model, the data in standardised units, what a step
+// needs (the steppers, the gradient vector and its chunks, the solvers), the evaluators
+// and the live checkpoint. NewStepper makes one without data.
 type trainer struct {
 	m      models.Trainable
 	cfg    Config

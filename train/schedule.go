@@ -28,7 +28,8 @@ func ParseSchedule(s string) (Schedule, error) {
 	return "", fmt.Errorf("train: unknown schedule %q (want constant, cosine or step)", s)
 }
 
-// learnRate is the schedule's rate for a step in an epoch.
+// learnRate is the schedule's rate η at step (from 0, of t.totalSteps) in epoch (from 0,
+// of t.epochs).
 func (t *trainer) learnRate(step, epoch int) float64 {
 	c := t.cfg
 	switch c.Schedule {

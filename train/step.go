@@ -50,6 +50,8 @@ func copyVector(dst, src *tensor.Dense) {
 	}
 }
 
+// stepper returns the stepper for batches of size rows, building its graphs (one per
+// worker, each taking at least MinWorkerRows rows) the first time.
 func (t *trainer) stepper(size int) (*stepper, error) {
 	if s, ok := t.steppers[size]; ok {
 		return s, nil
@@ -78,7 +80,7 @@ func (t *trainer) stepper(size int) (*stepper, error) {
 
 // run feeds the rows idx to the parts and runs them, concurrently when there are
 // several. It returns the batch's mean cost; the parts' gradients are left in their
-// runners for gather.
+// runners for prepareGrads.
 func (s *stepper) run(t *trainer, idx []int) (float64, error) {
 	off := 0
 	for _, p := range s.parts {
