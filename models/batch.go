@@ -98,19 +98,17 @@ func (b *Batcher) Run(n int, inputs [][]float64, emit func(start, rows int, outs
 	if n == 0 {
 		return nil
 	}
-	widths := make([]int, len(inputs))
 	for j, in := range inputs {
 		if len(in)%n != 0 {
 			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
 		}
-		widths[j] = len(in) / n
 	}
 	size := b.ChunkRows(n)
 	bt, err := b.get(size)
 	if err != nil {
 		return err
 	}
-	healthy, err := bt.run(n, size, inputs, widths, emit)
+	healthy, err := bt.run(n, size, inputs, emit)
 	if healthy {
 		b.put(size, bt)
 	} // else bt is dropped: a failed run may have left it half-done
@@ -118,14 +116,14 @@ func (b *Batcher) Run(n int, inputs [][]float64, emit func(start, rows int, outs
 }
 
 // run is Run on one graph of size rows. It reports whether the graph can run again.
-func (bt *Batch) run(n, size int, inputs [][]float64, widths []int, emit func(start, rows int, outs [][]float64) error) (healthy bool, err error) {
+func (bt *Batch) run(n, size int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) (healthy bool, err error) {
 	if len(bt.Inputs) != len(inputs) {
 		return true, fmt.Errorf("models: %d inputs given to a graph of %d", len(inputs), len(bt.Inputs))
 	}
 	for start := 0; start < n; start += size {
 		rows := min(size, n-start)
 		for j, in := range inputs {
-			w := widths[j]
+			w := len(in) / n
 			feed := in[start*w : (start+rows)*w]
 			if rows < size { // pad with zero rows
 				if len(bt.in[j]) != size*w {
