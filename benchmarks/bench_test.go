@@ -6,15 +6,15 @@ import (
 	"testing"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/models"
 )
 
 var dtypes = []struct {
 	name string
-	dt   mdn.DType
-}{{"f64", mdn.Float64}, {"f32", mdn.Float32}}
+	dt   models.DType
+}{{"f64", models.Float64}, {"f32", models.Float32}}
 
-func benchSteps(b *testing.B, w Workload, dt mdn.DType, clip float64) {
+func benchSteps(b *testing.B, w Workload, dt models.DType, clip float64) {
 	s, err := NewSetup(w, dt, clip, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -55,7 +55,7 @@ func BenchmarkClipping(b *testing.B) {
 			name string
 			clip float64
 		}{{"on", 10}, {"off", -1}} {
-			b.Run(fmt.Sprintf("workload=%s/clip=%s", name, c.name), func(b *testing.B) { benchSteps(b, w, mdn.Float64, c.clip) })
+			b.Run(fmt.Sprintf("workload=%s/clip=%s", name, c.name), func(b *testing.B) { benchSteps(b, w, models.Float64, c.clip) })
 		}
 	}
 }
@@ -66,12 +66,12 @@ func BenchmarkScaling(b *testing.B) {
 	for _, k := range []int{1, 5, 20, 50} {
 		w := base
 		w.K = k
-		b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) { benchSteps(b, w, mdn.Float64, 0) })
+		b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) { benchSteps(b, w, models.Float64, 0) })
 	}
 	for _, batch := range []int{32, 128, 512, 2048} {
 		w := base
 		w.Batch = batch
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchSteps(b, w, mdn.Float64, 0) })
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchSteps(b, w, models.Float64, 0) })
 	}
 }
 
@@ -107,7 +107,7 @@ func BenchmarkPredict(b *testing.B) {
 	for _, name := range []string{"bishop", "medium"} {
 		w, _ := Lookup(name)
 		b.Run("workload="+name, func(b *testing.B) {
-			s, err := NewSetup(w, mdn.Float64, 0, 1)
+			s, err := NewSetup(w, models.Float64, 0, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func BenchmarkSample(b *testing.B) {
 	for _, name := range []string{"bishop", "large"} {
 		w, _ := Lookup(name)
 		b.Run("workload="+name, func(b *testing.B) {
-			s, err := NewSetup(w, mdn.Float64, 0, 1)
+			s, err := NewSetup(w, models.Float64, 0, 1)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/train"
 )
@@ -61,12 +62,12 @@ type Setup struct {
 // NewSetup builds the workload's model in dtype and a stepper with Adam at 1e-3 and the
 // given clipping threshold (0: the default 10; negative: off), with a fixed random batch
 // drawn from seed.
-func NewSetup(w Workload, dtype mdn.DType, clip float64, seed uint64) (*Setup, error) {
+func NewSetup(w Workload, dtype models.DType, clip float64, seed uint64) (*Setup, error) {
 	return NewSetupConfig(w, dtype, train.Config{LearnRate: 1e-3, Clip: clip}, seed)
 }
 
 // NewSetupConfig is NewSetup with the stepper's whole training configuration.
-func NewSetupConfig(w Workload, dtype mdn.DType, cfg train.Config, seed uint64) (*Setup, error) {
+func NewSetupConfig(w Workload, dtype models.DType, cfg train.Config, seed uint64) (*Setup, error) {
 	m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: dtype, Seed: seed})
 	if err != nil {
 		return nil, err

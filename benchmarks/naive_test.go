@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
@@ -137,7 +138,7 @@ func (n *naiveStep) close() {
 	n.restore()
 }
 
-func newNaiveSetup(t testing.TB, w Workload, dt mdn.DType) (*naiveStep, *Setup) {
+func newNaiveSetup(t testing.TB, w Workload, dt models.DType) (*naiveStep, *Setup) {
 	t.Helper()
 	s, err := NewSetup(w, dt, 0, 1)
 	if err != nil {
@@ -155,7 +156,7 @@ func newNaiveSetup(t testing.TB, w Workload, dt mdn.DType) (*naiveStep, *Setup) 
 func TestNaiveStepSameCost(t *testing.T) {
 	for _, name := range []string{"bishop", "small"} {
 		w, _ := Lookup(name)
-		n, s := newNaiveSetup(t, w, mdn.Float64)
+		n, s := newNaiveSetup(t, w, models.Float64)
 		got, err := n.step()
 		n.close()
 		if err != nil {

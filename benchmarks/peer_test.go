@@ -11,7 +11,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/models"
 )
 
 // peerTol bounds the relative difference between mixgraph's and PyTorch's float64 loss
@@ -28,7 +28,7 @@ func TestSameLossAsPeer(t *testing.T) {
 	}
 	w, _ := Lookup("small")
 	w.Batch = 16
-	s, err := NewSetup(w, mdn.Float64, 0, 5)
+	s, err := NewSetup(w, models.Float64, 0, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

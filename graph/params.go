@@ -49,8 +49,8 @@ func CheckDtype(dt tensor.Dtype) error {
 	return nil
 }
 
-// Dtype is the set's element type.
-func (ps *ParamSet) Dtype() tensor.Dtype { return ps.dtype }
+// DType is the set's element type.
+func (ps *ParamSet) DType() tensor.Dtype { return ps.dtype }
 
 // Add creates a parameter of the given shape whose values are the float64 values
 // converted to the set's dtype. The name must be new to the set.

@@ -83,7 +83,7 @@ func compositeGaussianLogDensity(means, logSigma, y *G.Node, k, d int) (*G.Node,
 }
 
 // compositeNLL is MixtureNLL with the composite Gaussian log-density.
-func compositeNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*Mixture, error) {
+func compositeNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*MixtureLoss, error) {
 	logPi, err := graph.LogSoftmax(logits, 1)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func compositeNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*Mixture
 	if err != nil {
 		return nil, err
 	}
-	return &Mixture{Cost: cost, LogLik: logLik, LogPi: logPi, LogSigma: logSigma, LogComp: logComp}, nil
+	return &MixtureLoss{Cost: cost, LogLik: logLik, LogPi: logPi, LogSigma: logSigma, LogComp: logComp}, nil
 }
 
 // nllRun builds the mixture NLL (MixtureNLL, or compositeNLL when composite) on fixed

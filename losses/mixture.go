@@ -89,8 +89,8 @@ func (c MixtureConfig) Validate() error {
 	return nil
 }
 
-// Mixture holds the nodes of a mixture NLL expression.
-type Mixture struct {
+// MixtureLoss holds the nodes of a mixture NLL expression.
+type MixtureLoss struct {
 	Cost     *G.Node // scalar: the mean negative log-likelihood over the batch
 	LogLik   *G.Node // (B): log p(y_b) per row
 	LogPi    *G.Node // (B, K): log mixing proportions
@@ -101,7 +101,7 @@ type Mixture struct {
 // MixtureNLL builds the negative log-likelihood of a mixture of K diagonal Gaussians
 // (see the package documentation for the formula) from logits (B, K), means (B, K·D),
 // raw scales (B, K·D) and targets y (B, D), all of one float dtype and one graph.
-func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*Mixture, error) {
+func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*MixtureLoss, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*Mixture, 
 	if err != nil {
 		return nil, err
 	}
-	return &Mixture{Cost: cost, LogLik: logLik, LogPi: logPi, LogSigma: logSigma, LogComp: logComp}, nil
+	return &MixtureLoss{Cost: cost, LogLik: logLik, LogPi: logPi, LogSigma: logSigma, LogComp: logComp}, nil
 }
 
 // GaussianNLL builds the negative log-likelihood of one diagonal Gaussian per row with

@@ -80,7 +80,7 @@ func reference(bt batch, cfg losses.MixtureConfig) (loglik []float64, logPi [][]
 type built struct {
 	g                        *G.ExprGraph
 	logits, means, scales, y *G.Node
-	mix                      *losses.Mixture
+	mix                      *losses.MixtureLoss
 }
 
 func build(dt tensor.Dtype, bt batch, cfg losses.MixtureConfig) (*built, error) {

@@ -21,7 +21,7 @@ type Base struct {
 // SetNormalization returns) with parameters ps, in input and out target columns, and the
 // identity normalisation.
 func NewBase(pkg string, ps *graph.ParamSet, in, out int) Base {
-	return Base{params: ps, in: in, out: out, norm: Identity(in, out), pkg: pkg}
+	return Base{params: ps, in: in, out: out, norm: IdentityNormalization(in, out), pkg: pkg}
 }
 
 // Params returns the learnable parameters, shared by every graph the model builds.

@@ -53,8 +53,8 @@ type Normalization struct {
 	YMean, YStd []float64
 }
 
-// Identity returns the normalisation that changes nothing, for the given widths.
-func Identity(xDim, yDim int) Normalization {
+// IdentityNormalization returns the normalisation that changes nothing, for the given widths.
+func IdentityNormalization(xDim, yDim int) Normalization {
 	n := Normalization{XMean: make([]float64, xDim), XStd: make([]float64, xDim), YMean: make([]float64, yDim), YStd: make([]float64, yDim)}
 	for i := range n.XStd {
 		n.XStd[i] = 1

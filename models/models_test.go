@@ -66,7 +66,7 @@ func TestBase(t *testing.T) {
 	if n := b.Normalization(); n.XStd[1] != 1 || n.YMean[0] != 0 {
 		t.Errorf("initial normalisation %v, want the identity", n)
 	}
-	err = b.SetNormalization(Identity(3, 1))
+	err = b.SetNormalization(IdentityNormalization(3, 1))
 	if err == nil || err.Error() != "toy: normalisation has 3/3 input statistics, model has 2 inputs" {
 		t.Errorf("wrong widths: %v", err)
 	}

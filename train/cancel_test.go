@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/models"
 )
 
 // TestSaveCheckpoint: a SaveCheckpoint function is called where CheckpointPath would be
@@ -17,12 +17,12 @@ import (
 // interrupted, bit for bit; an error from it stops the run.
 func TestSaveCheckpoint(t *testing.T) {
 	d := bishopData(150, 2)
-	cfg := Config{BatchSize: 32, Epochs: 4, Seed: 3, ValFraction: 0.1, Schedule: Cosine, LearnRate: 0.01, CheckpointEvery: 1}
+	cfg := Config{BatchSize: 32, Epochs: 4, Seed: 3, ValFraction: 0.1, Schedule: CosineLR, LearnRate: 0.01, CheckpointEvery: 1}
 
 	path := filepath.Join(t.TempDir(), "run.ckpt")
 	byPath := cfg
 	byPath.CheckpointPath = path
-	if _, err := Run(context.Background(), smallMDN(t, mdn.Float64), d, byPath); err != nil {
+	if _, err := Run(context.Background(), smallMDN(t, models.Float64), d, byPath); err != nil {
 		t.Fatal(err)
 	}
 	want, err := os.ReadFile(path)
@@ -42,7 +42,7 @@ func TestSaveCheckpoint(t *testing.T) {
 		calls++
 		return nil
 	}
-	if _, err := Run(context.Background(), smallMDN(t, mdn.Float64), d, byFunc); err != nil {
+	if _, err := Run(context.Background(), smallMDN(t, models.Float64), d, byFunc); err != nil {
 		t.Fatal(err)
 	}
 	if calls != 5 { // after each of the 4 epochs and at the end
@@ -66,13 +66,13 @@ func TestSaveCheckpoint(t *testing.T) {
 	boom := errors.New("disk full")
 	failing := cfg
 	failing.SaveCheckpoint = func(func(io.Writer) error) error { return boom }
-	if _, err := Run(context.Background(), smallMDN(t, mdn.Float64), d, failing); !errors.Is(err, boom) {
+	if _, err := Run(context.Background(), smallMDN(t, models.Float64), d, failing); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the SaveCheckpoint error", err)
 	}
 
 	both := byFunc
 	both.CheckpointPath = path
-	if _, err := Run(context.Background(), smallMDN(t, mdn.Float64), d, both); err == nil {
+	if _, err := Run(context.Background(), smallMDN(t, models.Float64), d, both); err == nil {
 		t.Error("CheckpointPath and SaveCheckpoint both set: no error")
 	}
 }
@@ -98,7 +98,7 @@ func TestCancelKeepsBest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	path := filepath.Join(t.TempDir(), "run.ckpt")
-	m := smallMDN(t, mdn.Float64)
+	m := smallMDN(t, models.Float64)
 	cfg := Config{BatchSize: 32, Epochs: 50, Seed: 3, ValFraction: 0.1, LearnRate: 0.05, CheckpointPath: path, ProgressEvery: 1}
 	cfg.Progress = func(p Progress) {
 		if p.Step >= 60 {

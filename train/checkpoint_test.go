@@ -241,7 +241,7 @@ func TestValidateNonFinite(t *testing.T) {
 		return &checkpoint{
 			ParamCount: 2, Params: []float64{1, 2}, BestParams: []float64{1, 2}, Epoch: 1, BestEpoch: 1,
 			Solver:        &solverState{Slots: []slotState{{Value: []float64{0}, Deriv: []float64{0}}, {}}},
-			Normalization: models.Identity(1, 1),
+			Normalization: models.IdentityNormalization(1, 1),
 		}
 	}
 	if err := good().validate(); err != nil {

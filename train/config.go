@@ -158,7 +158,7 @@ func (c Config) withDefaults() Config {
 		c.Epochs = DefaultEpochs
 	}
 	if c.Schedule == "" {
-		c.Schedule = Constant
+		c.Schedule = ConstantLR
 	}
 	if c.Clip == 0 {
 		c.Clip = DefaultClip

@@ -132,7 +132,7 @@ func TestAccuracyBishop(t *testing.T) {
 	}
 	x, y := tr.Rows()
 	start := time.Now()
-	if _, err := Run(context.Background(), m, Data{X: x, Y: y}, Config{BatchSize: 250, Epochs: 1500, LearnRate: 0.01, Schedule: Cosine, Seed: 1}); err != nil {
+	if _, err := Run(context.Background(), m, Data{X: x, Y: y}, Config{BatchSize: 250, Epochs: 1500, LearnRate: 0.01, Schedule: CosineLR, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	tx, ty := te.Rows()
@@ -160,7 +160,7 @@ func TestAccuracySine(t *testing.T) {
 	}
 	x, y := tr.Rows()
 	start := time.Now()
-	if _, err := Run(context.Background(), m, Data{X: x, Y: y}, Config{BatchSize: 256, Epochs: 600, LearnRate: 0.005, Schedule: Cosine, Seed: 1}); err != nil {
+	if _, err := Run(context.Background(), m, Data{X: x, Y: y}, Config{BatchSize: 256, Epochs: 600, LearnRate: 0.005, Schedule: CosineLR, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	tx, ty := te.Rows()

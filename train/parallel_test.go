@@ -7,16 +7,16 @@ import (
 	"testing"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/models"
 )
 
 // A data-parallel step (the batch split over two graphs, gradients summed weighted by
 // rows) gives the single-graph step's cost and weights up to float rounding, for even
 // and odd splits and both dtypes.
 func TestDataParallelStepMatchesOneGraph(t *testing.T) {
-	for _, dt := range []mdn.DType{mdn.Float64, mdn.Float32} {
+	for _, dt := range []models.DType{models.Float64, models.Float32} {
 		tol := 1e-12
-		if dt == mdn.Float32 {
+		if dt == models.Float32 {
 			tol = 2e-5
 		}
 		for _, batch := range []int{200, 201} {
@@ -66,7 +66,7 @@ func TestDataParallelStepMatchesOneGraph(t *testing.T) {
 func TestDataParallelRunDeterministic(t *testing.T) {
 	d := bishopData(600, 3)
 	cfg := Config{BatchSize: 250, Epochs: 5, Seed: 2, ValFraction: 0.2, LearnRate: 0.01, Workers: 2}
-	a, b := smallMDN(t, mdn.Float64), smallMDN(t, mdn.Float64)
+	a, b := smallMDN(t, models.Float64), smallMDN(t, models.Float64)
 	ra, err := Run(context.Background(), a, d, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestDataParallelRunDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameBits(t, "weights", a.Params().Flatten(nil), b.Params().Flatten(nil))
-	one := smallMDN(t, mdn.Float64)
+	one := smallMDN(t, models.Float64)
 	cfg.Workers = 1
 	r1, err := Run(context.Background(), one, d, cfg)
 	if err != nil {

@@ -128,7 +128,7 @@ type trainer struct {
 	chunkSq      []float64
 	chunkClipped []int
 	steppers     map[int]*stepper
-	evals        map[int]*evaluator
+	evals        *models.Batcher // evaluation graphs, built on first use
 
 	batchesPerEpoch, epochs, totalSteps int
 
@@ -178,7 +178,7 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 	t := &trainer{
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: n, nVal: len(vx) / xDim, xDim: xDim, yDim: yDim,
-		steppers: map[int]*stepper{}, evals: map[int]*evaluator{},
+		steppers: map[int]*stepper{},
 	}
 	t.batchesPerEpoch = (n + cfg.BatchSize - 1) / cfg.BatchSize
 	if cfg.BatchSize > n {
@@ -200,7 +200,7 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 	} else {
 		norm := models.Fit(x, xDim, y, yDim)
 		if cfg.RawUnits {
-			norm = models.Identity(xDim, yDim)
+			norm = models.IdentityNormalization(xDim, yDim)
 		}
 		if err := m.SetNormalization(norm); err != nil {
 			return nil, err

@@ -216,7 +216,7 @@ func (s *solvers) restore(st *solverState) error {
 			return fmt.Errorf("train: checkpoint holds solver state, but %T keeps none", sh)
 		}
 		lo, hi := s.cuts[i], s.cuts[i+1]
-		dt, shape := s.ps.Dtype(), tensor.Shape{hi - lo}
+		dt, shape := s.ps.DType(), tensor.Shape{hi - lo}
 		slot := gorgonia.Cached{Value: graph.NewTensor(dt, shape, flat.Value[lo:hi:hi]), Deriv: graph.NewTensor(dt, shape.Clone(), flat.Deriv[lo:hi:hi])}
 		if err := gorgonia.SetCache(sh, []gorgonia.Cached{slot}); err != nil {
 			return err

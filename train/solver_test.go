@@ -10,6 +10,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/gorgonia"
+	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
@@ -166,7 +167,7 @@ func TestConcurrentStepsDoNotDeadlock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a few seconds of training steps; skipped under -short")
 	}
-	m, err := mdn.New(mdn.Config{InputDim: 8, OutputDim: 2, K: 5, Hidden: []int{64, 64}, DType: mdn.Float32, Seed: 1, VarianceFloor: 1e-3})
+	m, err := mdn.New(mdn.Config{InputDim: 8, OutputDim: 2, K: 5, Hidden: []int{64, 64}, DType: models.Float32, Seed: 1, VarianceFloor: 1e-3})
 	if err != nil {
 		t.Fatal(err)
 	}

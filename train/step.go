@@ -36,8 +36,8 @@ type part struct {
 func (t *trainer) initSolver() {
 	n := max(1, t.ps.Count())
 	t.weights = t.ps.Span(0, len(t.params))
-	t.grad = tensor.New(tensor.Of(t.ps.Dtype()), tensor.WithShape(n))
-	t.saved = tensor.New(tensor.Of(t.ps.Dtype()), tensor.WithShape(n))
+	t.grad = tensor.New(tensor.Of(t.ps.DType()), tensor.WithShape(n))
+	t.saved = tensor.New(tensor.Of(t.ps.DType()), tensor.WithShape(n))
 	t.solver = newSolvers(t.cfg, t.ps, t.grad)
 }
 

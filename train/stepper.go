@@ -33,7 +33,7 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	if cfg.Schedule != Constant && cfg.Steps == 0 {
+	if cfg.Schedule != ConstantLR && cfg.Steps == 0 {
 		return nil, fmt.Errorf("train: a stepper with the %s schedule needs Config.Steps, the number of steps the schedule spans", cfg.Schedule)
 	}
 	// Every step is an "epoch" of one batch, so that the step schedule counts steps.

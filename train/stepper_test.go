@@ -15,7 +15,7 @@ func TestStepperSchedules(t *testing.T) {
 		cfg  Config
 		want func(step int) float64
 	}{
-		{Config{Schedule: Cosine, Steps: steps, MinLearnRate: 0.01}, func(s int) float64 {
+		{Config{Schedule: CosineLR, Steps: steps, MinLearnRate: 0.01}, func(s int) float64 {
 			return 0.01 + (lr-0.01)*0.5*(1+math.Cos(math.Pi*math.Min(1, float64(s)/steps)))
 		}},
 		{Config{Schedule: StepLR, Steps: steps, DecayEvery: 2}, func(s int) float64 { return lr * math.Pow(0.5, float64(s/2)) }},
@@ -41,7 +41,7 @@ func TestStepperSchedules(t *testing.T) {
 			}
 		}
 	}
-	if _, err := NewStepper(newLin(t, 3), 2, Config{Schedule: Cosine}); err == nil || !strings.Contains(err.Error(), "needs Config.Steps") {
+	if _, err := NewStepper(newLin(t, 3), 2, Config{Schedule: CosineLR}); err == nil || !strings.Contains(err.Error(), "needs Config.Steps") {
 		t.Errorf("a cosine stepper without Steps: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ func newLin(t *testing.T, w float64) *lin {
 	if _, err := ps.Add("w", []int{1, 1}, []float64{w}); err != nil {
 		t.Fatal(err)
 	}
-	return &lin{ps: ps, norm: models.Identity(1, 1)}
+	return &lin{ps: ps, norm: models.IdentityNormalization(1, 1)}
 }
 
 func (l *lin) Params() *graph.ParamSet                       { return l.ps }
@@ -312,7 +312,7 @@ func bishopData(n int, seed uint64) Data {
 	return d
 }
 
-func smallMDN(t *testing.T, dt mdn.DType) *mdn.Model {
+func smallMDN(t *testing.T, dt models.DType) *mdn.Model {
 	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{8}, DType: dt, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -333,9 +333,9 @@ func sameBits(t *testing.T, what string, a, b []float64) {
 }
 
 func TestDeterminism(t *testing.T) {
-	for _, dt := range []mdn.DType{mdn.Float64, mdn.Float32} {
+	for _, dt := range []models.DType{models.Float64, models.Float32} {
 		d := bishopData(200, 1)
-		cfg := Config{BatchSize: 32, Epochs: 4, Seed: 7, ValFraction: 0.2, Schedule: Cosine, LearnRate: 0.01}
+		cfg := Config{BatchSize: 32, Epochs: 4, Seed: 7, ValFraction: 0.2, Schedule: CosineLR, LearnRate: 0.01}
 		a, b := smallMDN(t, dt), smallMDN(t, dt)
 		ra, err := Run(context.Background(), a, d, cfg)
 		if err != nil {
@@ -358,9 +358,9 @@ func TestDeterminism(t *testing.T) {
 func TestResumeBitExact(t *testing.T) {
 	d := bishopData(150, 2)
 	for _, solver := range []Solver{Adam, RMSProp, Momentum, SGD} {
-		for _, dt := range []mdn.DType{mdn.Float64, mdn.Float32} {
+		for _, dt := range []models.DType{models.Float64, models.Float32} {
 			for _, stopAt := range []int{10, 7} { // 5 steps an epoch: a boundary and mid-epoch
-				cfg := Config{Solver: solver, BatchSize: 32, Epochs: 4, Seed: 3, ValFraction: 0.1, Schedule: Cosine, LearnRate: 0.01}
+				cfg := Config{Solver: solver, BatchSize: 32, Epochs: 4, Seed: 3, ValFraction: 0.1, Schedule: CosineLR, LearnRate: 0.01}
 				full := smallMDN(t, dt)
 				want, err := Run(context.Background(), full, d, cfg)
 				if err != nil {
@@ -444,7 +444,7 @@ func TestCheckpointErrors(t *testing.T) {
 		t.Errorf("resume from junk: %v", err)
 	}
 	good := filepath.Join(dir, "good.ckpt")
-	if _, err := Run(context.Background(), smallMDN(t, mdn.Float64), bishopData(40, 1), Config{Epochs: 1, CheckpointPath: good}); err != nil {
+	if _, err := Run(context.Background(), smallMDN(t, models.Float64), bishopData(40, 1), Config{Epochs: 1, CheckpointPath: good}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = Run(context.Background(), newLin(t, 0), linData(), Config{Resume: good})
@@ -453,7 +453,7 @@ func TestCheckpointErrors(t *testing.T) {
 	}
 	b, _ := os.ReadFile(good)
 	os.WriteFile(good, b[:len(b)-20], 0o644)
-	_, err = Run(context.Background(), smallMDN(t, mdn.Float64), bishopData(40, 1), Config{Resume: good})
+	_, err = Run(context.Background(), smallMDN(t, models.Float64), bishopData(40, 1), Config{Resume: good})
 	if err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("resume from a truncated checkpoint: %v", err)
 	}
@@ -461,7 +461,7 @@ func TestCheckpointErrors(t *testing.T) {
 
 func TestEarlyStoppingRestoresBest(t *testing.T) {
 	d := bishopData(200, 5)
-	m := smallMDN(t, mdn.Float64)
+	m := smallMDN(t, models.Float64)
 	res, err := Run(context.Background(), m, d, Config{BatchSize: 20, Epochs: 200, LearnRate: 0.05, ValFraction: 0.3, Patience: 5, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -575,7 +575,7 @@ func TestSchedules(t *testing.T) {
 		}
 		return res.History
 	}
-	h := run(Config{Epochs: 10, Schedule: Cosine, MinLearnRate: 0.01})
+	h := run(Config{Epochs: 10, Schedule: CosineLR, MinLearnRate: 0.01})
 	// The last step is step 9 of 10: η = 0.01 + 0.09·(1 + cos(0.9π))/2.
 	if want := 0.01 + 0.09*(1+math.Cos(0.9*math.Pi))/2; math.Abs(h[9].LearnRate-want) > 1e-15 {
 		t.Errorf("cosine: last learning rate %.17g, want %.17g", h[9].LearnRate, want)

@@ -36,7 +36,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/benchmarks"
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/models"
 )
 
 func main() {
@@ -220,9 +220,9 @@ func median(v []float64) float64 {
 
 // oursStep returns mixgraph's median step time over about `seconds` of steps.
 func oursStep(w benchmarks.Workload, d string, seconds float64) (float64, error) {
-	dt := mdn.Float64
+	dt := models.Float64
 	if d == "f32" {
-		dt = mdn.Float32
+		dt = models.Float32
 	}
 	s, err := benchmarks.NewSetup(w, dt, 0, 1)
 	if err != nil {

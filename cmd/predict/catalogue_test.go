@@ -23,7 +23,7 @@ func namedModel(t *testing.T, path string, x, y []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.SetNormalization(models.Identity(len(x), len(y))); err != nil {
+	if err := m.SetNormalization(models.IdentityNormalization(len(x), len(y))); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.SetColumns(x, y); err != nil {

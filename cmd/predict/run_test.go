@@ -27,7 +27,7 @@ func testModelFile(t *testing.T, outDim int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := models.Identity(1, outDim)
+	n := models.IdentityNormalization(1, outDim)
 	n.XMean[0], n.XStd[0] = 0.5, 0.25
 	if err := m.SetNormalization(n); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/mixgraph/mixgraph/internal/data"
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
+	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/train"
 )
@@ -139,8 +140,6 @@ func (o *options) check() error {
 		return fmt.Errorf("-n %d: want 0 (the default) or more", o.n)
 	case o.n > maxPoints:
 		return fmt.Errorf("-n %d: at most %d points", o.n, maxPoints)
-	case !(o.varianceFloor >= 0) || math.IsInf(o.varianceFloor, 0):
-		return fmt.Errorf("-variance_floor %g: want a finite value ≥ 0", o.varianceFloor)
 	case o.checkpointEvery < 0:
 		return fmt.Errorf("-checkpoint_every %d: want 0 (only when interrupted) or a number of epochs", o.checkpointEvery)
 	case o.csvPath == "" && o.set["x_cols"]:
@@ -165,7 +164,7 @@ func (o *options) check() error {
 	if _, err := losses.ParseScale(o.scale); err != nil {
 		return fmt.Errorf("-scale %q: want one of %s", o.scale, strings.Join(losses.Scales(), ", "))
 	}
-	if _, err := mdn.ParseDType(o.dtype); err != nil {
+	if _, err := models.ParseDType(o.dtype); err != nil {
 		return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)
 	}
 	if _, err := train.ParseSolver(o.solver); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/mixgraph/mixgraph/internal/data"
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
+	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/models/mlp"
 	"github.com/mixgraph/mixgraph/train"
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	act, _ := graph.ParseActivation(o.activation)
 	scale, _ := losses.ParseScale(o.scale)
-	dtype, _ := mdn.ParseDType(o.dtype)
+	dtype, _ := models.ParseDType(o.dtype)
 	solver, _ := train.ParseSolver(o.solver)
 	schedule, _ := train.ParseSchedule(o.schedule)
 
@@ -133,7 +134,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
 	if err := mcfg.Validate(); err != nil {
-		return fmt.Errorf("-k %d, -hidden %s: %s", o.k, o.hidden, trimPrefix(err))
+		// The model validates its own config; name the flags behind what it refused.
+		culprit := fmt.Sprintf("-k %d, -hidden %s", o.k, o.hidden)
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "variance floor"):
+			culprit = fmt.Sprintf("-variance_floor %g", o.varianceFloor)
+		case strings.Contains(msg, "dimension"):
+			culprit = "-x_cols, -y_cols"
+		}
+		return fmt.Errorf("%s: %s", culprit, trimPrefix(err))
 	}
 	model, err := mdn.New(mcfg)
 	if err != nil {
@@ -402,6 +411,6 @@ func trainBaseline(ctx context.Context, s *data.Set, hidden []int, act graph.Act
 		return nil, err
 	}
 	x, y := s.Rows()
-	_, err = train.Run(ctx, m, train.Data{X: x, Y: y}, train.Config{LearnRate: o.lr, BatchSize: o.batch, Epochs: max(1, o.epochs/3), Schedule: train.Cosine, Seed: o.seed})
+	_, err = train.Run(ctx, m, train.Data{X: x, Y: y}, train.Config{LearnRate: o.lr, BatchSize: o.batch, Epochs: max(1, o.epochs/3), Schedule: train.CosineLR, Seed: o.seed})
 	return m, err
 }

@@ -6,39 +6,10 @@ import (
 	"math/bits"
 	"strings"
 
-	"gorgonia.org/tensor"
-
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/losses"
+	"github.com/mixgraph/mixgraph/models"
 )
-
-// DType names the floating-point type a model computes in.
-type DType string
-
-// The dtypes a model can use. The zero value is Float64.
-const (
-	Float64 DType = "float64"
-	Float32 DType = "float32"
-)
-
-// ParseDType accepts "float64", "f64", "float32", "f32" and "" (Float64).
-func ParseDType(s string) (DType, error) {
-	switch s {
-	case "", "float64", "f64":
-		return Float64, nil
-	case "float32", "f32":
-		return Float32, nil
-	}
-	return "", fmt.Errorf("mdn: unknown dtype %q (want float64 or float32)", s)
-}
-
-// Tensor returns the tensor dtype.
-func (d DType) Tensor() tensor.Dtype {
-	if d == Float32 {
-		return tensor.Float32
-	}
-	return tensor.Float64
-}
 
 // Defaults used for zero Config fields.
 const (
@@ -67,7 +38,7 @@ type Config struct {
 	// (σ² = t(s)² + floor); 0 means none.
 	VarianceFloor float64 `json:"variance_floor"`
 	// DType is the floating-point type; "" means float64.
-	DType DType `json:"dtype"`
+	DType models.DType `json:"dtype"`
 	// Seed seeds every random draw of the initial weights.
 	Seed uint64 `json:"seed"`
 }
@@ -130,9 +101,9 @@ func (c Config) withDefaults() Config {
 		c.Scale = s
 	}
 	if c.DType == "" {
-		c.DType = Float64
+		c.DType = models.Float64
 	}
-	if d, err := ParseDType(string(c.DType)); err == nil {
+	if d, err := models.ParseDType(string(c.DType)); err == nil {
 		c.DType = d
 	}
 	return c
@@ -160,8 +131,8 @@ func (c Config) Validate() error {
 	if err := c.mixture().Validate(); err != nil { // the scale and the variance floor
 		return fmt.Errorf("mdn: %s", unprefixed(err))
 	}
-	if _, err := ParseDType(string(c.DType)); err != nil {
-		return err
+	if _, err := models.ParseDType(string(c.DType)); err != nil {
+		return fmt.Errorf("mdn: %s", unprefixed(err))
 	}
 	return nil
 }

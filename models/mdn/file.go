@@ -222,7 +222,7 @@ func checkParams(params []fileParam, cfg Config) error {
 	if len(params) != len(want) {
 		return fmt.Errorf("mdn: model file has %d parameters, its config needs %d", len(params), len(want))
 	}
-	f32 := cfg.DType == Float32
+	f32 := cfg.DType == models.Float32
 	for i, w := range want {
 		fp := params[i]
 		if fp.Name != w.name {

@@ -62,7 +62,7 @@ func encodeBody(t testing.TB, fb fileBody) []byte {
 func TestLoadChecksBody(t *testing.T) {
 	m := testModel(t, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 1})
 	good := saveBody(t, m)
-	m32 := testModel(t, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 1, DType: Float32})
+	m32 := testModel(t, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 1, DType: models.Float32})
 	good32 := saveBody(t, m32)
 	edit := func(src []byte, f func(*fileBody)) []byte {
 		fb := decodeBody(t, src)

@@ -30,7 +30,7 @@ func fuzzSeedBodies(f *testing.F) [][]byte {
 		f.Fatal(err)
 	}
 	good := saveBody(f, m)
-	m32 := testModel(f, Config{InputDim: 1, OutputDim: 2, K: 1, Hidden: []int{2, 2}, Seed: 2, DType: Float32, Scale: "softplus", Activation: "relu"})
+	m32 := testModel(f, Config{InputDim: 1, OutputDim: 2, K: 1, Hidden: []int{2, 2}, Seed: 2, DType: models.Float32, Scale: "softplus", Activation: "relu"})
 	good32 := saveBody(f, m32)
 	bodies := [][]byte{good, good32}
 	replace := func(old, new string) {

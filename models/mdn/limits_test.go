@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"testing"
+
+	"github.com/mixgraph/mixgraph/models"
 )
 
 // TestConfigLimits checks that Validate refuses every size beyond its limit with a
@@ -81,7 +83,7 @@ func TestParamCount(t *testing.T) {
 		{InputDim: 1, OutputDim: 1},
 		{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{8}},
 		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{7}},
-		{InputDim: 5, OutputDim: 3, K: 1, Hidden: []int{2, 9, 4}, DType: Float32},
+		{InputDim: 5, OutputDim: 3, K: 1, Hidden: []int{2, 9, 4}, DType: models.Float32},
 		{InputDim: 2, OutputDim: 4, K: 17, Hidden: []int{1}},
 		{InputDim: 16, OutputDim: 90, K: 5, Hidden: []int{256, 256}},
 		{InputDim: 300, OutputDim: 2, K: 1, Hidden: []int{4000}},

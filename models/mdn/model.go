@@ -232,7 +232,7 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 type Graph struct {
 	X, Y *G.Node // inputs (B, InputDim) and targets (B, D), standardised units
 	*Outputs
-	NLL *losses.Mixture // the mixture negative log-likelihood of Y
+	Loss *losses.MixtureLoss // the mixture negative log-likelihood of Y
 }
 
 // BuildGraph adds inputs named "mdn.x" and "mdn.y", the network and its mixture NLL for
@@ -252,7 +252,7 @@ func (m *Model) BuildGraph(g *G.ExprGraph, batch int) (*Graph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mdn: %w", err)
 	}
-	return &Graph{X: x, Y: y, Outputs: out, NLL: nll}, nil
+	return &Graph{X: x, Y: y, Outputs: out, Loss: nll}, nil
 }
 
 // BuildLoss implements models.Trainable: the mean mixture NLL in standardised units.
@@ -261,11 +261,11 @@ func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	if err != nil {
 		return nil, err
 	}
-	perRow, err := G.Neg(gr.NLL.LogLik)
+	perRow, err := G.Neg(gr.Loss.LogLik)
 	if err != nil {
 		return nil, prefixed(err)
 	}
-	return &models.Loss{X: gr.X, Y: gr.Y, Cost: gr.NLL.Cost, PerRow: perRow}, nil
+	return &models.Loss{X: gr.X, Y: gr.Y, Cost: gr.Loss.Cost, PerRow: perRow}, nil
 }
 
 // graphValues returns a parameter's values as float64.

@@ -16,11 +16,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-var dtypes = []DType{Float64, Float32}
+var dtypes = []models.DType{models.Float64, models.Float32}
 
 // logLikTol bounds the relative difference between the graph's log-likelihood and
 // Mixture.LogProb of the predicted mixture.
-var logLikTol = map[DType]float64{Float64: 1e-12, Float32: 2e-5}
+var logLikTol = map[models.DType]float64{models.Float64: 1e-12, models.Float32: 2e-5}
 
 func testModel(t testing.TB, cfg Config) *Model {
 	t.Helper()
@@ -67,7 +67,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	m := testModel(t, Config{InputDim: 3, OutputDim: 2})
 	got := m.Config()
-	if got.K != DefaultK || got.Activation != graph.Tanh || got.Scale != losses.ScaleExp || got.DType != Float64 || len(got.Hidden) != 2 {
+	if got.K != DefaultK || got.Activation != graph.Tanh || got.Scale != losses.ScaleExp || got.DType != models.Float64 || len(got.Hidden) != 2 {
 		t.Errorf("defaults not applied: %+v", got)
 	}
 }
@@ -301,7 +301,7 @@ func TestLoadBadFiles(t *testing.T) {
 // what the model it was written from predicts, and saving that model again must
 // reproduce it byte for byte. Run with -update to rewrite it after a deliberate change.
 func TestGoldenFile(t *testing.T) {
-	m := testModel(t, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 2024, DType: Float32})
+	m := testModel(t, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 2024, DType: models.Float32})
 	if err := m.SetNormalization(models.Normalization{XMean: []float64{0.5, -1}, XStd: []float64{2, 4}, YMean: []float64{3}, YStd: []float64{0.5}}); err != nil {
 		t.Fatal(err)
 	}

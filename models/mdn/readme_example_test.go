@@ -37,7 +37,7 @@ func Example_readme() {
 		log.Fatal(err)
 	}
 	res, err := train.Run(ctx, m, train.Data{X: x, Y: y}, train.Config{
-		BatchSize: 250, Epochs: 30, LearnRate: 0.01, Schedule: train.Cosine, ValFraction: 0.1})
+		BatchSize: 250, Epochs: 30, LearnRate: 0.01, Schedule: train.CosineLR, ValFraction: 0.1})
 	if err != nil {
 		log.Fatal(err)
 	}

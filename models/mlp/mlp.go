@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/models"
@@ -18,7 +17,7 @@ type Config struct {
 	InputDim, OutputDim int
 	Hidden              []int
 	Activation          graph.Activation
-	Float32             bool
+	DType               models.DType // "" means float64
 	Seed                uint64
 }
 
@@ -47,11 +46,12 @@ func New(cfg Config) (*Model, error) {
 	if cfg.Activation == "" {
 		cfg.Activation = graph.Tanh
 	}
-	dtype := tensor.Float64
-	if cfg.Float32 {
-		dtype = tensor.Float32
+	dt, err := models.ParseDType(string(cfg.DType))
+	if err != nil {
+		return nil, fmt.Errorf("mlp: %w", err)
 	}
-	ps, err := graph.NewParamSet(dtype)
+	cfg.DType = dt
+	ps, err := graph.NewParamSet(dt.Tensor())
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (m *Model) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("mlp: batch size %d (want at least 1)", batch)
 	}
-	dt := m.Params().Dtype()
+	dt := m.Params().DType()
 	x := graph.NewInput(g, dt, "mlp.x", batch, m.cfg.InputDim)
 	y := graph.NewInput(g, dt, "mlp.y", batch, m.cfg.OutputDim)
 	pred, err := m.net.Forward(x)
@@ -135,7 +135,7 @@ func (m *Model) Predict(x [][]float64) ([][]float64, error) {
 // buildPredictor builds the network alone for rows inputs.
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
-	x := graph.NewInput(g, m.Params().Dtype(), "mlp.x", rows, m.cfg.InputDim)
+	x := graph.NewInput(g, m.Params().DType(), "mlp.x", rows, m.cfg.InputDim)
 	y, err := m.net.Forward(x)
 	if err != nil {
 		return nil, err

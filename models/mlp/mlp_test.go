@@ -11,6 +11,7 @@ import (
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/gradcheck"
 	"github.com/mixgraph/mixgraph/losses"
+	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/train"
 )
 
@@ -27,7 +28,7 @@ func fill(n *G.Node, rng interface{ NormFloat64() float64 }) {
 // against finite differences, in both dtypes.
 func TestCost(t *testing.T) {
 	for _, f32 := range []bool{false, true} {
-		m, err := New(Config{InputDim: 2, OutputDim: 3, Hidden: []int{4}, Float32: f32, Seed: 1})
+		m, err := New(Config{InputDim: 2, OutputDim: 3, Hidden: []int{4}, DType: map[bool]models.DType{false: models.Float64, true: models.Float32}[f32], Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func TestCost(t *testing.T) {
 			fill(loss.X, rng)
 			fill(loss.Y, rng)
 			return loss.Cost, append(m.Params().Nodes(g), loss.X), nil
-		}, gradcheck.For(m.Params().Dtype()))
+		}, gradcheck.For(m.Params().DType()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestFitsTheMean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := train.Run(context.Background(), m, d, train.Config{LearnRate: 0.03, BatchSize: 20, Epochs: 300, Schedule: train.Cosine}); err != nil {
+	if _, err := train.Run(context.Background(), m, d, train.Config{LearnRate: 0.03, BatchSize: 20, Epochs: 300, Schedule: train.CosineLR}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := m.Predict([][]float64{{-5}, {0}, {5}})
