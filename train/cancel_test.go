@@ -66,8 +66,10 @@ func TestSaveCheckpoint(t *testing.T) {
 	boom := errors.New("disk full")
 	failing := cfg
 	failing.SaveCheckpoint = func(func(io.Writer) error) error { return boom }
-	if _, err := Run(context.Background(), smallMDN(t, models.Float64), d, failing); !errors.Is(err, boom) {
+	if res, err := Run(context.Background(), smallMDN(t, models.Float64), d, failing); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the SaveCheckpoint error", err)
+	} else if res.Stopped != Failed {
+		t.Errorf("Stopped = %q after a failing checkpoint, want %q", res.Stopped, Failed)
 	}
 
 	both := byFunc

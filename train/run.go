@@ -30,9 +30,8 @@ type Result struct {
 	TrainNLL, ValNLL float64
 	// BestEpoch is the epoch whose weights were kept (0: the final ones).
 	BestEpoch int
-	// Stopped says why the run ended. It is Completed also when Run returns an error
-	// other than a non-finite value or cancellation (a graph, evaluation or checkpoint
-	// error): the error says what happened.
+	// Stopped says why the run ended; with an error that is neither a non-finite value
+	// nor a cancellation (a graph, evaluation or checkpoint error) it is Failed.
 	Stopped StopReason
 }
 
@@ -46,6 +45,7 @@ const (
 	EarlyStopping StopReason = "early stopping" // Config.Patience epochs without a better validation NLL
 	Cancelled     StopReason = "cancelled"      // the context was cancelled
 	NonFinite     StopReason = "non-finite"     // a cost, gradient or parameter stopped being finite
+	Failed        StopReason = "failed"         // any other error: Run's error says what
 )
 
 // ErrNonFinite is wrapped by the error Run returns when a cost, gradient or parameter
@@ -295,6 +295,7 @@ loop:
 		return res, runErr
 	}
 	if runErr != nil && res.Stopped != Cancelled {
+		res.Stopped = Failed
 		t.finish(res)
 		return res, runErr
 	}
@@ -316,6 +317,9 @@ loop:
 	}
 	if res.Stopped == Cancelled {
 		return res, fmt.Errorf("train: cancelled at step %d: %w", cp.Step, runErr)
+	}
+	if runErr != nil {
+		res.Stopped = Failed
 	}
 	return res, runErr
 }
