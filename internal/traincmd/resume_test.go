@@ -1,4 +1,4 @@
-package main
+package traincmd
 
 import (
 	"bytes"
@@ -260,7 +260,7 @@ func TestSignals(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "train")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mixgraph/mixgraph/cmd/train").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	for _, c := range []struct {

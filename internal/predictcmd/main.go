@@ -1,0 +1,458 @@
+// Package predictcmd is the predict command (cmd/predict, and `mixgraph predict`): it
+// loads a model written by the train command and writes the predicted mixture for every
+// row of a CSV file of inputs. See cmd/predict for its documentation.
+package predictcmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/atomicfile"
+	"github.com/mixgraph/mixgraph/internal/cli"
+	"github.com/mixgraph/mixgraph/internal/data"
+	"github.com/mixgraph/mixgraph/internal/version"
+	"github.com/mixgraph/mixgraph/models/mdn"
+)
+
+// Main runs the command with the arguments after its name, prints an error as one line
+// on stderr and returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return mainStatus(args, stdin, stdout, stderr)
+}
+
+// mainStatus runs the command, prints an error as one line and returns the exit status:
+// 0 on success (and for -h and -version), 2 for any error.
+func mainStatus(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := run(context.Background(), args, stdin, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "predict: "+cli.OneLine(err.Error(), "predict"))
+	return 2
+}
+
+// errVersion is run's error after printing the version.
+var errVersion = errors.New("version printed")
+
+// Limits on what a run may ask for, checked before anything is allocated.
+const (
+	// MaxSamples bounds -samples, the draws per row.
+	maxSamples = 1 << 20
+	// maxSampleValues bounds rows × samples × target dimensions (512 MiB of float64).
+	maxSampleValues = 1 << 26
+)
+
+type options struct {
+	model, in, out, xCols, format, quantiles string
+	samples                                  int
+	temperature                              float64
+	seed                                     uint64
+	version                                  bool
+	set                                      map[string]bool
+}
+
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.model, "model", "", "model file written by cmd/train (required)")
+	fs.StringVar(&o.in, "in", "-", "CSV file of inputs with a header row; - for standard input")
+	fs.StringVar(&o.out, "out", "-", "output file, written atomically; - for standard output. An existing file is replaced only if predict wrote it")
+	fs.StringVar(&o.xCols, "x_cols", "", "comma-separated input columns (by name or 0-based index), in the order of the model's inputs (default: the columns named as the model's inputs; for a model without names, every column)")
+	fs.StringVar(&o.format, "format", "csv", "output format: csv or jsonl")
+	fs.StringVar(&o.quantiles, "quantiles", "0.05,0.5,0.95", "comma-separated probabilities in (0,1) whose quantiles to write (one-dimensional targets only); empty for none")
+	fs.IntVar(&o.samples, "samples", 0, fmt.Sprintf("samples to draw per row (at most %d, and at most %d values in all)", maxSamples, maxSampleValues))
+	fs.Float64Var(&o.temperature, "temperature", 1, "sampling temperature τ > 0: component logits are divided by τ and σ scaled by √τ")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the samples")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+func usage(w io.Writer) {
+	fs := newFlagSet(&options{})
+	fs.SetOutput(w)
+	fmt.Fprintf(w, "Usage: predict -model MODEL [flags]\n\nWrites the predicted mixture p(y | x) for every row of a CSV file of inputs. %s\n\nFlags:\n", version.String())
+	fs.PrintDefaults()
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{set: map[string]bool{}}
+	fs := newFlagSet(o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, cli.FlagError(err, fs)
+	}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if o.version {
+		return o, nil
+	}
+	switch {
+	case o.model == "":
+		return nil, errors.New("-model is required")
+	case o.format != "csv" && o.format != "jsonl":
+		return nil, fmt.Errorf("-format %q: want csv or jsonl", o.format)
+	case o.samples < 0:
+		return nil, fmt.Errorf("-samples %d: want 0 or more", o.samples)
+	case o.samples > maxSamples:
+		return nil, fmt.Errorf("-samples %d: at most %d per row", o.samples, maxSamples)
+	case !(o.temperature > 0) || math.IsInf(o.temperature, 0):
+		return nil, fmt.Errorf("-temperature %g: want a finite value > 0", o.temperature)
+	case o.set["in"] && o.in == "":
+		return nil, errors.New("-in: empty file name (use - for standard input)")
+	case o.set["out"] && o.out == "":
+		return nil, errors.New("-out: empty file name (use - for standard output)")
+	case o.set["x_cols"] && strings.TrimSpace(o.xCols) == "":
+		return nil, errors.New("-x_cols: empty column list")
+	}
+	if o.set["temperature"] && o.samples == 0 {
+		return nil, fmt.Errorf("-temperature %g: only with -samples", o.temperature)
+	}
+	return o, nil
+}
+
+func parseProbs(s string) ([]float64, error) {
+	var ps []float64
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		p, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(p > 0 && p < 1) {
+			return nil, fmt.Errorf("-quantiles %q: %q is not a probability in (0, 1)", s, f)
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// prediction is one output row; its JSON form is the jsonl format.
+type prediction struct {
+	Row       int                `json:"row"`
+	X         []float64          `json:"x"`
+	Pi        []float64          `json:"pi"`
+	Mu        [][]float64        `json:"mu"`
+	Sigma     [][]float64        `json:"sigma"`
+	Mean      []float64          `json:"mean"`
+	Std       []float64          `json:"std"`
+	Mode      []float64          `json:"mode"`
+	Quantiles map[string]float64 `json:"quantiles,omitempty"`
+	Samples   [][]float64        `json:"samples,omitempty"`
+}
+
+func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if o.version {
+		fmt.Fprintln(stdout, "predict:", version.String())
+		return errVersion
+	}
+	probs, err := parseProbs(o.quantiles)
+	if err != nil {
+		return err
+	}
+	if err := checkOut(o); err != nil {
+		return err
+	}
+	m, err := mdn.LoadFile(o.model)
+	if err != nil {
+		return fmt.Errorf("-model %s: %s", o.model, cli.OneLine(err.Error(), "mdn"))
+	}
+	cfg := m.Config()
+	if cfg.OutputDim != 1 {
+		if o.set["quantiles"] && len(probs) > 0 {
+			return fmt.Errorf("-quantiles: the model's targets have %d dimensions; quantiles need one", cfg.OutputDim)
+		}
+		probs = nil
+	}
+	xNames, yNames := m.Columns()
+	in := stdin
+	inName := "standard input"
+	if o.in != "-" {
+		inName = o.in
+		if fi, err := os.Stat(o.in); err == nil && fi.IsDir() {
+			return fmt.Errorf("-in %s: is a folder, not a CSV file", o.in)
+		}
+		f, err := os.Open(o.in)
+		if err != nil {
+			return fmt.Errorf("-in %s: %v", o.in, unwrapPath(err))
+		}
+		defer f.Close()
+		in = f
+	}
+	var cols []string
+	switch {
+	case o.xCols != "":
+		cols = strings.Split(o.xCols, ",")
+		if len(cols) != cfg.InputDim {
+			return fmt.Errorf("-x_cols %q: %d columns, the model takes %d (%s)", o.xCols, len(cols), cfg.InputDim, describeInputs(xNames, cfg.InputDim))
+		}
+	case xNames != nil:
+		cols = xNames
+	}
+	names, flat, err := data.ReadColumnsCSV(in, cols)
+	if err != nil {
+		msg := cli.OneLine(err.Error(), "data")
+		if o.xCols == "" && xNames != nil && strings.HasPrefix(msg, "no column ") {
+			return fmt.Errorf("%s: %s; the model takes %s (name the file's columns in that order with -x_cols)", inName, msg, describeInputs(xNames, cfg.InputDim))
+		}
+		return fmt.Errorf("%s: %s", inName, msg)
+	}
+	if len(names) != cfg.InputDim {
+		return fmt.Errorf("%s: %d input columns (%s), the model takes %d", inName, len(names), strings.Join(names, ", "), cfg.InputDim)
+	}
+	n := len(flat) / cfg.InputDim
+	if o.samples > 0 && float64(n)*float64(o.samples)*float64(cfg.OutputDim) > maxSampleValues {
+		return fmt.Errorf("-samples %d: %d rows × %d samples × %d targets is over the limit of %d values; draw fewer samples or split the input", o.samples, n, o.samples, cfg.OutputDim, maxSampleValues)
+	}
+	rows := make([][]float64, n)
+	for i := range rows {
+		rows[i] = flat[i*cfg.InputDim : (i+1)*cfg.InputDim]
+	}
+	mix, err := m.Predict(rows)
+	if err != nil {
+		return err
+	}
+	rng := graph.NewRand(o.seed)
+	preds := make([]prediction, n)
+	for i, mx := range mix {
+		p := prediction{Row: i, X: rows[i], Pi: mx.Weights, Mu: mx.Means, Sigma: mx.StdDevs, Mean: mx.Mean(), Mode: mx.Mode()}
+		for _, v := range mx.Variance() {
+			p.Std = append(p.Std, math.Sqrt(v))
+		}
+		if len(probs) > 0 {
+			p.Quantiles = map[string]float64{}
+			for _, q := range probs {
+				p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)] = mx.Quantile(q)
+			}
+		}
+		if o.samples > 0 {
+			p.Samples = mx.Sample(rng, o.samples, o.temperature)
+		}
+		if err := p.check(); err != nil {
+			return fmt.Errorf("row %d: %v", i, err)
+		}
+		preds[i] = p
+	}
+	targets := yNames
+	if targets == nil {
+		for j := 0; j < cfg.OutputDim; j++ {
+			targets = append(targets, strconv.Itoa(j))
+		}
+	}
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		var err error
+		if o.format == "jsonl" {
+			err = writeJSONL(bw, preds)
+		} else {
+			err = writeCSV(bw, preds, names, targets, cfg.K, probs, o.samples)
+		}
+		if err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	if o.out == "-" {
+		return write(stdout)
+	}
+	return atomicfile.Write(o.out, write)
+}
+
+// describeInputs names a model's inputs: `"waiting"` or `2 unnamed columns`.
+func describeInputs(names []string, dim int) string {
+	if names == nil {
+		return fmt.Sprintf("%d unnamed columns", dim)
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return "columns " + strings.Join(q, ", ")
+}
+
+// check makes sure a prediction holds only finite numbers: no NaN reaches a file.
+func (p *prediction) check() error {
+	vals := [][]float64{p.Pi, p.Mean, p.Std, p.Mode}
+	vals = append(vals, p.Mu...)
+	vals = append(vals, p.Sigma...)
+	vals = append(vals, p.Samples...)
+	for _, v := range vals {
+		for _, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("the prediction holds %g (the model's output overflowed for this input)", x)
+			}
+		}
+	}
+	for q, v := range p.Quantiles {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("quantile %s is %g", q, v)
+		}
+	}
+	return nil
+}
+
+// checkOut applies the -out policy before anything is computed: standard output, a new
+// file in an existing folder, or a file predict wrote earlier (replaced atomically); a
+// folder, a symbolic link, the input or model file, and any other existing file are
+// refused.
+func checkOut(o *options) error {
+	if o.out == "-" {
+		return nil
+	}
+	fi, err := os.Lstat(o.out)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		if st, serr := os.Stat(filepath.Dir(o.out)); serr == nil && !st.IsDir() {
+			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, filepath.Dir(o.out))
+		}
+		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(o.out)
+		st, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("-out %s: no folder %s", o.out, dir)
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, dir)
+		}
+		return nil
+	case fi.IsDir():
+		return fmt.Errorf("-out %s: is a folder; name a file", o.out)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("-out %s: is a symbolic link; name a new file", o.out)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("-out %s: is not a regular file", o.out)
+	}
+	for _, other := range []struct{ flag, path string }{{"-model", o.model}, {"-in", o.in}} {
+		if other.path == "-" {
+			continue
+		}
+		if st, err := os.Stat(other.path); err == nil && os.SameFile(fi, st) {
+			return fmt.Errorf("-out %s: is the %s file; name another file", o.out, other.flag)
+		}
+	}
+	if !isPredictOutput(o.out) {
+		return fmt.Errorf("-out %s: exists and was not written by predict; name a new file", o.out)
+	}
+	return nil
+}
+
+// isPredictOutput reports whether path's first line is one predict writes: a CSV header
+// with its mean_ and pi_0 columns, or a JSON line starting with its row field.
+func isPredictOutput(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 1<<16)).ReadString('\n')
+	if strings.HasPrefix(line, `{"row":`) {
+		return true
+	}
+	h := strings.Split(strings.TrimRight(line, "\r\n"), ",")
+	hasMean, hasPi := false, false
+	for _, c := range h {
+		hasMean = hasMean || strings.HasPrefix(c, "mean_")
+		hasPi = hasPi || c == "pi_0"
+	}
+	return hasMean && hasPi
+}
+
+// unwrapPath drops the path from a *fs.PathError, which the caller names already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func writeJSONL(w io.Writer, preds []prediction) error {
+	enc := json.NewEncoder(w)
+	for _, p := range preds {
+		if err := enc.Encode(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, probs []float64, samples int) error {
+	var head []string
+	head = append(head, xNames...)
+	for _, y := range yNames {
+		head = append(head, "mean_"+y, "std_"+y, "mode_"+y)
+	}
+	for _, q := range probs {
+		head = append(head, "q"+strconv.FormatFloat(q, 'g', -1, 64))
+	}
+	for c := 0; c < k; c++ {
+		head = append(head, fmt.Sprintf("pi_%d", c))
+		for _, y := range yNames {
+			head = append(head, fmt.Sprintf("mu_%d_%s", c, y), fmt.Sprintf("sigma_%d_%s", c, y))
+		}
+	}
+	for s := 0; s < samples; s++ {
+		for _, y := range yNames {
+			head = append(head, fmt.Sprintf("sample_%d_%s", s, y))
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	d := len(yNames)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	var rec []string
+	for _, p := range preds {
+		rec = rec[:0]
+		for _, v := range p.X {
+			rec = append(rec, f(v))
+		}
+		for j := 0; j < d; j++ {
+			rec = append(rec, f(p.Mean[j]), f(p.Std[j]), f(p.Mode[j]))
+		}
+		for _, q := range probs {
+			rec = append(rec, f(p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)]))
+		}
+		for c := 0; c < k; c++ {
+			rec = append(rec, f(p.Pi[c]))
+			for j := 0; j < d; j++ {
+				rec = append(rec, f(p.Mu[c][j]), f(p.Sigma[c][j]))
+			}
+		}
+		for _, s := range p.Samples {
+			for _, v := range s {
+				rec = append(rec, f(v))
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
