@@ -143,6 +143,12 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-schedule", "linear"}, `-schedule "linear"`},
 		{[]string{"-data", "mnist"}, `-data "mnist"`},
 		{[]string{"-checkpoint_every", "-1"}, "-checkpoint_every -1"},
+		{[]string{"-clip_norm", "-1"}, "-clip_norm -1"},
+		{[]string{"-clip_norm", "Inf"}, "-clip_norm +Inf"},
+		{[]string{"-l2", "-0.5"}, "-l2 -0.5"},
+		{[]string{"-l2", "NaN"}, "-l2 NaN"},
+		{[]string{"-patience", "-2"}, "-patience -2"},
+		{[]string{"-patience", "5", "-val_fraction", "0"}, "-patience 5: needs validation rows"},
 		{[]string{"-x_cols", "x"}, `-x_cols "x": only with -csv`},
 		{[]string{"-y_cols", "y"}, `-y_cols "y": only with -csv`},
 		// Bad data files.

@@ -34,7 +34,8 @@ type options struct {
 	epochs, batch                  int
 	lr                             float64
 	solver, schedule               string
-	clip                           float64
+	clip, clipNorm, l2             float64
+	patience                       int
 	seed                           uint64
 	dtype, out                     string
 	quiet, baseline, plots         bool
@@ -70,6 +71,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.solver, "solver", "adam", "solver: "+strings.Join(train.Solvers(), ", "))
 	fs.StringVar(&o.schedule, "schedule", "cosine", "learning-rate schedule: constant, cosine, step")
 	fs.Float64Var(&o.clip, "clip", train.DefaultClip, "value-clipping threshold for each gradient element; negative turns clipping off")
+	fs.Float64Var(&o.clipNorm, "clip_norm", 0, "also rescale the whole gradient to this global L2 norm at most, before value clipping (0: off)")
+	fs.Float64Var(&o.l2, "l2", 0, "weight decay: adds l2·w to every weight's gradient (0: none)")
+	fs.IntVar(&o.patience, "patience", 0, "stop when the validation NLL has not improved for this many epochs (0: never; needs -val_fraction > 0)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data, the initial weights and the shuffles")
 	fs.StringVar(&o.dtype, "dtype", "float64", "float64 or float32")
 	fs.StringVar(&o.out, "out", "", "run folder to write (default runs/<dataset>); an existing one is replaced only if train wrote it")
@@ -140,6 +144,14 @@ func (o *options) check() error {
 		return fmt.Errorf("-n %d: want 0 (the default) or more", o.n)
 	case o.n > maxPoints:
 		return fmt.Errorf("-n %d: at most %d points", o.n, maxPoints)
+	case !(o.clipNorm >= 0) || math.IsInf(o.clipNorm, 0):
+		return fmt.Errorf("-clip_norm %g: want a finite norm ≥ 0 (0: off)", o.clipNorm)
+	case !(o.l2 >= 0) || math.IsInf(o.l2, 0):
+		return fmt.Errorf("-l2 %g: want a finite value ≥ 0", o.l2)
+	case o.patience < 0:
+		return fmt.Errorf("-patience %d: want 0 (never stop early) or a number of epochs", o.patience)
+	case o.patience > 0 && o.valFraction == 0:
+		return fmt.Errorf("-patience %d: needs validation rows (-val_fraction > 0)", o.patience)
 	case o.checkpointEvery < 0:
 		return fmt.Errorf("-checkpoint_every %d: want 0 (only when interrupted) or a number of epochs", o.checkpointEvery)
 	case o.csvPath == "" && o.set["x_cols"]:

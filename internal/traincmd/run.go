@@ -151,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := model.SetColumns(trainSet.XNames, trainSet.YNames); err != nil {
 		return err
 	}
-	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: o.batch, Epochs: o.epochs, Schedule: schedule, Clip: o.clip, Seed: o.seed, ValFraction: o.valFraction}
+	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: o.batch, Epochs: o.epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, Patience: o.patience, Seed: o.seed, ValFraction: o.valFraction}
 	if err := tcfg.Validate(); err != nil {
 		return err
 	}

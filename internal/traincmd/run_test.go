@@ -163,3 +163,42 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingFlags: -patience stops early (and config.json says so), -l2 and -clip_norm
+// reach the training configuration and change the model.
+func TestTrainingFlags(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"-epochs", "400", "-batch", "100", "-n", "300", "-hidden", "8", "-quiet", "-plots=false", "-lr", "0.05"}
+	read := func(out string) runConfig {
+		var rc runConfig
+		b, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &rc); err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	early := filepath.Join(dir, "early")
+	if _, _, err := runTrain(t, append([]string{"-out", early, "-patience", "3"}, base...)...); err != nil {
+		t.Fatal(err)
+	}
+	if rc := read(early); rc.Result.Stopped != "early stopping" || rc.Result.Epochs >= 400 || rc.Train.Patience != 3 {
+		t.Errorf("-patience 3: stopped %q after %d epochs (patience %d recorded)", rc.Result.Stopped, rc.Result.Epochs, rc.Train.Patience)
+	}
+	plain, decayed := filepath.Join(dir, "plain"), filepath.Join(dir, "decayed")
+	short := append([]string{"-epochs", "20"}, base[2:]...)
+	if _, _, err := runTrain(t, append([]string{"-out", plain}, short...)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runTrain(t, append([]string{"-out", decayed, "-l2", "0.1", "-clip_norm", "1"}, short...)...); err != nil {
+		t.Fatal(err)
+	}
+	if rc := read(decayed); rc.Train.L2 != 0.1 || rc.Train.ClipNorm != 1 {
+		t.Errorf("config.json records l2 %g and clip_norm %g", rc.Train.L2, rc.Train.ClipNorm)
+	}
+	if bytes.Equal(modelBytes(t, plain), modelBytes(t, decayed)) {
+		t.Error("-l2 and -clip_norm did not change the model")
+	}
+}
