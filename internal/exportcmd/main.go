@@ -1,0 +1,204 @@
+// Package exportcmd is the export command (cmd/export, and `mixgraph export`): it loads
+// a model written by the train command and writes it in a format other programs read.
+// The only format so far is safetensors (see mdn.Model.WriteSafetensors), which
+// benchmarks/reference/load_mixgraph.py rebuilds in PyTorch:
+//
+//	go run ./cmd/export -model runs/bishop/model.mdn -out model.safetensors
+//
+// The output is written atomically. An existing -out is replaced only when it is an
+// export this command wrote (a safetensors file whose metadata names the format
+// mdn.SafetensorsFormat); anything else there, or a folder, is refused. Errors are one
+// line on stderr with exit status 2; -h prints the flags and exits with 0.
+package exportcmd
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/mixgraph/mixgraph/internal/cli"
+	"github.com/mixgraph/mixgraph/internal/version"
+	"github.com/mixgraph/mixgraph/models/mdn"
+)
+
+// Main runs the command with the arguments after its name, prints an error as one line
+// on stderr and returns the exit status: 0 on success (and for -h and -version), 2 for
+// any error.
+func Main(args []string, stdout, stderr io.Writer) int {
+	err := run(args, stdout)
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "export: "+cli.OneLine(err.Error(), "export"))
+	return 2
+}
+
+// errVersion is run's error after printing the version.
+var errVersion = errors.New("version printed")
+
+// formatSafetensors is the one -format so far.
+const formatSafetensors = "safetensors"
+
+type options struct {
+	model, out, format string
+	version            bool
+}
+
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.model, "model", "", "model file written by cmd/train (required)")
+	fs.StringVar(&o.out, "out", "", "output file, written atomically (required). An existing file is replaced only if export wrote it")
+	fs.StringVar(&o.format, "format", formatSafetensors, "output format: safetensors (read by benchmarks/reference/load_mixgraph.py)")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+func usage(w io.Writer) {
+	fs := newFlagSet(&options{})
+	fs.SetOutput(w)
+	fmt.Fprintf(w, "Usage: export -model MODEL -out FILE [flags]\n\nWrites a model's weights, normalisation and config for other programs. %s\n\nFlags:\n", version.String())
+	fs.PrintDefaults()
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, cli.FlagError(err, fs)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if o.version {
+		return o, nil
+	}
+	switch {
+	case o.model == "":
+		return nil, errors.New("-model is required")
+	case o.out == "":
+		return nil, errors.New("-out is required (name the file to write)")
+	case o.out == "-":
+		return nil, errors.New("-out -: standard output is not supported; name a file")
+	case o.format != formatSafetensors:
+		return nil, fmt.Errorf("-format %q: want safetensors", o.format)
+	}
+	return o, nil
+}
+
+func run(args []string, stdout io.Writer) error {
+	o, err := parseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if o.version {
+		fmt.Fprintln(stdout, "export:", version.String())
+		return errVersion
+	}
+	if err := checkOut(o); err != nil {
+		return err
+	}
+	m, err := mdn.LoadFile(o.model)
+	if err != nil {
+		return fmt.Errorf("-model %s: %s", o.model, cli.OneLine(err.Error(), "mdn"))
+	}
+	if err := m.SaveSafetensors(o.out); err != nil {
+		return fmt.Errorf("-out %s: %s", o.out, cli.OneLine(err.Error(), "mdn", "atomicfile"))
+	}
+	return nil
+}
+
+// checkOut applies the -out policy before the model is read: a new file in an existing
+// folder, or a file export wrote earlier (replaced atomically).
+func checkOut(o *options) error {
+	fi, err := os.Lstat(o.out)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		if st, serr := os.Stat(filepath.Dir(o.out)); serr == nil && !st.IsDir() {
+			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, filepath.Dir(o.out))
+		}
+		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(o.out)
+		st, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("-out %s: no folder %s", o.out, dir)
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, dir)
+		}
+		return nil
+	case fi.IsDir():
+		return fmt.Errorf("-out %s: is a folder; name a file", o.out)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("-out %s: is a symbolic link; name a new file", o.out)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("-out %s: is not a regular file", o.out)
+	}
+	if st, err := os.Stat(o.model); err == nil && os.SameFile(fi, st) {
+		return fmt.Errorf("-out %s: is the -model file; name another file", o.out)
+	}
+	f, err := os.Open(o.out)
+	if err != nil {
+		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
+	}
+	defer f.Close()
+	if format, err := safetensorsFormat(f); err != nil || format != mdn.SafetensorsFormat {
+		return fmt.Errorf("-out %s: exists and was not written by export; name a new file", o.out)
+	}
+	return nil
+}
+
+// maxHeaderBytes bounds the safetensors header safetensorsFormat reads.
+const maxHeaderBytes = 1 << 24
+
+// safetensorsFormat reads the start of a safetensors file, the 8-byte little-endian
+// header length N and the N-byte JSON header, and returns its __metadata__'s "format".
+func safetensorsFormat(r io.Reader) (string, error) {
+	var size [8]byte
+	if _, err := io.ReadFull(r, size[:]); err != nil {
+		return "", errors.New("no safetensors header length")
+	}
+	n := binary.LittleEndian.Uint64(size[:])
+	if n < 2 || n > maxHeaderBytes {
+		return "", fmt.Errorf("safetensors header length %d out of range", n)
+	}
+	header := make([]byte, n)
+	if _, err := io.ReadFull(r, header); err != nil {
+		return "", errors.New("safetensors header truncated")
+	}
+	var h struct {
+		Meta map[string]string `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(header, &h); err != nil {
+		return "", fmt.Errorf("safetensors header: %v", err)
+	}
+	format, ok := h.Meta["format"]
+	if !ok {
+		return "", errors.New("safetensors header has no format in its metadata")
+	}
+	return format, nil
+}
+
+// unwrapPath drops the operation and path of an *fs.PathError, which the message
+// already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
