@@ -77,8 +77,12 @@ func (m *Model) mixture(norm models.Normalization, logits, means, scales []float
 		mix.Weights[c] = math.Exp(z - mx)
 		sum += mix.Weights[c]
 	}
-	for c := range mix.Weights {
+	// log π = z − max − log Σ exp(z − max), finite where π underflows to 0 (see Mixture).
+	mix.LogWeights = make([]float64, k)
+	logSum := math.Log(sum)
+	for c, z := range logits {
 		mix.Weights[c] /= sum
+		mix.LogWeights[c] = z - mx - logSum
 	}
 	for c := 0; c < k; c++ {
 		mix.Means[c] = make([]float64, d)
