@@ -55,7 +55,8 @@ const (
 
 // WriteSafetensors writes the model's weights, normalisation, config and column names
 // to w in the safetensors format described above. A model holding a NaN or infinite
-// weight is refused: nothing is written.
+// weight is refused: nothing is written. Like Save, it only reads the model and is safe
+// for concurrent use with Predict and the other read-only methods.
 func (m *Model) WriteSafetensors(w io.Writer) error {
 	type tensor struct {
 		name  string
