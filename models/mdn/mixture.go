@@ -324,21 +324,38 @@ func (m Mixture) lowerQuantile(lp, s float64) float64 {
 	for step := width; logF(hi) < lp && hi < math.MaxFloat64; step *= 2 {
 		hi = math.Min(hi+step, math.MaxFloat64)
 	}
-	for lo < hi {
-		mid := lo/2 + hi/2 // no overflow for |lo|, |hi| near MaxFloat64
-		if mid <= lo || mid >= hi {
-			break
-		}
-		if logF(mid) < lp {
-			lo = mid
+	// Bisect on the floats' order (orderedBits), so that at most 64 steps reach adjacent
+	// floats even for a root at or near 0.
+	klo, khi := orderedBits(lo), orderedBits(hi)
+	for uint64(khi)-uint64(klo) > 1 { // the difference as unsigned: it may exceed 2⁶³
+		kmid := klo + int64((uint64(khi)-uint64(klo))/2)
+		if logF(fromOrderedBits(kmid)) < lp {
+			klo = kmid
 		} else {
-			hi = mid
+			khi = kmid
 		}
 	}
+	lo, hi = fromOrderedBits(klo), fromOrderedBits(khi)
 	if math.Abs(logF(lo)-lp) < math.Abs(logF(hi)-lp) {
 		return lo
 	}
 	return hi
+}
+
+// orderedBits maps a float64 other than NaN to an integer of the same order, adjacent
+// floats to adjacent integers (−0 and +0 both to 0); fromOrderedBits is its inverse.
+func orderedBits(x float64) int64 {
+	if x < 0 {
+		return -int64(math.Float64bits(-x))
+	}
+	return int64(math.Float64bits(x))
+}
+
+func fromOrderedBits(k int64) float64 {
+	if k < 0 {
+		return -math.Float64frombits(uint64(-k))
+	}
+	return math.Float64frombits(uint64(k))
 }
 
 // logStdNormalCDF returns log Φ(z) for the standard normal CDF Φ, accurate to a few ulps
