@@ -2,6 +2,7 @@
 //
 //	mixgraph train [flags]     train an MDN and write a run folder (as cmd/train)
 //	mixgraph predict [flags]   predict mixtures from a model file (as cmd/predict)
+//	mixgraph export [flags]    write a model file as safetensors for PyTorch (as cmd/export)
 //	mixgraph version           print the version
 //
 // Install it with
@@ -19,6 +20,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mixgraph/mixgraph/internal/exportcmd"
 	"github.com/mixgraph/mixgraph/internal/predictcmd"
 	"github.com/mixgraph/mixgraph/internal/traincmd"
 	"github.com/mixgraph/mixgraph/internal/version"
@@ -33,6 +35,7 @@ const usage = `Usage: mixgraph SUBCOMMAND [flags]
 Subcommands:
   train     train a mixture density network and write a run folder
   predict   predict the mixture p(y | x) for every row of a CSV file
+  export    write a model's weights as safetensors (load_mixgraph.py rebuilds it in PyTorch)
   version   print the version
 
 mixgraph SUBCOMMAND -h prints a subcommand's flags.
@@ -48,6 +51,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return traincmd.Main(args[1:], stdout, stderr)
 	case "predict":
 		return predictcmd.Main(args[1:], stdin, stdout, stderr)
+	case "export":
+		return exportcmd.Main(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, version.String())
 		return 0
@@ -55,6 +60,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "mixgraph: unknown subcommand %q (want train, predict or version; see mixgraph help)\n", args[0])
+	fmt.Fprintf(stderr, "mixgraph: unknown subcommand %q (want train, predict, export or version; see mixgraph help)\n", args[0])
 	return 2
 }

@@ -20,6 +20,8 @@ func TestSubcommands(t *testing.T) {
 		{[]string{"train", "-k", "abc"}, 2, `train: -k "abc": not a whole number`},
 		{[]string{"predict", "-h"}, 0, "Usage: predict"},
 		{[]string{"predict"}, 2, "predict: -model is required"},
+		{[]string{"export", "-h"}, 0, "Usage: export"},
+		{[]string{"export"}, 2, "export: -model is required"},
 	}
 	for _, c := range cases {
 		var o, e bytes.Buffer
