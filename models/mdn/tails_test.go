@@ -288,3 +288,28 @@ func TestIQR(t *testing.T) {
 	}()
 	m2.Marginal(2)
 }
+
+// TestSampleLogWeights: at τ = 1000 a component whose π underflowed (log π = −1000) gets
+// the tempered weight e^−1/(1 + e^−1) ≈ 0.269 from its log weight; without log weights it
+// is never drawn (seed 6, n = 20000, 5 standard errors).
+func TestSampleLogWeights(t *testing.T) {
+	const n = 20000
+	m := mix1([]float64{1, 0}, []float64{-1e4, 1e4}, []float64{1, 1}) // σ√τ ≈ 32
+	m.LogWeights = []float64{0, -1000}
+	want := math.Exp(-1) / (1 + math.Exp(-1))
+	light := 0.0
+	for _, x := range m.Sample(graph.NewRand(6), n, 1000) {
+		if x[0] > 0 {
+			light++
+		}
+	}
+	if se := math.Sqrt(want * (1 - want) / n); math.Abs(light/n-want) > 5*se {
+		t.Errorf("τ = 1000: light component drawn %g of the time, want %.4g ± %.2g (seed 6)", light/n, want, 5*se)
+	}
+	m.LogWeights = nil
+	for _, x := range m.Sample(graph.NewRand(6), 1000, 1000) {
+		if x[0] > 0 {
+			t.Fatalf("without log weights a zero weight was drawn: %v", x)
+		}
+	}
+}
