@@ -258,10 +258,11 @@ func (m Mixture) CDF(y float64) float64 {
 	return math.Min(p, 1)
 }
 
-// Quantile returns the y with CDF(y) = p for a one-dimensional mixture, accurate to a
-// few units in the last place of y for every p in (0, 1), down to the smallest positive
-// float64: −Inf for p = 0, +Inf for p = 1, NaN for p outside [0, 1] or NaN. It panics
-// for D ≠ 1.
+// Quantile returns the y with CDF(y) = p for a one-dimensional mixture for every p in
+// (0, 1), down to the smallest positive float64 and up to 1 − 2⁻⁵³: −Inf for p = 0, +Inf
+// for p = 1, NaN for p outside [0, 1] or NaN. Its error is what rounding F (or 1 − F
+// above the median) to about 1e−16 relative implies, usually a few ulps of y (more only
+// for a y near 0 on the scale of the σ_k). It panics for D ≠ 1.
 //
 // It works in log space, so that neither tail underflows: for p ≤ ½ it solves
 //
