@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/internal/data"
 	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
 func maxAbs(v []float64) float64 {
@@ -122,7 +122,7 @@ func TestAccuracyBishop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real training run; skipped under -short")
 	}
-	tr, te, err := data.Builtin(data.NameBishop, 1000, 1)
+	tr, te, err := datasets.Builtin(datasets.NameBishop, 1000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestAccuracySine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real training run; skipped under -short")
 	}
-	tr, te, err := data.Builtin(data.NameSine, 3000, 1)
+	tr, te, err := datasets.Builtin(datasets.NameSine, 3000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

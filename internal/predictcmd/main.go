@@ -1,6 +1,16 @@
 // Package predictcmd is the predict command (cmd/predict, and `mixgraph predict`): it
 // loads a model written by the train command and writes the predicted mixture for every
 // row of a CSV file of inputs. See cmd/predict for its documentation.
+//
+// Beside each mixing weight π_k (pi_k, "pi") it writes log π_k (log_pi_k, "log_pi"),
+// computed from the logits as a stable log-softmax: a π_k that underflows to 0 (a logit
+// about 745 or more below the largest) keeps a finite log π_k, so that scoring the
+// exported mixture with log_pi agrees with the model. The standard deviation (std_,
+// "std") is exact by the law of total variance, and so a very light but very broad
+// component can make it far wider than the quantiles (π = 1.7e−6 with σ = 53843 gives 70
+// where the 5–95 % interval is [−3.2, 0.5]); -spread iqr or both writes the
+// interquartile range q0.75 − q0.25 of each target's marginal (iqr_, "iqr"), which such a
+// component barely moves.
 package predictcmd
 
 import (
@@ -22,9 +32,9 @@ import (
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
 	"github.com/mixgraph/mixgraph/internal/cli"
-	"github.com/mixgraph/mixgraph/internal/data"
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
 // Main runs the command with the arguments after its name, prints an error as one line
@@ -56,12 +66,12 @@ const (
 )
 
 type options struct {
-	model, in, out, xCols, format, quantiles string
-	samples                                  int
-	temperature                              float64
-	seed                                     uint64
-	version                                  bool
-	set                                      map[string]bool
+	model, in, out, xCols, format, quantiles, spread string
+	samples                                          int
+	temperature                                      float64
+	seed                                             uint64
+	version                                          bool
+	set                                              map[string]bool
 }
 
 func newFlagSet(o *options) *flag.FlagSet {
@@ -74,6 +84,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.format, "format", "csv", "output format: csv or jsonl")
 	fs.StringVar(&o.quantiles, "quantiles", "0.05,0.5,0.95", "comma-separated probabilities in (0,1) whose quantiles to write (one-dimensional targets only); empty for none")
 	fs.IntVar(&o.samples, "samples", 0, fmt.Sprintf("samples to draw per row (at most %d, and at most %d values in all)", maxSamples, maxSampleValues))
+	fs.StringVar(&o.spread, "spread", "std", "spread written per target: std (the standard deviation, by the law of total variance, so a very light but very broad component can make it far wider than the quantiles), iqr (the interquartile range q0.75 − q0.25 of the target's marginal, which such a component barely moves) or both")
 	fs.Float64Var(&o.temperature, "temperature", 1, "sampling temperature τ > 0: component logits are divided by τ and σ scaled by √τ")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the samples")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -108,6 +119,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-model is required")
 	case o.format != "csv" && o.format != "jsonl":
 		return nil, fmt.Errorf("-format %q: want csv or jsonl", o.format)
+	case o.spread != "std" && o.spread != "iqr" && o.spread != "both":
+		return nil, fmt.Errorf("-spread %q: want std, iqr or both", o.spread)
 	case o.samples < 0:
 		return nil, fmt.Errorf("-samples %d: want 0 or more", o.samples)
 	case o.samples > maxSamples:
@@ -147,10 +160,12 @@ type prediction struct {
 	Row       int                `json:"row"`
 	X         []float64          `json:"x"`
 	Pi        []float64          `json:"pi"`
+	LogPi     []float64          `json:"log_pi"`
 	Mu        [][]float64        `json:"mu"`
 	Sigma     [][]float64        `json:"sigma"`
 	Mean      []float64          `json:"mean"`
-	Std       []float64          `json:"std"`
+	Std       []float64          `json:"std,omitempty"`
+	IQR       []float64          `json:"iqr,omitempty"`
 	Mode      []float64          `json:"mode"`
 	Quantiles map[string]float64 `json:"quantiles,omitempty"`
 	Samples   [][]float64        `json:"samples,omitempty"`
@@ -212,9 +227,9 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 	case xNames != nil:
 		cols = xNames
 	}
-	names, flat, err := data.ReadColumnsCSV(in, cols)
+	names, flat, err := datasets.ReadColumnsCSV(in, cols)
 	if err != nil {
-		msg := cli.OneLine(err.Error(), "data")
+		msg := cli.OneLine(err.Error(), "datasets")
 		if o.xCols == "" && xNames != nil && strings.HasPrefix(msg, "no column ") {
 			return fmt.Errorf("%s: %s; the model takes %s (name the file's columns in that order with -x_cols)", inName, msg, describeInputs(xNames, cfg.InputDim))
 		}
@@ -238,9 +253,14 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 	rng := graph.NewRand(o.seed)
 	preds := make([]prediction, n)
 	for i, mx := range mix {
-		p := prediction{Row: i, X: rows[i], Pi: mx.Weights, Mu: mx.Means, Sigma: mx.StdDevs, Mean: mx.Mean(), Mode: mx.Mode()}
-		for _, v := range mx.Variance() {
-			p.Std = append(p.Std, math.Sqrt(v))
+		p := prediction{Row: i, X: rows[i], Pi: mx.Weights, LogPi: mx.LogWeights, Mu: mx.Means, Sigma: mx.StdDevs, Mean: mx.Mean(), Mode: mx.Mode()}
+		if o.spread != "iqr" {
+			for _, v := range mx.Variance() {
+				p.Std = append(p.Std, math.Sqrt(v))
+			}
+		}
+		if o.spread != "std" {
+			p.IQR = mx.IQR()
 		}
 		if len(probs) > 0 {
 			p.Quantiles = map[string]float64{}
@@ -268,7 +288,7 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 		if o.format == "jsonl" {
 			err = writeJSONL(bw, preds)
 		} else {
-			err = writeCSV(bw, preds, names, targets, cfg.K, probs, o.samples)
+			err = writeCSV(bw, preds, names, targets, cfg.K, probs, o.samples, o.spread)
 		}
 		if err != nil {
 			return err
@@ -295,7 +315,7 @@ func describeInputs(names []string, dim int) string {
 
 // check makes sure a prediction holds only finite numbers: no NaN reaches a file.
 func (p *prediction) check() error {
-	vals := [][]float64{p.Pi, p.Mean, p.Std, p.Mode}
+	vals := [][]float64{p.Pi, p.LogPi, p.Mean, p.Std, p.IQR, p.Mode}
 	vals = append(vals, p.Mu...)
 	vals = append(vals, p.Sigma...)
 	vals = append(vals, p.Samples...)
@@ -400,17 +420,28 @@ func writeJSONL(w io.Writer, preds []prediction) error {
 	return nil
 }
 
-func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, probs []float64, samples int) error {
+// writeCSV writes one row per prediction: the inputs; per target mean_, std_ and/or iqr_
+// (as spread asks) and mode_; the quantiles; per component pi_k, log_pi_k and per target
+// mu_k_ and sigma_k_; the samples.
+func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, probs []float64, samples int, spread string) error {
+	hasStd, hasIQR := spread != "iqr", spread != "std"
 	var head []string
 	head = append(head, xNames...)
 	for _, y := range yNames {
-		head = append(head, "mean_"+y, "std_"+y, "mode_"+y)
+		head = append(head, "mean_"+y)
+		if hasStd {
+			head = append(head, "std_"+y)
+		}
+		if hasIQR {
+			head = append(head, "iqr_"+y)
+		}
+		head = append(head, "mode_"+y)
 	}
 	for _, q := range probs {
 		head = append(head, "q"+strconv.FormatFloat(q, 'g', -1, 64))
 	}
 	for c := 0; c < k; c++ {
-		head = append(head, fmt.Sprintf("pi_%d", c))
+		head = append(head, fmt.Sprintf("pi_%d", c), fmt.Sprintf("log_pi_%d", c))
 		for _, y := range yNames {
 			head = append(head, fmt.Sprintf("mu_%d_%s", c, y), fmt.Sprintf("sigma_%d_%s", c, y))
 		}
@@ -433,13 +464,20 @@ func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, p
 			rec = append(rec, f(v))
 		}
 		for j := 0; j < d; j++ {
-			rec = append(rec, f(p.Mean[j]), f(p.Std[j]), f(p.Mode[j]))
+			rec = append(rec, f(p.Mean[j]))
+			if hasStd {
+				rec = append(rec, f(p.Std[j]))
+			}
+			if hasIQR {
+				rec = append(rec, f(p.IQR[j]))
+			}
+			rec = append(rec, f(p.Mode[j]))
 		}
 		for _, q := range probs {
 			rec = append(rec, f(p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)]))
 		}
 		for c := 0; c < k; c++ {
-			rec = append(rec, f(p.Pi[c]))
+			rec = append(rec, f(p.Pi[c]), f(p.LogPi[c]))
 			for j := 0; j < d; j++ {
 				rec = append(rec, f(p.Mu[c][j]), f(p.Sigma[c][j]))
 			}

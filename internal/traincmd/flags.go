@@ -6,17 +6,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/cli"
-	"github.com/mixgraph/mixgraph/internal/data"
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/train"
+	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
 // maxPoints bounds -n, the points generated for each of the training and test sets of
@@ -38,6 +39,7 @@ type options struct {
 	patience                       int
 	seed                           uint64
 	dtype, out                     string
+	plotFormat                     string
 	quiet, baseline, plots         bool
 	checkpointEvery                int
 	resume                         string
@@ -53,7 +55,7 @@ var resumeFlags = map[string]bool{"resume": true, "quiet": true, "checkpoint_eve
 func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.dataset, "data", "bishop", "built-in dataset: "+strings.Join(data.BuiltinNames(), ", ")+" (ignored with -csv)")
+	fs.StringVar(&o.dataset, "data", "bishop", "built-in dataset: "+strings.Join(datasets.BuiltinNames(), ", ")+" (ignored with -csv)")
 	fs.StringVar(&o.csvPath, "csv", "", "CSV file with a header row to train on instead of a built-in dataset")
 	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
 	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
@@ -80,6 +82,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&o.baseline, "baseline", true, "also train the least-squares MLP baseline for the density picture")
 	fs.BoolVar(&o.plots, "plots", true, "write PNG pictures")
+	fs.StringVar(&o.plotFormat, "plot_format", "png", "format of the pictures: png, svg or pdf (density.<format> etc.)")
 	fs.IntVar(&o.checkpointEvery, "checkpoint_every", 0, "write the run folder with a checkpoint every N epochs (0: only when interrupted)")
 	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -124,6 +127,8 @@ func parseFlags(args []string) (*options, error) {
 // check validates the flag values, sizes before anything is allocated.
 func (o *options) check() error {
 	switch {
+	case !slices.Contains(plotFormats, o.plotFormat):
+		return fmt.Errorf("-plot_format %q: want png, svg or pdf", o.plotFormat)
 	case o.k < 1:
 		return fmt.Errorf("-k %d: want at least 1 component", o.k)
 	case o.k > mdn.MaxK:
@@ -185,8 +190,8 @@ func (o *options) check() error {
 	if _, err := train.ParseSchedule(o.schedule); err != nil {
 		return fmt.Errorf("-schedule %q: want constant, cosine or step", o.schedule)
 	}
-	if o.csvPath == "" && !contains(data.BuiltinNames(), o.dataset) {
-		return fmt.Errorf("-data %q: unknown dataset (want one of %s)", o.dataset, strings.Join(data.BuiltinNames(), ", "))
+	if o.csvPath == "" && !contains(datasets.BuiltinNames(), o.dataset) {
+		return fmt.Errorf("-data %q: unknown dataset (want one of %s)", o.dataset, strings.Join(datasets.BuiltinNames(), ", "))
 	}
 	return nil
 }

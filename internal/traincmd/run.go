@@ -19,13 +19,13 @@ import (
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
-	"github.com/mixgraph/mixgraph/internal/data"
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/models/mlp"
 	"github.com/mixgraph/mixgraph/train"
+	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
 // runConfig is what config.json records.
@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Data.
-	var trainSet, testSet *data.Set
+	var trainSet, testSet *datasets.Set
 	if o.csvPath != "" {
 		sum, err := fileSHA256(o.csvPath)
 		if err != nil {
@@ -114,15 +114,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			mk.CSV = abs
 		}
 		mk.CSVHash = sum
-		all, err := data.ReadCSVFile(o.csvPath, splitCols(o.xCols), splitCols(o.yCols))
+		all, err := datasets.ReadCSVFile(o.csvPath, splitCols(o.xCols), splitCols(o.yCols))
 		if err != nil {
-			// "good.csv: data: line 7, …" reads better without the package's name.
-			return errors.New(strings.Replace(err.Error(), ": data: ", ": ", 1))
+			// "good.csv: datasets: line 7, …" reads better without the package's name.
+			return errors.New(strings.Replace(err.Error(), ": datasets: ", ": ", 1))
 		}
-		if trainSet, testSet, err = data.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
+		if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
 			return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
 		}
-	} else if trainSet, testSet, err = data.Builtin(o.dataset, o.n, o.seed); err != nil {
+	} else if trainSet, testSet, err = datasets.Builtin(o.dataset, o.n, o.seed); err != nil {
 		return fmt.Errorf("-data: %w", err)
 	}
 	if o.valFraction > 0 {
@@ -233,7 +233,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rc.Result.ValNLL = finite(res.ValNLL)
 	rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.Epochs, res.Steps, res.BestEpoch, seconds
 	rc.Result.Stopped = string(res.Stopped)
-	best, haveBest := data.BestNLL(o.dataset)
+	best, haveBest := datasets.BestNLL(o.dataset)
 	if haveBest && o.csvPath == "" {
 		rc.Result.BestNLL = &best
 	}
@@ -243,7 +243,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mk.Status = statusInterrupted
 		rc.Result.Stopped = statusInterrupted
 		if err := writeRunDir(out, func(dir string) error {
-			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil)
+			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil, "")
 		}); err != nil {
 			return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
 		}
@@ -265,12 +265,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	mk.Status = statusCompleted
-	var plotSet *data.Set
+	var plotSet *datasets.Set
 	if o.plots {
 		plotSet = trainSet
 	}
 	if err := writeRunDir(out, func(dir string) error {
-		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline)
+		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat)
 	}); err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // fillRunDir writes a run folder's files into dir: the marker, the checkpoint (when
 // given), the model, config.json, history.csv and, when s is given, the pictures.
-func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *data.Set, baseline *mlp.Model) error {
+func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *datasets.Set, baseline *mlp.Model, plotFormat string) error {
 	if err := m.SaveFile(filepath.Join(dir, modelName)); err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *tr
 		}
 	}
 	if s != nil {
-		if err := writePlots(dir, m, res.History, s, baseline); err != nil {
+		if err := writePlots(dir, m, res.History, res.BestEpoch, s, baseline, plotFormat); err != nil {
 			return err
 		}
 	}
@@ -396,7 +396,7 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// trimPrefix drops a package prefix ("data: ") from an error's text.
+// trimPrefix drops a package prefix ("datasets: ") from an error's text.
 func trimPrefix(err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, ": "); i > 0 && !strings.Contains(msg[:i], " ") {
@@ -405,7 +405,7 @@ func trimPrefix(err error) string {
 	return msg
 }
 
-func trainBaseline(ctx context.Context, s *data.Set, hidden []int, act graph.Activation, o *options) (*mlp.Model, error) {
+func trainBaseline(ctx context.Context, s *datasets.Set, hidden []int, act graph.Activation, o *options) (*mlp.Model, error) {
 	m, err := mlp.New(mlp.Config{InputDim: s.XDim, OutputDim: s.YDim, Hidden: hidden, Activation: act, Seed: o.seed})
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package data
+package datasets
 
 import (
 	"bytes"
@@ -24,75 +24,75 @@ func TestReadCSVMessages(t *testing.T) {
 		want string
 	}{
 		{csvCase{name: "unterminated quote", text: "a,b\n1,\"2\n"},
-			`data: line 2, column 6: extraneous or missing " in quoted-field`},
+			`datasets: line 2, column 6: extraneous or missing " in quoted-field`},
 		{csvCase{name: "unterminated quote in the first field", text: "a,b\n\"1,2\n"},
-			`data: line 2, column 6: extraneous or missing " in quoted-field`},
+			`datasets: line 2, column 6: extraneous or missing " in quoted-field`},
 		{csvCase{name: "unterminated quote over lines", text: "a,b\n1,2\n3,\"4\n5,6\n"},
-			`data: line 4, column 5: extraneous or missing " in quoted-field (the record starts on line 3)`},
+			`datasets: line 4, column 5: extraneous or missing " in quoted-field (the record starts on line 3)`},
 		{csvCase{name: "unterminated quote in the header", text: "a,\"b\n1,2\n"},
-			`data: line 2, column 5: extraneous or missing " in quoted-field (the record starts on line 1)`},
+			`datasets: line 2, column 5: extraneous or missing " in quoted-field (the record starts on line 1)`},
 		{csvCase{name: "bare quote", text: "a,b\n1,2\"x\n"},
-			`data: line 2, column 4: bare " in non-quoted-field`},
+			`datasets: line 2, column 4: bare " in non-quoted-field`},
 		{csvCase{name: "stray quote after a quoted field", text: "a,b\n1,\"2\"x\n"},
-			`data: line 2, column 5: extraneous or missing " in quoted-field`},
+			`datasets: line 2, column 5: extraneous or missing " in quoted-field`},
 		{csvCase{name: "duplicate input", text: "x,x,y\n1,2,3\n"},
-			`data: column name "x" appears twice in the header (columns 1 and 2)`},
+			`datasets: column name "x" appears twice in the header (columns 1 and 2)`},
 		{csvCase{name: "duplicate target", text: "y,x,y\n1,2,3\n"},
-			`data: column name "y" appears twice in the header (columns 1 and 3)`},
+			`datasets: column name "y" appears twice in the header (columns 1 and 3)`},
 		{csvCase{name: "duplicate selected by name", text: "a,b,a,c\n1,2,3,4\n", x: []string{"a"}, y: []string{"c"}},
-			`data: column name "a" appears twice in the header (columns 1 and 3)`},
+			`datasets: column name "a" appears twice in the header (columns 1 and 3)`},
 		{csvCase{name: "duplicate selected by index", text: "a,b,a,c\n1,2,3,4\n", x: []string{"2"}, y: []string{"c"}},
-			`data: column name "a" appears twice in the header (columns 1 and 3)`},
+			`datasets: column name "a" appears twice in the header (columns 1 and 3)`},
 		{csvCase{name: "name three times", text: "a,a,b,a\n1,2,3,4\n"},
-			`data: column name "a" appears 3 times in the header (columns 1, 2 and 4)`},
+			`datasets: column name "a" appears 3 times in the header (columns 1, 2 and 4)`},
 		{csvCase{name: "empty name", text: "x,y,\n1,2,3\n"},
-			`data: column 3 has an empty name in the header`},
+			`datasets: column 3 has an empty name in the header`},
 		{csvCase{name: "empty name selected", text: "x,,y\n1,2,3\n", x: []string{"1"}, y: []string{"y"}},
-			`data: column 2 has an empty name in the header`},
+			`datasets: column 2 has an empty name in the header`},
 		{csvCase{name: "numeric header", text: "0.5,1.2\n1,2\n"},
-			`data: the CSV needs a header row (the first row, line 1, is all numbers: "0.5", "1.2")`},
+			`datasets: the CSV needs a header row (the first row, line 1, is all numbers: "0.5", "1.2")`},
 		{csvCase{name: "numeric header after blank lines", text: "\n \n1e999, 2\n1,2\n"},
-			`data: the CSV needs a header row (the first row, line 3, is all numbers: "1e999", "2")`},
+			`datasets: the CSV needs a header row (the first row, line 3, is all numbers: "1e999", "2")`},
 		{csvCase{name: "long numeric header", text: "1,2,3,4,5,6,7\n1,2,3,4,5,6,7\n"},
-			`data: the CSV needs a header row (the first row, line 1, is all numbers: "1", "2", "3", "4", "5", ... (7 in all))`},
+			`datasets: the CSV needs a header row (the first row, line 1, is all numbers: "1", "2", "3", "4", "5", ... (7 in all))`},
 		{csvCase{name: "not a number", text: "x,y\n1,2\n\n3,4\n5,6\n7,8\n9,abc\n"},
-			`data: line 7, column "y": "abc" is not a number`},
+			`datasets: line 7, column "y": "abc" is not a number`},
 		{csvCase{name: "overflow", text: "x,y\n1,1e999\n"},
-			`data: line 2, column "y": "1e999" is out of range for a float64`},
+			`datasets: line 2, column "y": "1e999" is out of range for a float64`},
 		{csvCase{name: "negative overflow", text: "x,y\n-1e400,1\n"},
-			`data: line 2, column "x": "-1e400" is out of range for a float64`},
+			`datasets: line 2, column "x": "-1e400" is out of range for a float64`},
 		{csvCase{name: "NaN", text: "x,y\n1,NaN\n"},
-			`data: line 2, column "y": "NaN" is not a finite number`},
+			`datasets: line 2, column "y": "NaN" is not a finite number`},
 		{csvCase{name: "inf", text: "x,y\ninf,1\n"},
-			`data: line 2, column "x": "inf" is not a finite number`},
+			`datasets: line 2, column "x": "inf" is not a finite number`},
 		{csvCase{name: "empty cell", text: "x,y\n1, \n"},
-			`data: line 2, column "y": the cell is empty (want a number)`},
+			`datasets: line 2, column "y": the cell is empty (want a number)`},
 		{csvCase{name: "cell below a quoted newline", text: "x,y\n\"1\n\",z\n"},
-			`data: line 3, column "y": "z" is not a number`},
+			`datasets: line 3, column "y": "z" is not a number`},
 		{csvCase{name: "long cell", text: "x,y\n1," + strings.Repeat("z", 100) + "\n"},
-			`data: line 2, column "y": "` + strings.Repeat("z", 64) + `"... (100 bytes) is not a number`},
+			`datasets: line 2, column "y": "` + strings.Repeat("z", 64) + `"... (100 bytes) is not a number`},
 		{csvCase{name: "newline in a name", text: "x,\"y\nz\"\n1,a\n"},
-			`data: line 3, column "y\nz": "a" is not a number`},
+			`datasets: line 3, column "y\nz": "a" is not a number`},
 		{csvCase{name: "ragged", text: "a,b,c\n1,2,3\n4,5,6\n7,8\n"},
-			`data: line 4: 2 fields, header has 3`},
+			`datasets: line 4: 2 fields, header has 3`},
 		{csvCase{name: "empty", text: ""},
-			`data: the file is empty (want a header row and data rows)`},
+			`datasets: the file is empty (want a header row and data rows)`},
 		{csvCase{name: "blank", text: "\n \r\n\t\n"},
-			`data: the file has only blank lines (want a header row and data rows)`},
+			`datasets: the file has only blank lines (want a header row and data rows)`},
 		{csvCase{name: "header only", text: "x,y\r\n"},
-			`data: no data rows after the header`},
+			`datasets: no data rows after the header`},
 		{csvCase{name: "line too long", text: "x,y\n1,2\n" + long + "1,2\n"},
-			`data: line 3 is longer than 1 MiB`},
+			`datasets: line 3 is longer than 1 MiB`},
 		{csvCase{name: "header too long", text: long + ",x\n1,2\n"},
-			`data: line 1 is longer than 1 MiB`},
+			`datasets: line 1 is longer than 1 MiB`},
 		{csvCase{name: "record too long", text: "x,y\n\"1\n" + long + "\",2\n"},
-			`data: the record on lines 2 to 3 (a quoted field spans lines) is longer than 1 MiB`},
+			`datasets: the record on lines 2 to 3 (a quoted field spans lines) is longer than 1 MiB`},
 		{csvCase{name: "too many columns", text: "y" + strings.Repeat(",x", MaxColumns) + "\n"},
-			`data: the header (line 1) has 10001 columns, more than the 10000 allowed`},
+			`datasets: the header (line 1) has 10001 columns, more than the 10000 allowed`},
 		{csvCase{name: "no such column", text: "x,y\n1,2\n", y: []string{"z\n"}},
-			`data: no column "z" (columns are "x", "y")`},
+			`datasets: no column "z" (columns are "x", "y")`},
 		{csvCase{name: "no such column, many columns", text: "a,b,c,d,e,f,g,h,i,j,k,l\n1,2,3,4,5,6,7,8,9,10,11,12\n", y: []string{"z"}},
-			`data: no column "z" (columns are "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", ... (12 in all))`},
+			`datasets: no column "z" (columns are "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", ... (12 in all))`},
 	}
 	for _, c := range cases {
 		_, err := ReadCSV(strings.NewReader(c.text), c.x, c.y)
@@ -109,11 +109,11 @@ func TestReadColumnsCSVMessages(t *testing.T) {
 		cols []string
 		want string
 	}{
-		{"a,b\n\"1,2\n", nil, `data: line 2, column 6: extraneous or missing " in quoted-field`},
-		{"a,a\n1,2\n", nil, `data: column name "a" appears twice in the header (columns 1 and 2)`},
-		{"a,,b\n1,2,3\n", nil, `data: column 2 has an empty name in the header`},
-		{"1,2\n1,2\n", nil, `data: the CSV needs a header row (the first row, line 1, is all numbers: "1", "2")`},
-		{"a,b\n1,2\n3,1e999\n", []string{"b"}, `data: line 3, column "b": "1e999" is out of range for a float64`},
+		{"a,b\n\"1,2\n", nil, `datasets: line 2, column 6: extraneous or missing " in quoted-field`},
+		{"a,a\n1,2\n", nil, `datasets: column name "a" appears twice in the header (columns 1 and 2)`},
+		{"a,,b\n1,2,3\n", nil, `datasets: column 2 has an empty name in the header`},
+		{"1,2\n1,2\n", nil, `datasets: the CSV needs a header row (the first row, line 1, is all numbers: "1", "2")`},
+		{"a,b\n1,2\n3,1e999\n", []string{"b"}, `datasets: line 3, column "b": "1e999" is out of range for a float64`},
 	}
 	for _, c := range cases {
 		_, _, err := ReadColumnsCSV(strings.NewReader(c.text), c.cols)
@@ -198,8 +198,8 @@ func TestReadCSVReadError(t *testing.T) {
 	for _, in := range []string{"", "x", "x,y\n1,2\n", "\ufeff"} {
 		r := iotest.DataErrReader(&errAfter{data: []byte(in), err: boom})
 		_, err := ReadCSV(r, nil, nil)
-		if err == nil || err.Error() != "data: disk on fire" || !errors.Is(err, boom) {
-			t.Errorf("%q then an error: got %v, want data: disk on fire", in, err)
+		if err == nil || err.Error() != "datasets: disk on fire" || !errors.Is(err, boom) {
+			t.Errorf("%q then an error: got %v, want datasets: disk on fire", in, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package data
+package datasets
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mixgraph/mixgraph/models"
 )
 
 // Set is a dataset of N rows: inputs X (N×XDim) and targets Y (N×YDim), row-major.
@@ -47,25 +49,36 @@ func (s *Set) Subset(idx []int) *Set {
 	return out
 }
 
+// Normalization returns the set's column statistics as a models.Normalization: for each
+// input column j, XMean_j = (1/N) Σ_i x_ij and XStd_j = sqrt((1/N) Σ_i (x_ij − XMean_j)²),
+// and likewise YMean and YStd for the targets; a column with zero spread gets standard
+// deviation 1, so that it is only centred (models.Fit). n.X and n.Y then standardise
+// rows: x' = (x − XMean)/XStd. These are the statistics train.Run sets on a model when it
+// trains on exactly this set's rows (with no Config.ValFraction held out, and without
+// Config.RawUnits); Run does that itself, so its callers pass raw rows.
+func (s *Set) Normalization() models.Normalization {
+	return models.Fit(s.X, s.XDim, s.Y, s.YDim)
+}
+
 // Validate checks the lengths and that every value is finite; an error names the row and
 // column.
 func (s *Set) Validate() error {
 	if s.XDim < 1 || s.YDim < 1 {
-		return fmt.Errorf("data: %d input and %d target columns (want at least one each)", s.XDim, s.YDim)
+		return fmt.Errorf("datasets: %d input and %d target columns (want at least one each)", s.XDim, s.YDim)
 	}
 	if len(s.X) != s.N*s.XDim || len(s.Y) != s.N*s.YDim {
-		return fmt.Errorf("data: %d rows need %d input and %d target values, have %d and %d", s.N, s.N*s.XDim, s.N*s.YDim, len(s.X), len(s.Y))
+		return fmt.Errorf("datasets: %d rows need %d input and %d target values, have %d and %d", s.N, s.N*s.XDim, s.N*s.YDim, len(s.X), len(s.Y))
 	}
 	for i := 0; i < s.N; i++ {
 		x, y := s.Row(i)
 		for j, v := range x {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("data: row %d, input column %s is %g", i, name(s.XNames, j, "x"), v)
+				return fmt.Errorf("datasets: row %d, input column %s is %g", i, name(s.XNames, j, "x"), v)
 			}
 		}
 		for j, v := range y {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("data: row %d, target column %s is %g", i, name(s.YNames, j, "y"), v)
+				return fmt.Errorf("datasets: row %d, target column %s is %g", i, name(s.YNames, j, "y"), v)
 			}
 		}
 	}
@@ -84,14 +97,14 @@ func name(names []string, j int, prefix string) string {
 // validation set; otherwise both sides must be non-empty.
 func Split(s *Set, frac float64, rng *rand.Rand) (train, val *Set, err error) {
 	if !(frac >= 0 && frac < 1) {
-		return nil, nil, fmt.Errorf("data: validation fraction %g (want 0 ≤ f < 1)", frac)
+		return nil, nil, fmt.Errorf("datasets: validation fraction %g (want 0 ≤ f < 1)", frac)
 	}
 	if frac == 0 {
 		return s, nil, nil
 	}
 	nVal := int(math.Round(frac * float64(s.N)))
 	if nVal < 1 || nVal >= s.N {
-		return nil, nil, fmt.Errorf("data: a validation fraction of %g of %d rows leaves %d for validation and %d for training (both must be at least 1)", frac, s.N, nVal, s.N-nVal)
+		return nil, nil, fmt.Errorf("datasets: a validation fraction of %g of %d rows leaves %d for validation and %d for training (both must be at least 1)", frac, s.N, nVal, s.N-nVal)
 	}
 	perm := rng.Perm(s.N)
 	return s.Subset(perm[nVal:]), s.Subset(perm[:nVal]), nil
@@ -141,7 +154,7 @@ func Faithful(inverse bool) *Set {
 	}
 	s, err := ReadCSV(bytes.NewReader(faithfulCSV), []string{x}, []string{y})
 	if err != nil {
-		panic("data: embedded faithful.csv: " + err.Error())
+		panic("datasets: embedded faithful.csv: " + err.Error())
 	}
 	return s
 }
@@ -181,7 +194,7 @@ func Builtin(name string, n int, seed uint64) (train, test *Set, err error) {
 		train, test, err := Split(Faithful(name == NameFaithfulInverse), 0.2, newRand(seed))
 		return train, test, err
 	}
-	return nil, nil, fmt.Errorf("data: unknown dataset %q (want one of %s)", name, strings.Join(BuiltinNames(), ", "))
+	return nil, nil, fmt.Errorf("datasets: unknown dataset %q (want one of %s)", name, strings.Join(BuiltinNames(), ", "))
 }
 
 // BestNLL returns the lowest expected test NLL per point a model can reach on a built-in

@@ -1,4 +1,4 @@
-package data
+package datasets
 
 import (
 	"fmt"
@@ -50,9 +50,9 @@ type recordTooLongError struct {
 
 func (e *recordTooLongError) Error() string {
 	if e.startLine == e.line {
-		return fmt.Sprintf("data: line %d is longer than %s", e.line, sizeString(MaxLineBytes))
+		return fmt.Sprintf("datasets: line %d is longer than %s", e.line, sizeString(MaxLineBytes))
 	}
-	return fmt.Sprintf("data: the record on lines %d to %d (a quoted field spans lines) is longer than %s",
+	return fmt.Sprintf("datasets: the record on lines %d to %d (a quoted field spans lines) is longer than %s",
 		e.startLine, e.line, sizeString(MaxLineBytes))
 }
 

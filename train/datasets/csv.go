@@ -1,4 +1,4 @@
-package data
+package datasets
 
 import (
 	"encoding/csv"
@@ -26,7 +26,7 @@ const MaxLineBytes = 1 << 20
 func ReadCSVFile(path string, xCols, yCols []string) (*Set, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
 	s, err := ReadCSV(f, xCols, yCols)
@@ -67,14 +67,14 @@ func ReadCSV(r io.Reader, xCols, yCols []string) (*Set, error) {
 			}
 		}
 		if len(xIdx) == 0 {
-			return nil, fmt.Errorf("data: no input columns left (the header has %d columns, all used as targets)", len(h.names))
+			return nil, fmt.Errorf("datasets: no input columns left (the header has %d columns, all used as targets)", len(h.names))
 		}
 	} else if xIdx, err = h.resolve(xCols); err != nil {
 		return nil, err
 	}
 	for _, j := range xIdx {
 		if isY[j] {
-			return nil, fmt.Errorf("data: column %s is both an input and a target", quote(h.names[j]))
+			return nil, fmt.Errorf("datasets: column %s is both an input and a target", quote(h.names[j]))
 		}
 	}
 	if err := h.checkNames(yIdx); err != nil {
@@ -127,7 +127,7 @@ func newCSVReader(r io.Reader) *csv.Reader {
 	return cr
 }
 
-// readError turns an error from csv.Reader.Read into one line that starts with "data: "
+// readError turns an error from csv.Reader.Read into one line that starts with "datasets: "
 // and names the place.
 func readError(err error) error {
 	var long *recordTooLongError
@@ -137,11 +137,11 @@ func readError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if pe.StartLine != pe.Line {
-			return fmt.Errorf("data: line %d, column %d: %w (the record starts on line %d)", pe.Line, pe.Column, pe.Err, pe.StartLine)
+			return fmt.Errorf("datasets: line %d, column %d: %w (the record starts on line %d)", pe.Line, pe.Column, pe.Err, pe.StartLine)
 		}
-		return fmt.Errorf("data: line %d, column %d: %w", pe.Line, pe.Column, pe.Err)
+		return fmt.Errorf("datasets: line %d, column %d: %w", pe.Line, pe.Column, pe.Err)
 	}
-	return fmt.Errorf("data: %w", err)
+	return fmt.Errorf("datasets: %w", err)
 }
 
 // blank reports whether a record is a line of nothing but spaces.
@@ -163,9 +163,9 @@ func readHeader(cr *csv.Reader) (*header, error) {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			if sawBlank {
-				return nil, errors.New("data: the file has only blank lines (want a header row and data rows)")
+				return nil, errors.New("datasets: the file has only blank lines (want a header row and data rows)")
 			}
-			return nil, errors.New("data: the file is empty (want a header row and data rows)")
+			return nil, errors.New("datasets: the file is empty (want a header row and data rows)")
 		}
 		if err != nil {
 			return nil, readError(err)
@@ -176,7 +176,7 @@ func readHeader(cr *csv.Reader) (*header, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) > MaxColumns {
-			return nil, fmt.Errorf("data: the header (line %d) has %d columns, more than the %d allowed", line, len(rec), MaxColumns)
+			return nil, fmt.Errorf("datasets: the header (line %d) has %d columns, more than the %d allowed", line, len(rec), MaxColumns)
 		}
 		h := &header{names: rec, byName: make(map[string][]int, len(rec))}
 		numbers := true
@@ -189,7 +189,7 @@ func readHeader(cr *csv.Reader) (*header, error) {
 			}
 		}
 		if numbers {
-			return nil, fmt.Errorf("data: the CSV needs a header row (the first row, line %d, is all numbers: %s)", line, quoteList(rec, 5))
+			return nil, fmt.Errorf("datasets: the CSV needs a header row (the first row, line %d, is all numbers: %s)", line, quoteList(rec, 5))
 		}
 		return h, nil
 	}
@@ -208,15 +208,15 @@ func (h *header) resolve(cols []string) ([]int, error) {
 			j = at[0]
 		} else if n, err := strconv.Atoi(c); err == nil {
 			if n < 0 || n >= len(h.names) {
-				return nil, fmt.Errorf("data: column index %d out of range (the header has %d columns)", n, len(h.names))
+				return nil, fmt.Errorf("datasets: column index %d out of range (the header has %d columns)", n, len(h.names))
 			}
 			j = n
 		}
 		if j < 0 {
-			return nil, fmt.Errorf("data: no column %s (columns are %s)", quote(c), quoteList(h.names, 10))
+			return nil, fmt.Errorf("datasets: no column %s (columns are %s)", quote(c), quoteList(h.names, 10))
 		}
 		if taken[j] {
-			return nil, fmt.Errorf("data: column %s selected twice", quote(h.names[j]))
+			return nil, fmt.Errorf("datasets: column %s selected twice", quote(h.names[j]))
 		}
 		taken[j] = true
 		idx = append(idx, j)
@@ -229,12 +229,12 @@ func (h *header) checkNames(idx []int) error {
 	for _, j := range idx {
 		name := h.names[j]
 		if name == "" {
-			return fmt.Errorf("data: column %d has an empty name in the header", j+1)
+			return fmt.Errorf("datasets: column %d has an empty name in the header", j+1)
 		}
 		at := h.byName[name]
 		switch {
 		case len(at) == 2:
-			return fmt.Errorf("data: column name %s appears twice in the header (columns %d and %d)", quote(name), at[0]+1, at[1]+1)
+			return fmt.Errorf("datasets: column name %s appears twice in the header (columns %d and %d)", quote(name), at[0]+1, at[1]+1)
 		case len(at) > 2:
 			pos := make([]string, len(at))
 			for k, a := range at {
@@ -243,7 +243,7 @@ func (h *header) checkNames(idx []int) error {
 			if len(pos) > 10 {
 				pos = append(pos[:8], "...", pos[len(pos)-1])
 			}
-			return fmt.Errorf("data: column name %s appears %d times in the header (columns %s and %s)",
+			return fmt.Errorf("datasets: column name %s appears %d times in the header (columns %s and %s)",
 				quote(name), len(at), strings.Join(pos[:len(pos)-1], ", "), pos[len(pos)-1])
 		}
 	}
@@ -277,14 +277,14 @@ func readNumbers(cr *csv.Reader, header []string, idx [][]int, dst []*[]float64)
 		}
 		if len(rec) != len(header) {
 			line, _ := cr.FieldPos(0)
-			return 0, fmt.Errorf("data: line %d: %d fields, header has %d", line, len(rec), len(header))
+			return 0, fmt.Errorf("datasets: line %d: %d fields, header has %d", line, len(rec), len(header))
 		}
 		for i, cols := range idx {
 			for _, j := range cols {
 				v, fault := parseCell(rec[j])
 				if fault != cellOK {
 					line, _ := cr.FieldPos(j)
-					return 0, fmt.Errorf("data: line %d, column %s: %s", line, quote(header[j]), fault.describe(rec[j]))
+					return 0, fmt.Errorf("datasets: line %d, column %s: %s", line, quote(header[j]), fault.describe(rec[j]))
 				}
 				*dst[i] = append(*dst[i], v)
 			}
@@ -292,7 +292,7 @@ func readNumbers(cr *csv.Reader, header []string, idx [][]int, dst []*[]float64)
 		n++
 	}
 	if n == 0 {
-		return 0, errors.New("data: no data rows after the header")
+		return 0, errors.New("datasets: no data rows after the header")
 	}
 	return n, nil
 }

@@ -1,4 +1,4 @@
-package data
+package datasets
 
 import (
 	"bytes"
@@ -58,7 +58,7 @@ var fuzzSeeds = []struct{ text, x, y string }{
 
 // FuzzReadCSV feeds ReadCSV arbitrary bytes and selections and checks that it never
 // panics, that a set it returns is whole and finite, that an error is one line starting
-// "data: ", and that the result does not change with the line endings, a byte-order
+// "datasets: ", and that the result does not change with the line endings, a byte-order
 // mark or the size of the reads.
 func FuzzReadCSV(f *testing.F) {
 	for _, s := range fuzzSeeds {
@@ -146,8 +146,8 @@ func errString(err error) string {
 func checkError(t *testing.T, err error) {
 	t.Helper()
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "data: ") || strings.ContainsAny(msg, "\n\r") {
-		t.Errorf("error %q: want one line starting %q", msg, "data: ")
+	if !strings.HasPrefix(msg, "datasets: ") || strings.ContainsAny(msg, "\n\r") {
+		t.Errorf("error %q: want one line starting %q", msg, "datasets: ")
 	}
 }
 

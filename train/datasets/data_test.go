@@ -1,4 +1,4 @@
-package data
+package datasets
 
 import (
 	"math"
@@ -62,7 +62,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"a,b\n1,2\n", []string{"a"}, []string{"a"}, `column "a" is both an input and a target`},
 		{"a,b\n1,2\n", []string{"a", "a"}, []string{"b"}, `column "a" selected twice`},
 		{"a\n1\n", nil, nil, "no input columns left"},
-		{"a,b\n1,\"2\n", nil, nil, "data:"},
+		{"a,b\n1,\"2\n", nil, nil, "datasets:"},
 	}
 	for _, c := range cases {
 		_, err := ReadCSV(strings.NewReader(c.text), c.x, c.y)
