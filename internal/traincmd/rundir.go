@@ -33,6 +33,7 @@ const (
 var runFiles = map[string]bool{
 	markerName: true, checkpointName: true, modelName: true, "config.json": true, "history.csv": true,
 	"density.png": true, "learning.png": true, "mixing.png": true,
+	"density.svg": true, "learning.svg": true, "mixing.svg": true, "density.pdf": true, "learning.pdf": true, "mixing.pdf": true,
 }
 
 // legacyFiles are those of run folders written before the marker existed; such a folder
