@@ -171,6 +171,10 @@ func TestCatalogue(t *testing.T) {
 		{"", with("-temperature", "0.5"), "only with -samples"},
 		{"", with("-format", "xml"), `-format "xml"`},
 		{"", with("-format", ""), `-format ""`},
+		{"", with("-spread", "mad"), `-spread "mad": want std, iqr or both`},
+		{"", with("-spread", ""), `-spread "": want std, iqr or both`},
+		{"", with("-spread", "IQR"), `-spread "IQR": want std, iqr or both`},
+		{"", with("-spread"), "-spread needs a value"},
 		{"", with("-quantiles", "0.5,1.5"), `"1.5" is not a probability`},
 		{"", with("-quantiles", "0"), `"0" is not a probability`},
 		{"", with("-quantiles", "1"), `"1" is not a probability`},
@@ -301,7 +305,7 @@ func TestColumns(t *testing.T) {
 	a := run("", "-model", "faithful.mdn", "-in", "in.csv", "-x_cols", "x")
 	b := run("other,waiting\n9,0.1\n9,0.5\n", "-model", "faithful.mdn")
 	head := strings.SplitN(b, "\n", 2)[0]
-	if !strings.HasPrefix(head, "waiting,mean_eruptions,std_eruptions,mode_eruptions,q0.05,q0.5,q0.95,pi_0,mu_0_eruptions,sigma_0_eruptions") {
+	if !strings.HasPrefix(head, "waiting,mean_eruptions,std_eruptions,mode_eruptions,q0.05,q0.5,q0.95,pi_0,log_pi_0,mu_0_eruptions,sigma_0_eruptions") {
 		t.Errorf("header %q", head)
 	}
 	if strings.SplitN(a, "\n", 2)[1] != strings.SplitN(b, "\n", 2)[1] {

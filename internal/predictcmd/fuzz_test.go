@@ -12,7 +12,7 @@ import (
 func FuzzFlags(f *testing.F) {
 	for _, s := range []string{
 		"", "-model\x00m.mdn", "-model\x00m.mdn\x00-samples\x00abc", "-samples\x001000000000", "-temperature\x00NaN",
-		"-format\x00xml", "-h", "-version", "-model", "-quantiles\x000.5,,1", "-x_cols\x00", "x",
+		"-format\x00xml", "-spread\x00mad", "-h", "-version", "-model", "-quantiles\x000.5,,1", "-x_cols\x00", "x",
 	} {
 		f.Add(s)
 	}
@@ -34,7 +34,7 @@ func FuzzFlags(f *testing.F) {
 		if o.version {
 			return
 		}
-		if o.model == "" || o.samples < 0 || o.samples > maxSamples || !(o.temperature > 0) {
+		if o.model == "" || o.samples < 0 || o.samples > maxSamples || !(o.temperature > 0) || (o.spread != "std" && o.spread != "iqr" && o.spread != "both") {
 			t.Fatalf("%q: accepted %+v", args, o)
 		}
 		if _, err := parseProbs(o.quantiles); err == nil {
