@@ -81,7 +81,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.out, "out", "", "run folder to write (default runs/<dataset>); an existing one is replaced only if train wrote it")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&o.baseline, "baseline", true, "also train the least-squares MLP baseline for the density picture")
-	fs.BoolVar(&o.plots, "plots", true, "write PNG pictures")
+	fs.BoolVar(&o.plots, "plots", true, "write pictures (see -plot_format)")
 	fs.StringVar(&o.plotFormat, "plot_format", "png", "format of the pictures: png, svg or pdf (density.<format> etc.)")
 	fs.IntVar(&o.checkpointEvery, "checkpoint_every", 0, "write the run folder with a checkpoint every N epochs (0: only when interrupted)")
 	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
