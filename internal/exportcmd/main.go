@@ -18,9 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/mixgraph/mixgraph/internal/cli"
 	"github.com/mixgraph/mixgraph/internal/version"
@@ -124,42 +122,18 @@ func run(args []string, stdout io.Writer) error {
 // checkOut applies the -out policy before the model is read: a new file in an existing
 // folder, or a file export wrote earlier (replaced atomically).
 func checkOut(o *options) error {
-	fi, err := os.Lstat(o.out)
-	switch {
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		if st, serr := os.Stat(filepath.Dir(o.out)); serr == nil && !st.IsDir() {
-			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, filepath.Dir(o.out))
-		}
-		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
-	case errors.Is(err, fs.ErrNotExist):
-		dir := filepath.Dir(o.out)
-		st, err := os.Stat(dir)
-		if err != nil {
-			return fmt.Errorf("-out %s: no folder %s", o.out, dir)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, dir)
-		}
-		return nil
-	case fi.IsDir():
-		return fmt.Errorf("-out %s: is a folder; name a file", o.out)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("-out %s: is a symbolic link; name a new file", o.out)
-	case !fi.Mode().IsRegular():
-		return fmt.Errorf("-out %s: is not a regular file", o.out)
-	}
-	if st, err := os.Stat(o.model); err == nil && os.SameFile(fi, st) {
-		return fmt.Errorf("-out %s: is the -model file; name another file", o.out)
-	}
-	f, err := os.Open(o.out)
+	return cli.CheckOutFile(o.out, "export", []cli.Input{{Flag: "-model", Path: o.model}}, isExport)
+}
+
+// isExport reports whether path is a safetensors file export wrote.
+func isExport(path string) bool {
+	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
+		return false
 	}
 	defer f.Close()
-	if format, err := safetensorsFormat(f); err != nil || format != mdn.SafetensorsFormat {
-		return fmt.Errorf("-out %s: exists and was not written by export; name a new file", o.out)
-	}
-	return nil
+	format, err := safetensorsFormat(f)
+	return err == nil && format == mdn.SafetensorsFormat
 }
 
 // maxHeaderBytes bounds the safetensors header safetensorsFormat reads.
@@ -191,14 +165,4 @@ func safetensorsFormat(r io.Reader) (string, error) {
 		return "", errors.New("safetensors header has no format in its metadata")
 	}
 	return format, nil
-}
-
-// unwrapPath drops the operation and path of an *fs.PathError, which the message
-// already names.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -22,10 +22,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -212,7 +210,7 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 		}
 		f, err := os.Open(o.in)
 		if err != nil {
-			return fmt.Errorf("-in %s: %v", o.in, unwrapPath(err))
+			return fmt.Errorf("-in %s: %v", o.in, cli.UnwrapPath(err))
 		}
 		defer f.Close()
 		in = f
@@ -342,42 +340,7 @@ func checkOut(o *options) error {
 	if o.out == "-" {
 		return nil
 	}
-	fi, err := os.Lstat(o.out)
-	switch {
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		if st, serr := os.Stat(filepath.Dir(o.out)); serr == nil && !st.IsDir() {
-			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, filepath.Dir(o.out))
-		}
-		return fmt.Errorf("-out %s: %v", o.out, unwrapPath(err))
-	case errors.Is(err, fs.ErrNotExist):
-		dir := filepath.Dir(o.out)
-		st, err := os.Stat(dir)
-		if err != nil {
-			return fmt.Errorf("-out %s: no folder %s", o.out, dir)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("-out %s: %s is a file, not a folder", o.out, dir)
-		}
-		return nil
-	case fi.IsDir():
-		return fmt.Errorf("-out %s: is a folder; name a file", o.out)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("-out %s: is a symbolic link; name a new file", o.out)
-	case !fi.Mode().IsRegular():
-		return fmt.Errorf("-out %s: is not a regular file", o.out)
-	}
-	for _, other := range []struct{ flag, path string }{{"-model", o.model}, {"-in", o.in}} {
-		if other.path == "-" {
-			continue
-		}
-		if st, err := os.Stat(other.path); err == nil && os.SameFile(fi, st) {
-			return fmt.Errorf("-out %s: is the %s file; name another file", o.out, other.flag)
-		}
-	}
-	if !isPredictOutput(o.out) {
-		return fmt.Errorf("-out %s: exists and was not written by predict; name a new file", o.out)
-	}
-	return nil
+	return cli.CheckOutFile(o.out, "predict", []cli.Input{{Flag: "-model", Path: o.model}, {Flag: "-in", Path: o.in}}, isPredictOutput)
 }
 
 // isPredictOutput reports whether path's first line is one predict writes: a CSV header
@@ -399,15 +362,6 @@ func isPredictOutput(path string) bool {
 		hasPi = hasPi || c == "pi_0"
 	}
 	return hasMean && hasPi
-}
-
-// unwrapPath drops the path from a *fs.PathError, which the caller names already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func writeJSONL(w io.Writer, preds []prediction) error {

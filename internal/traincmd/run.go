@@ -19,6 +19,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
+	"github.com/mixgraph/mixgraph/internal/cli"
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.csvPath != "" {
 		sum, err := fileSHA256(o.csvPath)
 		if err != nil {
-			return fmt.Errorf("-csv %s: %v", o.csvPath, unwrapPath(err))
+			return fmt.Errorf("-csv %s: %v", o.csvPath, cli.UnwrapPath(err))
 		}
 		if o.resume != "" && mk.CSVHash != "" && sum != mk.CSVHash {
 			return fmt.Errorf("-resume %s: the training CSV %s has changed since the run started", o.resume, o.csvPath)
@@ -316,7 +317,7 @@ func resumeOptions(given *options) (*options, *marker, error) {
 	dir := filepath.Clean(given.resume)
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-resume %s: %v", given.resume, unwrapPath(err))
+		return nil, nil, fmt.Errorf("-resume %s: %v", given.resume, cli.UnwrapPath(err))
 	}
 	if !fi.IsDir() {
 		return nil, nil, fmt.Errorf("-resume %s: is a file; name a run folder", given.resume)
@@ -326,7 +327,7 @@ func resumeOptions(given *options) (*options, *marker, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("-resume %s: not a run folder written by train (no %s)", given.resume, markerName)
 		}
-		return nil, nil, fmt.Errorf("-resume %s: %v", given.resume, unwrapPath(err))
+		return nil, nil, fmt.Errorf("-resume %s: %v", given.resume, cli.UnwrapPath(err))
 	}
 	if mk.Status == statusCompleted {
 		return nil, nil, fmt.Errorf("-resume %s: the run completed; there is nothing to resume", given.resume)

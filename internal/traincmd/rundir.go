@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
+	"github.com/mixgraph/mixgraph/internal/cli"
 )
 
 // A run folder is what cmd/train writes: the files below and nothing else. Its marker,
@@ -209,7 +210,7 @@ func checkOut(out string, inputs []string, resume string) error {
 		if werr := checkWritable(flagOut, filepath.Dir(clean)); werr != nil {
 			return werr
 		}
-		return fmt.Errorf("%s: %v", flagOut, unwrapPath(err))
+		return fmt.Errorf("%s: %v", flagOut, cli.UnwrapPath(err))
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("%s: is a symbolic link; name the folder itself or a new one", flagOut)
 	case !fi.IsDir():
@@ -246,19 +247,10 @@ func checkWritable(flagOut, parent string) error {
 	}
 	probe, err := os.MkdirTemp(dir, atomicfile.TempPattern("mixgraph-probe"))
 	if err != nil {
-		return fmt.Errorf("%s: cannot write in %s: %v", flagOut, dir, unwrapPath(err))
+		return fmt.Errorf("%s: cannot write in %s: %v", flagOut, dir, cli.UnwrapPath(err))
 	}
 	os.Remove(probe)
 	return nil
-}
-
-// unwrapPath drops the path from a *fs.PathError, which the caller names already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // writeRunDir writes a run folder whole: fill writes the files into a fresh temporary
