@@ -3,12 +3,13 @@ package traincmd
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
 
+	"github.com/mixgraph/mixgraph/internal/clitest"
 	"github.com/mixgraph/mixgraph/internal/snapshot"
 )
 
@@ -210,36 +211,9 @@ func TestCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		var stdout, stderr bytes.Buffer
-		code := func() (code int) {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("%q: panic: %v\n%s", c.args, r, debug.Stack())
-					code = -1
-				}
-			}()
-			return mainStatus(c.args, &stdout, &stderr)
-		}()
-		msg := stderr.String()
-		if code != 2 {
-			t.Errorf("%q: exit status %d, want 2 (stderr %q)", c.args, code, msg)
-		}
-		if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") {
-			t.Errorf("%q: stderr is not one line: %q", c.args, msg)
-		}
-		if !strings.HasPrefix(msg, "train: ") || strings.HasPrefix(msg, "train: train:") || !strings.Contains(msg, c.want) {
-			t.Errorf("%q: stderr %q, want one line naming %q", c.args, msg, c.want)
-		}
-		if stdout.Len() != 0 {
-			t.Errorf("%q: printed %q on stdout", c.args, stdout.String())
-		}
-		after, err := snapshot.Take(work)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := before.Diff(after); d != "" {
-			t.Errorf("%q: the working folder changed: %s", c.args, d)
-			before = after
+		run := func(stdout, stderr io.Writer) int { return mainStatus(c.args, stdout, stderr) }
+		for _, problem := range clitest.BadInput("train", c.want, work, &before, run) {
+			t.Errorf("%q: %s", c.args, problem)
 		}
 	}
 }
