@@ -28,7 +28,11 @@ func TestBadInput(t *testing.T) {
 		{func(_, stderr io.Writer) int { fmt.Fprintln(stderr, "cmd: bad"); return 1 }, "exit status 1"},
 		{func(_, stderr io.Writer) int { fmt.Fprint(stderr, "cmd: bad\nmore\n"); return 2 }, "not one line"},
 		{func(_, stderr io.Writer) int { fmt.Fprintln(stderr, "cmd: cmd: bad"); return 2 }, "want one line naming"},
-		{func(stdout, stderr io.Writer) int { fmt.Fprintln(stdout, "x"); fmt.Fprintln(stderr, "cmd: bad"); return 2 }, "on stdout"},
+		{func(stdout, stderr io.Writer) int {
+			fmt.Fprintln(stdout, "x")
+			fmt.Fprintln(stderr, "cmd: bad")
+			return 2
+		}, "on stdout"},
 		{func(_, _ io.Writer) int { panic("boom") }, "panic: boom"},
 		{func(_, stderr io.Writer) int {
 			os.WriteFile(filepath.Join(dir, "left"), nil, 0o644)
