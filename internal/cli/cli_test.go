@@ -42,3 +42,26 @@ func TestOneLine(t *testing.T) {
 		t.Errorf("OneLine = %q", got)
 	}
 }
+
+func TestParse(t *testing.T) {
+	newFS := func() *flag.FlagSet {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.Int("k", 1, "")
+		fs.Bool("q", false, "")
+		return fs
+	}
+	set, err := Parse(newFS(), []string{"-k", "3"})
+	if err != nil || !set["k"] || set["q"] {
+		t.Errorf("Parse -k 3: set %v, err %v", set, err)
+	}
+	if _, err := Parse(newFS(), []string{"-h"}); err != flag.ErrHelp {
+		t.Errorf("-h: err %v, want flag.ErrHelp", err)
+	}
+	if _, err := Parse(newFS(), []string{"-k", "x"}); err == nil || err.Error() != `-k "x": not a whole number` {
+		t.Errorf("-k x: err %v", err)
+	}
+	if _, err := Parse(newFS(), []string{"-q", "extra"}); err == nil || err.Error() != `unexpected argument "extra" (flags only; see -h)` {
+		t.Errorf("positional: err %v", err)
+	}
+}

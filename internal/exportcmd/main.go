@@ -30,15 +30,12 @@ import (
 // any error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	err := run(args, stdout)
-	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrVersion) {
 		return 0
 	}
 	fmt.Fprintln(stderr, "export: "+cli.OneLine(err.Error(), "export"))
 	return 2
 }
-
-// errVersion is run's error after printing the version.
-var errVersion = errors.New("version printed")
 
 // formatSafetensors is the one -format so far.
 const formatSafetensors = "safetensors"
@@ -59,23 +56,14 @@ func newFlagSet(o *options) *flag.FlagSet {
 }
 
 func usage(w io.Writer) {
-	fs := newFlagSet(&options{})
-	fs.SetOutput(w)
-	fmt.Fprintf(w, "Usage: export -model MODEL -out FILE [flags]\n\nWrites a model's weights, normalisation and config for other programs. %s\n\nFlags:\n", version.String())
-	fs.PrintDefaults()
+	cli.PrintUsage(w, newFlagSet(&options{}), "Usage: export -model MODEL -out FILE [flags]", "Writes a model's weights, normalisation and config for other programs.", version.String())
 }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := newFlagSet(o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, cli.FlagError(err, fs)
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	if _, err := cli.Parse(fs, args); err != nil {
+		return nil, err
 	}
 	if o.version {
 		return o, nil
@@ -104,7 +92,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if o.version {
 		fmt.Fprintln(stdout, "export:", version.String())
-		return errVersion
+		return cli.ErrVersion
 	}
 	if err := checkOut(o); err != nil {
 		return err

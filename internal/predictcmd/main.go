@@ -45,15 +45,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // 0 on success (and for -h and -version), 2 for any error.
 func mainStatus(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := run(context.Background(), args, stdin, stdout, stderr)
-	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrVersion) {
 		return 0
 	}
 	fmt.Fprintln(stderr, "predict: "+cli.OneLine(err.Error(), "predict"))
 	return 2
 }
-
-// errVersion is run's error after printing the version.
-var errVersion = errors.New("version printed")
 
 // Limits on what a run may ask for, checked before anything is allocated.
 const (
@@ -90,25 +87,17 @@ func newFlagSet(o *options) *flag.FlagSet {
 }
 
 func usage(w io.Writer) {
-	fs := newFlagSet(&options{})
-	fs.SetOutput(w)
-	fmt.Fprintf(w, "Usage: predict -model MODEL [flags]\n\nWrites the predicted mixture p(y | x) for every row of a CSV file of inputs. %s\n\nFlags:\n", version.String())
-	fs.PrintDefaults()
+	cli.PrintUsage(w, newFlagSet(&options{}), "Usage: predict -model MODEL [flags]", "Writes the predicted mixture p(y | x) for every row of a CSV file of inputs.", version.String())
 }
 
 func parseFlags(args []string) (*options, error) {
-	o := &options{set: map[string]bool{}}
+	o := &options{}
 	fs := newFlagSet(o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, cli.FlagError(err, fs)
+	set, err := cli.Parse(fs, args)
+	if err != nil {
+		return nil, err
 	}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
-	}
+	o.set = set
 	if o.version {
 		return o, nil
 	}
@@ -180,7 +169,7 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 	}
 	if o.version {
 		fmt.Fprintln(stdout, "predict:", version.String())
-		return errVersion
+		return cli.ErrVersion
 	}
 	probs, err := parseProbs(o.quantiles)
 	if err != nil {

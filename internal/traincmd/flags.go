@@ -91,26 +91,18 @@ func newFlagSet(o *options) *flag.FlagSet {
 
 // usage writes the command's usage.
 func usage(w io.Writer) {
-	fs := newFlagSet(&options{})
-	fs.SetOutput(w)
-	fmt.Fprintf(w, "Usage: train [flags]\n\nTrains a mixture density network and writes a run folder (model, configuration,\nhistory, pictures). %s\n\nFlags:\n", version.String())
-	fs.PrintDefaults()
+	cli.PrintUsage(w, newFlagSet(&options{}), "Usage: train [flags]", "Trains a mixture density network and writes a run folder (model, configuration,\nhistory, pictures).", version.String())
 }
 
 // parseFlags parses and checks the flags; every error is one line naming the flag.
 func parseFlags(args []string) (*options, error) {
-	o := &options{set: map[string]bool{}}
+	o := &options{}
 	fs := newFlagSet(o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, cli.FlagError(err, fs)
+	set, err := cli.Parse(fs, args)
+	if err != nil {
+		return nil, err
 	}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
-	}
+	o.set = set
 	if o.version {
 		return o, nil
 	}

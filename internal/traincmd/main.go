@@ -68,7 +68,7 @@ func (e *interrupted) Error() string {
 
 // status prints err (if any) as one line on stderr and returns the exit status.
 func status(err error, stderr io.Writer) int {
-	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrVersion) {
 		return 0
 	}
 	fmt.Fprintln(stderr, "train: "+cli.OneLine(err.Error(), "train"))

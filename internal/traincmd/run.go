@@ -52,9 +52,6 @@ type runConfig struct {
 	} `json:"result"`
 }
 
-// errVersion is run's error after printing the version: exit status 0.
-var errVersion = errors.New("version printed")
-
 // progressHookKey keys a test's view of the training progress in run's context.
 type progressHookKey struct{}
 
@@ -72,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.version {
 		fmt.Fprintln(stdout, "train:", version.String())
-		return errVersion
+		return cli.ErrVersion
 	}
 	mk := &marker{Format: markerFormat, Version: markerVersion, Args: args}
 	if o.resume != "" {
