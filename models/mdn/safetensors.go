@@ -57,7 +57,14 @@ const (
 // to w in the safetensors format described above. A model holding a NaN or infinite
 // weight is refused: nothing is written. Like Save, it only reads the model and is safe
 // for concurrent use with Predict and the other read-only methods.
+//
+// A model with Config.Members > 1 (an ensemble made by Combine) is refused: the
+// computation above takes the softmax over all K logits, where such a model takes one
+// per member.
 func (m *Model) WriteSafetensors(w io.Writer) error {
+	if m.cfg.Members > 1 {
+		return fmt.Errorf("mdn: the safetensors export does not describe ensembles (this model combines %d members)", m.cfg.Members)
+	}
 	type tensor struct {
 		name  string
 		dtype string
