@@ -42,7 +42,7 @@ type runConfig struct {
 	// Select and Ensemble record the -select search and the -ensemble members (search.go).
 	Select   *selectRecord   `json:"select,omitempty"`
 	Ensemble *ensembleRecord `json:"ensemble,omitempty"`
-	Result  struct {
+	Result   struct {
 		TrainNLL  *float64 `json:"train_nll"`
 		ValNLL    *float64 `json:"val_nll,omitempty"`
 		TestNLL   *float64 `json:"test_nll"`
