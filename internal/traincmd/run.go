@@ -218,7 +218,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	pr.finish()
 	if (o.selectModel || o.ensemble > 1) && err != nil && ctx.Err() != nil {
-		return fmt.Errorf("interrupted; an -ensemble or -select run cannot be resumed, and nothing was written")
+		ie := &interrupted{out: out, msg: "interrupted; an -ensemble or -select run cannot be resumed, and nothing was written"}
+		if sc, ok := context.Cause(ctx).(signalCause); ok {
+			ie.sig = sc.sig
+		}
+		return ie
 	}
 	cancelled := err != nil && errors.Is(err, context.Canceled) && res != nil && lastCheckpoint != nil
 	if cancelled && res.Steps == 0 && o.resume == "" {

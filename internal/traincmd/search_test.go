@@ -2,6 +2,7 @@ package traincmd
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -128,5 +129,23 @@ func TestSelectRun(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "select: chose K=") {
 		t.Errorf("output lacks the choice:\n%s", stdout)
+	}
+}
+
+// An interrupted -ensemble run writes nothing, says so in one line and exits with the
+// signal's status.
+func TestEnsembleInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	var o, e strings.Builder
+	err := run(stopAt(5), append([]string{"-out", out, "-ensemble", "2"}, resumeArgs...), &o, &e)
+	var ie *interrupted
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("got %v, want an interruption that wrote nothing", err)
+	}
+	if code := status(err, io.Discard); code != 130 {
+		t.Fatalf("exit status %d, want 130", code)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("the run folder exists: %v", err)
 	}
 }
