@@ -19,8 +19,8 @@ const (
 	fuzzBody = 1
 )
 
-// fuzzSeedBodies returns model file bodies: three real ones (one an ensemble) and crafted ones that must be
-// refused.
+// fuzzSeedBodies returns model file bodies: three real ones (one an ensemble's) and
+// crafted ones that must be refused.
 func fuzzSeedBodies(f *testing.F) [][]byte {
 	m := testModel(f, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 1})
 	if err := m.SetNormalization(models.Normalization{XMean: []float64{1, 2}, XStd: []float64{0.5, 3}, YMean: []float64{-1}, YStd: []float64{2}}); err != nil {
