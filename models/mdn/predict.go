@@ -44,15 +44,16 @@ func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
 	norm := m.Normalization()
 	norm.X(flat, flat)
 	k, d := m.cfg.K, m.cfg.OutputDim
-	out := make([]Mixture, 0, len(x))
-	err = m.predict.Run(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
+	out := make([]Mixture, len(x))
+	// The chunks run in parallel, each writing its own rows of out.
+	err = m.predict.RunParallel(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
 		logits, means, scales := o[0], o[1], o[2]
-		for i := 0; i < rows; i++ {
-			mix, err := m.mixture(norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d])
-			if err != nil {
+		mixes := out[start : start+rows]
+		allocMixtures(mixes, k, d)
+		for i := range mixes {
+			if err := m.mixture(&mixes[i], norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d]); err != nil {
 				return fmt.Errorf("mdn: input row %d: %w", start+i, err)
 			}
-			out = append(out, mix)
 		}
 		return nil
 	})
@@ -62,12 +63,30 @@ func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
 	return out, nil
 }
 
-// mixture turns one row of network outputs into a Mixture in original units:
-// π = softmax(z) (max-shifted), μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor),
-// where m and s are norm's target means and standard deviations.
-func (m *Model) mixture(norm models.Normalization, logits, means, scales []float64) (Mixture, error) {
+// allocMixtures gives every mixture of mixes room for k components in d dimensions,
+// carved from four allocations shared by them all; each slice's capacity ends where it
+// does, so that appending to one never writes into another.
+func allocMixtures(mixes []Mixture, k, d int) {
+	n := len(mixes)
+	weights := make([]float64, 2*n*k)
+	rows := make([][]float64, 2*n*k)
+	values := make([]float64, 2*n*k*d)
+	for i := range mixes {
+		w := weights[2*i*k : 2*(i+1)*k : 2*(i+1)*k]
+		r := rows[2*i*k : 2*(i+1)*k : 2*(i+1)*k]
+		v := values[2*i*k*d : 2*(i+1)*k*d : 2*(i+1)*k*d]
+		for c := range 2 * k {
+			r[c] = v[c*d : (c+1)*d : (c+1)*d]
+		}
+		mixes[i] = Mixture{Weights: w[:k:k], LogWeights: w[k:], Means: r[:k:k], StdDevs: r[k:]}
+	}
+}
+
+// mixture turns one row of network outputs into mix, allocated by allocMixtures, in
+// original units: π = softmax(z) (max-shifted), μ = μ'·s + m, σ = σ'·s with
+// σ' = √(t(s')² + floor), where m and s are norm's target means and standard deviations.
+func (m *Model) mixture(mix *Mixture, norm models.Normalization, logits, means, scales []float64) error {
 	k, d := m.cfg.K, m.cfg.OutputDim
-	mix := Mixture{Weights: make([]float64, k), Means: make([][]float64, k), StdDevs: make([][]float64, k)}
 	mx := math.Inf(-1)
 	for _, z := range logits {
 		mx = math.Max(mx, z)
@@ -78,24 +97,27 @@ func (m *Model) mixture(norm models.Normalization, logits, means, scales []float
 		sum += mix.Weights[c]
 	}
 	// log π = z − max − log Σ exp(z − max), finite where π underflows to 0 (see Mixture).
-	mix.LogWeights = make([]float64, k)
 	logSum := math.Log(sum)
+	ok := !math.IsNaN(sum) && !math.IsInf(sum, 0)
 	for c, z := range logits {
 		mix.Weights[c] /= sum
 		mix.LogWeights[c] = z - mx - logSum
 	}
 	for c := 0; c < k; c++ {
-		mix.Means[c] = make([]float64, d)
-		mix.StdDevs[c] = make([]float64, d)
+		mu, sd := mix.Means[c], mix.StdDevs[c]
 		for j := 0; j < d; j++ {
-			mix.Means[c][j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
-			mix.StdDevs[c][j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
+			mu[j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
+			sd[j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
+			ok = ok && !math.IsNaN(mu[j]) && !math.IsInf(mu[j], 0) && sd[j] > 0 && !math.IsInf(sd[j], 1)
 		}
 	}
-	if err := mix.Validate(); err != nil {
-		return Mixture{}, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+	if !ok {
+		// Only a broken row pays for the full check, which names what is wrong.
+		if err := mix.Validate(); err != nil {
+			return fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+		}
 	}
-	return mix, nil
+	return nil
 }
 
 // LogLik returns log p(y_i | x_i) for every row, in original units, computed by the same
