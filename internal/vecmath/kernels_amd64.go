@@ -16,9 +16,28 @@ func exp64(dst, src *float64, n int)
 //go:noescape
 func exp32(dst, src *float32, n int)
 
+// The eight-lane AVX-512 kernels: the four-lane ones' operations on twice the lanes, the
+// same bits (TestAVX512KernelsMatchAVX2).
+
+//go:noescape
+func tanh64z(dst, src *float64, n int)
+
+//go:noescape
+func tanh32z(dst, src *float32, n int)
+
+//go:noescape
+func exp64z(dst, src *float64, n int)
+
+//go:noescape
+func exp32z(dst, src *float32, n int)
+
 func init() {
 	if gemm.HasAVX2FMA {
 		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
 		expBlock64, expBlock32 = exp64, exp32
+	}
+	if gemm.HasAVX512 && Kernel == "avx2-fma" {
+		tanhBlock64, tanhBlock32, Kernel = tanh64z, tanh32z, "avx512"
+		expBlock64, expBlock32 = exp64z, exp32z
 	}
 }

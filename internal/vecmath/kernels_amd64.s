@@ -175,3 +175,162 @@ TEXT ·exp64(SB), NOSPLIT, $0-24
 // func exp32(dst, src *float32, n int)
 TEXT ·exp32(SB), NOSPLIT, $0-24
 	LOOP32(EXP4, eloop32, edone32)
+
+// The same computations eight lanes at a time with AVX-512 Foundation instructions: every
+// lane goes through the very operations of the four-lane macros (integer AND/OR for the
+// masks, VRNDSCALEPD for VROUNDPD, a masked move for the blend), so the results are the
+// four-lane kernels' bit for bit. A remainder of four goes through the four-lane macro.
+
+#define EXPM1Z \
+	VBROADCASTSD vc<>+32(SB), Z13 \
+	VMULPD       Z13, Z2, Z3 \
+	VRNDSCALEPD  $0, Z3, Z3 \
+	VMOVAPD      Z2, Z4 \
+	VBROADCASTSD vc<>+40(SB), Z13 \
+	VFNMADD231PD Z13, Z3, Z4 \
+	VBROADCASTSD vc<>+48(SB), Z13 \
+	VFNMADD231PD Z13, Z3, Z4 \
+	VBROADCASTSD vc<>+80(SB), Z5 \
+	VBROADCASTSD vc<>+88(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+96(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+104(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+112(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+120(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+128(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+136(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+144(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+152(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+160(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VBROADCASTSD vc<>+168(SB), Z13 \
+	VFMADD213PD  Z13, Z4, Z5 \
+	VMULPD       Z4, Z4, Z6 \
+	VFMADD231PD  Z5, Z6, Z4
+
+#define POW2Z(src, dst) \
+	VCVTPD2DQ    src, Y12 \
+	VPMOVSXDQ    Y12, dst \
+	VPBROADCASTQ vc<>+72(SB), Z13 \
+	VPADDQ       Z13, dst, dst \
+	VPSLLQ       $52, dst, dst
+
+#define TANH8 \
+	VPBROADCASTQ vc<>+0(SB), Z13 \
+	VPANDQ       Z13, Z0, Z1 \
+	VBROADCASTSD vc<>+16(SB), Z13 \
+	VMULPD       Z13, Z1, Z2 \
+	VBROADCASTSD vc<>+24(SB), Z13 \
+	VMAXPD       Z13, Z2, Z2 \
+	EXPM1Z \
+	POW2Z(Z3, Z7) \
+	VBROADCASTSD vc<>+56(SB), Z13 \
+	VSUBPD       Z13, Z7, Z8 \
+	VFMADD231PD  Z4, Z7, Z8 \
+	VBROADCASTSD vc<>+64(SB), Z13 \
+	VADDPD       Z13, Z8, Z9 \
+	VPBROADCASTQ vc<>+0(SB), Z13 \
+	VPANDQ       Z13, Z8, Z10 \
+	VDIVPD       Z9, Z10, Z10 \
+	VPBROADCASTQ vc<>+8(SB), Z13 \
+	VPANDQ       Z13, Z0, Z11 \
+	VPORQ        Z11, Z10, Z10 \
+	VCMPPD       $3, Z0, Z0, K1 \
+	VMOVAPD      Z0, K1, Z10
+
+#define EXP8 \
+	VBROADCASTSD vc<>+176(SB), Z13 \
+	VMAXPD       Z13, Z0, Z2 \
+	VBROADCASTSD vc<>+184(SB), Z13 \
+	VMINPD       Z13, Z2, Z2 \
+	EXPM1Z \
+	VBROADCASTSD vc<>+56(SB), Z13 \
+	VADDPD       Z13, Z4, Z4 \
+	VBROADCASTSD vc<>+168(SB), Z13 \
+	VMULPD       Z13, Z3, Z6 \
+	VRNDSCALEPD  $3, Z6, Z6 \
+	VSUBPD       Z6, Z3, Z7 \
+	POW2Z(Z6, Z8) \
+	POW2Z(Z7, Z9) \
+	VMULPD       Z8, Z4, Z10 \
+	VMULPD       Z9, Z10, Z10 \
+	VCMPPD       $3, Z0, Z0, K1 \
+	VMOVAPD      Z0, K1, Z10
+
+// LOOP64Z and LOOP32Z apply an eight-lane macro over n (a multiple of 4) elements, and the
+// four-lane one to a last four.
+#define LOOP64Z(FZ, F4, label, tail, done) \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ n+16(FP), CX \
+	MOVQ CX, DX \
+	SHRQ $3, CX \
+	JZ   tail \
+label: \
+	VMOVUPD (SI), Z0 \
+	FZ \
+	VMOVUPD Z10, (DI) \
+	ADDQ    $64, SI \
+	ADDQ    $64, DI \
+	DECQ    CX \
+	JNZ     label \
+tail: \
+	TESTQ   $4, DX \
+	JZ      done \
+	VMOVUPD (SI), Y0 \
+	F4 \
+	VMOVUPD Y10, (DI) \
+done: \
+	VZEROUPPER \
+	RET
+
+#define LOOP32Z(FZ, F4, label, tail, done) \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ n+16(FP), CX \
+	MOVQ CX, DX \
+	SHRQ $3, CX \
+	JZ   tail \
+label: \
+	VCVTPS2PD (SI), Z0 \
+	FZ \
+	VCVTPD2PS Z10, Y10 \
+	VMOVUPS   Y10, (DI) \
+	ADDQ      $32, SI \
+	ADDQ      $32, DI \
+	DECQ      CX \
+	JNZ       label \
+tail: \
+	TESTQ      $4, DX \
+	JZ         done \
+	VCVTPS2PD  (SI), Y0 \
+	F4 \
+	VCVTPD2PSY Y10, X10 \
+	VMOVUPS    X10, (DI) \
+done: \
+	VZEROUPPER \
+	RET
+
+// func tanh64z(dst, src *float64, n int)
+TEXT ·tanh64z(SB), NOSPLIT, $0-24
+	LOOP64Z(TANH8, TANH4, ztloop64, zttail64, ztdone64)
+
+// func tanh32z(dst, src *float32, n int)
+TEXT ·tanh32z(SB), NOSPLIT, $0-24
+	LOOP32Z(TANH8, TANH4, ztloop32, zttail32, ztdone32)
+
+// func exp64z(dst, src *float64, n int)
+TEXT ·exp64z(SB), NOSPLIT, $0-24
+	LOOP64Z(EXP8, EXP4, zeloop64, zetail64, zedone64)
+
+// func exp32z(dst, src *float32, n int)
+TEXT ·exp32z(SB), NOSPLIT, $0-24
+	LOOP32Z(EXP8, EXP4, zeloop32, zetail32, zedone32)
