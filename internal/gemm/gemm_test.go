@@ -322,12 +322,9 @@ func TestBadArgumentsPanic(t *testing.T) {
 	}
 }
 
-// BenchmarkGemm measures the default kernel set (named first in the output);
-// BenchmarkGemmKernels every set this CPU can run.
-func BenchmarkGemm(b *testing.B) {
-	b.Logf("kernel: %s (available: %v)", Kernel, Kernels())
-	benchGemm(b)
-}
+// BenchmarkGemm measures the kernel set the dispatch chose (named in the benchmark's
+// name); BenchmarkGemmKernels every set this CPU can run.
+func BenchmarkGemm(b *testing.B) { b.Run("kernel="+Kernel, benchGemm) }
 
 func BenchmarkGemmKernels(b *testing.B) {
 	defer use("")
