@@ -36,7 +36,9 @@ func init() {
 		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
 		expBlock64, expBlock32 = exp64, exp32
 	}
-	if gemm.HasAVX512 && Kernel == "avx2-fma" {
+	// The eight-lane kernels follow the GEMM's choice, so that MIXGRAPH_GEMM_KERNEL=avx2-fma
+	// runs the four-lane ones too (gemm's init runs before this one).
+	if gemm.Kernel == "avx512" && Kernel == "avx2-fma" {
 		tanhBlock64, tanhBlock32, Kernel = tanh64z, tanh32z, "avx512"
 		expBlock64, expBlock32 = exp64z, exp32z
 	}
