@@ -8,6 +8,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/internal/gorgonia"
+	"github.com/mixgraph/mixgraph/internal/vecmath"
 )
 
 // adam is Adam's update made in one pass over a shard's elements, where Gorgonia's
@@ -23,7 +24,7 @@ import (
 // Every operation is the one Gorgonia's solver makes, in its order and with its roundings
 // (its constants computed as it computes them, in the dtype's precision), so the weights
 // and moments are Gorgonia's bit for bit (TestSolverSpansMatchPerParameterSolver,
-// TestAdamMatchesGorgonia). The step count and the moments stay in the shard's Gorgonia
+// TestAdamMatchesGorgonia). The pass is vecmath.AdamUpdate, vectorised with AVX-512. The step count and the moments stay in the shard's Gorgonia
 // solver, where checkpoints read and restore them.
 type adam struct {
 	eta, beta1, beta2, eps, clip float64
@@ -70,56 +71,24 @@ func (a *adam) step(s *G.AdamSolver, w, g *tensor.Dense) error {
 	}
 	c1 := 1 - math.Pow(a.beta1, float64(iter))
 	c2 := 1 - math.Pow(a.beta2, float64(iter))
+	clip := math.Inf(1)
+	if a.useClip {
+		clip = a.clip
+	}
 	if w.Dtype() == tensor.Float64 {
-		k := adamConsts[float64]{
-			clip: a.clip, negClip: -a.clip, beta1: a.beta1, beta2: a.beta2,
-			omb1: 1 - a.beta1, omb2: 1 - a.beta2, eps: a.eps, negEta: -a.eta,
-			cv1: 1 / c1, cv2: 1 / c2, useClip: a.useClip,
+		k := vecmath.AdamConsts[float64]{
+			Clip: clip, NegClip: -clip, Beta1: a.beta1, Beta2: a.beta2,
+			OmB1: 1 - a.beta1, OmB2: 1 - a.beta2, Eps: a.eps, NegEta: -a.eta,
+			CV1: 1 / c1, CV2: 1 / c2,
 		}
-		adamUpdate(k, w.Float64s(), g.Float64s(), m.Float64s(), v.Float64s())
+		vecmath.AdamUpdate(&k, w.Float64s(), g.Float64s(), m.Float64s(), v.Float64s())
 		return nil
 	}
-	k := adamConsts[float32]{
-		clip: float32(a.clip), negClip: -float32(a.clip), beta1: float32(a.beta1), beta2: float32(a.beta2),
-		omb1: 1 - float32(a.beta1), omb2: 1 - float32(a.beta2), eps: float32(a.eps), negEta: -float32(a.eta),
-		cv1: 1 / float32(c1), cv2: 1 / float32(c2), useClip: a.useClip,
+	k := vecmath.AdamConsts[float32]{
+		Clip: float32(clip), NegClip: -float32(clip), Beta1: float32(a.beta1), Beta2: float32(a.beta2),
+		OmB1: 1 - float32(a.beta1), OmB2: 1 - float32(a.beta2), Eps: float32(a.eps), NegEta: -float32(a.eta),
+		CV1: 1 / float32(c1), CV2: 1 / float32(c2),
 	}
-	adamUpdate(k, w.Float32s(), g.Float32s(), m.Float32s(), v.Float32s())
+	vecmath.AdamUpdate(&k, w.Float32s(), g.Float32s(), m.Float32s(), v.Float32s())
 	return nil
-}
-
-// adamConsts are the update's constants in the dtype's precision, as Gorgonia forms them.
-type adamConsts[T float32 | float64] struct {
-	clip, negClip, beta1, beta2, omb1, omb2, eps, negEta, cv1, cv2 T
-	useClip                                                       bool
-}
-
-// adamUpdate is the update of every element, each operation rounded where Gorgonia's
-// passes round it.
-func adamUpdate[T float32 | float64](k adamConsts[T], w, g, m, v []T) {
-	w, m, v = w[:len(g)], m[:len(g)], v[:len(g)]
-	for i, gi := range g {
-		if k.useClip {
-			// Gorgonia's clamp: NaN passes, ±Inf becomes ±c.
-			if gi < k.negClip {
-				gi = k.negClip
-			} else if gi > k.clip {
-				gi = k.clip
-			}
-		}
-		t1 := gi * k.omb1
-		g2 := gi * gi
-		g2 = g2 * k.omb2
-		t1 += m[i] * k.beta1
-		g2 += v[i] * k.beta2
-		m[i], v[i] = t1, g2
-		mh := t1 * k.cv1
-		vh := g2 * k.cv2
-		vh = T(math.Sqrt(float64(vh)))
-		vh = vh + k.eps
-		mh = mh * k.negEta
-		mh = mh / vh
-		w[i] = w[i] + mh
-		g[i] = 0
-	}
 }

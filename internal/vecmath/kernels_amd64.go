@@ -31,6 +31,12 @@ func exp64z(dst, src *float64, n int)
 //go:noescape
 func exp32z(dst, src *float32, n int)
 
+//go:noescape
+func adam64z(k *AdamConsts[float64], w, grad, m, v *float64, n int)
+
+//go:noescape
+func adam32z(k *AdamConsts[float32], w, grad, m, v *float32, n int)
+
 func init() {
 	if gemm.HasAVX2FMA {
 		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
@@ -41,5 +47,6 @@ func init() {
 	if gemm.Kernel == "avx512" && Kernel == "avx2-fma" {
 		tanhBlock64, tanhBlock32, Kernel = tanh64z, tanh32z, "avx512"
 		expBlock64, expBlock32 = exp64z, exp32z
+		adamBlock64, adamBlock32 = adam64z, adam32z
 	}
 }
