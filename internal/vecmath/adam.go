@@ -20,24 +20,12 @@ type AdamConsts[T float32 | float64] struct {
 // g's length.
 func AdamUpdate[T float32 | float64](k *AdamConsts[T], w, g, m, v []T) {
 	w, m, v = w[:len(g)], m[:len(g)], v[:len(g)]
-	n := 0
-	if len(g) > 0 {
-		switch k := any(k).(type) {
-		case *AdamConsts[float64]:
-			if adamBlock64 != nil {
-				n = len(g) &^ 7
-				if n > 0 {
-					adamBlock64(k, &any(w).([]float64)[0], &any(g).([]float64)[0], &any(m).([]float64)[0], &any(v).([]float64)[0], n)
-				}
-			}
-		case *AdamConsts[float32]:
-			if adamBlock32 != nil {
-				n = len(g) &^ 15
-				if n > 0 {
-					adamBlock32(k, &any(w).([]float32)[0], &any(g).([]float32)[0], &any(m).([]float32)[0], &any(v).([]float32)[0], n)
-				}
-			}
-		}
+	var n int
+	switch k := any(k).(type) {
+	case *AdamConsts[float64]:
+		n = adamBlocks64(k, any(w).([]float64), any(g).([]float64), any(m).([]float64), any(v).([]float64))
+	case *AdamConsts[float32]:
+		n = adamBlocks32(k, any(w).([]float32), any(g).([]float32), any(m).([]float32), any(v).([]float32))
 	}
 	adamGo(k, w[n:], g[n:], m[n:], v[n:])
 }
@@ -67,9 +55,3 @@ func adamGo[T float32 | float64](k *AdamConsts[T], w, g, m, v []T) {
 		g[i] = 0
 	}
 }
-
-// The AVX-512 blocks (n a multiple of 8 float64 or 16 float32), nil without them.
-var (
-	adamBlock64 func(k *AdamConsts[float64], w, g, m, v *float64, n int)
-	adamBlock32 func(k *AdamConsts[float32], w, g, m, v *float32, n int)
-)

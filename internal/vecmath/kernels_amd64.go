@@ -47,6 +47,31 @@ func init() {
 	if gemm.Kernel == "avx512" && Kernel == "avx2-fma" {
 		tanhBlock64, tanhBlock32, Kernel = tanh64z, tanh32z, "avx512"
 		expBlock64, expBlock32 = exp64z, exp32z
-		adamBlock64, adamBlock32 = adam64z, adam32z
+		adamZ = true
 	}
+}
+
+// adamZ says whether AdamUpdate uses the AVX-512 kernels.
+var adamZ bool
+
+// adamBlocks64 updates the longest prefix of a multiple of eight elements with the AVX-512
+// kernel, when there is one, and returns its length. (A direct call, unlike a function
+// value, lets k stay on the caller's stack.)
+func adamBlocks64(k *AdamConsts[float64], w, g, m, v []float64) int {
+	n := len(g) &^ 7
+	if !adamZ || n == 0 {
+		return 0
+	}
+	adam64z(k, &w[0], &g[0], &m[0], &v[0], n)
+	return n
+}
+
+// adamBlocks32 is adamBlocks64 for float32, sixteen elements at a time.
+func adamBlocks32(k *AdamConsts[float32], w, g, m, v []float32) int {
+	n := len(g) &^ 15
+	if !adamZ || n == 0 {
+		return 0
+	}
+	adam32z(k, &w[0], &g[0], &m[0], &v[0], n)
+	return n
 }
