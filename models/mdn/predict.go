@@ -17,7 +17,8 @@ import (
 const predictChunk = 256
 
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
-// input "mdn.x", outputs the logits, means and raw scales.
+// input "mdn.x", outputs the logits, means and raw scales (and the off-diagonals of a
+// full-covariance model).
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", rows, m.cfg.InputDim)
@@ -26,6 +27,9 @@ func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 		return nil, err
 	}
 	outs := G.Nodes{out.Logits, out.Means, out.Scales}
+	if out.OffDiag != nil {
+		outs = append(outs, out.OffDiag)
+	}
 	r, err := graph.NewRunner(g, outs)
 	if err != nil {
 		return nil, err
@@ -43,12 +47,16 @@ func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
 	}
 	norm := m.Normalization()
 	norm.X(flat, flat)
-	k, d := m.cfg.K, m.cfg.OutputDim
+	k, d, om := m.cfg.K, m.cfg.OutputDim, m.cfg.offDiagonals()
 	out := make([]Mixture, 0, len(x))
 	err = m.predict.Run(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
 		logits, means, scales := o[0], o[1], o[2]
 		for i := 0; i < rows; i++ {
-			mix, err := m.mixture(norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d])
+			var off []float64
+			if om > 0 {
+				off = o[3][i*k*om : (i+1)*k*om]
+			}
+			mix, err := m.mixture(norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d], off)
 			if err != nil {
 				return fmt.Errorf("mdn: input row %d: %w", start+i, err)
 			}
@@ -64,8 +72,11 @@ func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
 
 // mixture turns one row of network outputs into a Mixture in original units:
 // π = softmax(z) (max-shifted), μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor),
-// where m and s are norm's target means and standard deviations.
-func (m *Model) mixture(norm models.Normalization, logits, means, scales []float64) (Mixture, error) {
+// where m and s are norm's target means and standard deviations. For a full-covariance
+// model (off not nil) the Cholesky factor in original units is L = S L' with S = diag s
+// (Σ = S Σ' S): L_ii = σ'_i s_i and L_ij = off'_ij s_i below the diagonal, and the
+// standard deviations are the marginal ones, ‖row i of L‖.
+func (m *Model) mixture(norm models.Normalization, logits, means, scales, off []float64) (Mixture, error) {
 	k, d := m.cfg.K, m.cfg.OutputDim
 	mix := Mixture{Weights: make([]float64, k), Means: make([][]float64, k), StdDevs: make([][]float64, k)}
 	mx := math.Inf(-1)
@@ -90,6 +101,21 @@ func (m *Model) mixture(norm models.Normalization, logits, means, scales []float
 		for j := 0; j < d; j++ {
 			mix.Means[c][j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
 			mix.StdDevs[c][j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
+		}
+	}
+	if off != nil {
+		om := len(off) / k
+		mix.Cholesky = make([][]float64, k)
+		for c := 0; c < k; c++ {
+			l := make([]float64, d*d)
+			for i := 0; i < d; i++ {
+				l[i*d+i] = mix.StdDevs[c][i]
+				for j := 0; j < i; j++ {
+					l[i*d+j] = off[c*om+i*(i-1)/2+j] * norm.YStd[i]
+				}
+			}
+			mix.Cholesky[c] = l
+			mix.StdDevs[c] = choleskyStdDevs(l, d)
 		}
 	}
 	if err := mix.Validate(); err != nil {
