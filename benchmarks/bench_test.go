@@ -7,6 +7,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
 var dtypes = []struct {
@@ -43,6 +44,14 @@ func BenchmarkTrainStep(b *testing.B) {
 	for _, w := range Workloads {
 		for _, d := range dtypes {
 			b.Run(fmt.Sprintf("workload=%s/dtype=%s", w.Name, d.name), func(b *testing.B) { benchSteps(b, w, d.dt, 0) })
+		}
+	}
+	// Full covariances for the workloads with D = 2 and 4.
+	for _, name := range []string{"small", "medium"} {
+		w, _ := Lookup(name)
+		w.Covariance = mdn.CovarianceFull
+		for _, d := range dtypes {
+			b.Run(fmt.Sprintf("workload=%s/cov=full/dtype=%s", w.Name, d.name), func(b *testing.B) { benchSteps(b, w, d.dt, 0) })
 		}
 	}
 }

@@ -31,6 +31,7 @@ type options struct {
 	testFraction, valFraction      float64
 	k                              int
 	hidden, activation, scale      string
+	covariance                     string
 	varianceFloor                  float64
 	epochs, batch                  int
 	lr                             float64
@@ -66,6 +67,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
+	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.IntVar(&o.epochs, "epochs", 1500, "passes over the training rows")
 	fs.IntVar(&o.batch, "batch", 250, "rows per step (the last batch of an epoch may be shorter)")
@@ -172,6 +174,9 @@ func (o *options) check() error {
 	}
 	if _, err := losses.ParseScale(o.scale); err != nil {
 		return fmt.Errorf("-scale %q: want one of %s", o.scale, strings.Join(losses.Scales(), ", "))
+	}
+	if _, err := mdn.ParseCovariance(o.covariance); err != nil {
+		return fmt.Errorf("-covariance %q: want one of %s", o.covariance, strings.Join(mdn.Covariances(), ", "))
 	}
 	if _, err := models.ParseDType(o.dtype); err != nil {
 		return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)
