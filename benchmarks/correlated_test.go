@@ -48,14 +48,15 @@ func correlatedTestNLL(t *testing.T, r correlatedRun, seed uint64) float64 {
 
 // TestCorrelatedTargets is the demonstration of full covariances: on the robot arm,
 // whose 2-D target has noise correlated through the arm's Jacobian, it trains full and
-// diagonal models at equal K and diagonal ones with 2K and 4K components, over
+// diagonal models at equal K (3), diagonal ones with 2K, 4K and 8K components and a full
+// one with a single component, over
 // -correlated_seeds seeds, prints mean ± sd of the test NLL, and checks that the full
 // model beats the diagonal one at equal K on the mean. Run it with
 //
 //	go test ./benchmarks/ -run TestCorrelatedTargets -v
 func TestCorrelatedTargets(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains 20 models; skipped under -short")
+		t.Skip("trains 30 models; skipped under -short")
 	}
 	const k = 3
 	runs := []correlatedRun{
@@ -63,6 +64,8 @@ func TestCorrelatedTargets(t *testing.T) {
 		{fmt.Sprintf("diagonal K=%d", k), k, ""},
 		{fmt.Sprintf("diagonal K=%d", 2*k), 2 * k, ""},
 		{fmt.Sprintf("diagonal K=%d", 4*k), 4 * k, ""},
+		{fmt.Sprintf("diagonal K=%d", 8*k), 8 * k, ""},
+		{"full K=1", 1, mdn.CovarianceFull},
 	}
 	means := make([]float64, len(runs))
 	for i, r := range runs {

@@ -152,6 +152,15 @@ func TestFullSaveLoad(t *testing.T) {
 				t.Fatalf("%s row %d: loaded model gives %.17g, saved one %.17g", dt, i, b[i], a[i])
 			}
 		}
+		// The safetensors export holds the off-diagonal head and the covariance choice
+		// (the PyTorch loader's comparison is internal/exportcmd's TestPythonLoader).
+		var st bytes.Buffer
+		if err := m.WriteSafetensors(&st); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(st.Bytes(), []byte(`"mdn.offdiag.W":{"dtype"`)) || !bytes.Contains(st.Bytes(), []byte(`\"covariance\":\"full\"`)) {
+			t.Errorf("%s: the safetensors header lacks the off-diagonal head or the covariance", dt)
+		}
 		// A diagonal config with an off-diagonal head, or a full one without, is refused.
 		var params []fileParam
 		for _, p := range m.Params().List() {
