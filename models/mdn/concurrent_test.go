@@ -21,6 +21,16 @@ func sameMixtures(a, b []Mixture) error {
 			if !same(a[i].Weights[c], b[i].Weights[c]) {
 				return fmt.Errorf("row %d weight %d: %.17g, want %.17g", i, c, a[i].Weights[c], b[i].Weights[c])
 			}
+			if (a[i].Cholesky == nil) != (b[i].Cholesky == nil) {
+				return fmt.Errorf("row %d: Cholesky factors present %v, want %v", i, a[i].Cholesky != nil, b[i].Cholesky != nil)
+			}
+			if a[i].Cholesky != nil {
+				for e, v := range a[i].Cholesky[c] {
+					if !same(v, b[i].Cholesky[c][e]) {
+						return fmt.Errorf("row %d component %d Cholesky entry %d: %.17g, want %.17g", i, c, e, v, b[i].Cholesky[c][e])
+					}
+				}
+			}
 			for j := range a[i].Means[c] {
 				if !same(a[i].Means[c][j], b[i].Means[c][j]) || !same(a[i].StdDevs[c][j], b[i].StdDevs[c][j]) {
 					return fmt.Errorf("row %d component %d dimension %d: μ %.17g σ %.17g, want μ %.17g σ %.17g", i, c, j, a[i].Means[c][j], a[i].StdDevs[c][j], b[i].Means[c][j], b[i].StdDevs[c][j])
@@ -32,9 +42,9 @@ func sameMixtures(a, b []Mixture) error {
 }
 
 // TestConcurrentUse runs Predict, LogLik, NLL and the other read-only methods from many
-// goroutines at once, on two models (float64 and float32) with batches of 1, 3, 200 and
-// 300 rows (so several graph sizes and chunking), and checks every result bit for bit
-// against the same call made alone. Run it with -race.
+// goroutines at once, on three models (float64, float32 and float64 with full
+// covariances) with batches of 1, 3, 200 and 300 rows (so several graph sizes and
+// chunking), and checks every result bit for bit against the same call made alone. Run it with -race.
 func TestConcurrentUse(t *testing.T) {
 	const goroutines = 16
 	calls := 24
@@ -50,8 +60,13 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	var ms []*Model
 	wants := map[*Model][]want{}
-	for i, dt := range dtypes {
-		m := testModel(t, Config{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: dt, Seed: uint64(7 + i)})
+	cfgs := []Config{
+		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: models.Float64, Seed: 7},
+		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: models.Float32, Seed: 8},
+		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: models.Float64, Seed: 9, Covariance: CovarianceFull},
+	}
+	for _, cfg := range cfgs {
+		m := testModel(t, cfg)
 		if err := m.SetNormalization(models.Normalization{XMean: []float64{1, -2, 0.5}, XStd: []float64{2, 0.5, 3}, YMean: []float64{10, -4}, YStd: []float64{5, 0.25}}); err != nil {
 			t.Fatal(err)
 		}
