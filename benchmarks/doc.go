@@ -20,7 +20,8 @@
 // (workload=small/cov=full/dtype=…): the head gives in addition K·D(D−1)/2 entries of
 // the components' Cholesky factors, and the loss solves a triangular system per row and
 // component (mdn.CovarianceFull). The goal is a full step at most 1.5 times the diagonal
-// one of the same workload.
+// one of the same workload; BenchmarkFullCovarianceRatio measures that ratio with the two
+// steps alternated in one loop, so that a shared machine's changing load falls on both.
 package benchmarks
 
 import (
