@@ -198,7 +198,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if o.resume != "" {
 			verb = "resuming"
 		}
-		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, name, trainSet.N, testSet.N)
+		kind := ""
+		if mcfg.Full() {
+			kind = ", full covariance"
+		}
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s%s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, kind, name, trainSet.N, testSet.N)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
