@@ -48,19 +48,23 @@ func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
 	norm := m.Normalization()
 	norm.X(flat, flat)
 	k, d, om := m.cfg.K, m.cfg.OutputDim, m.cfg.offDiagonals()
-	out := make([]Mixture, 0, len(x))
-	err = m.predict.Run(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
+	out := make([]Mixture, len(x))
+	// The chunks run in parallel, each writing its own rows of out.
+	err = m.predict.RunParallel(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
 		logits, means, scales := o[0], o[1], o[2]
-		for i := 0; i < rows; i++ {
+		mixes := out[start : start+rows]
+		allocMixtures(mixes, k, d)
+		if om > 0 {
+			allocCholesky(mixes, k, d)
+		}
+		for i := range mixes {
 			var off []float64
 			if om > 0 {
 				off = o[3][i*k*om : (i+1)*k*om]
 			}
-			mix, err := m.mixture(norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d], off)
-			if err != nil {
+			if err := m.mixture(&mixes[i], norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d], off); err != nil {
 				return fmt.Errorf("mdn: input row %d: %w", start+i, err)
 			}
-			out = append(out, mix)
 		}
 		return nil
 	})
@@ -70,15 +74,49 @@ func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
 	return out, nil
 }
 
-// mixture turns one row of network outputs into a Mixture in original units:
-// π = softmax(z) (max-shifted), μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor),
-// where m and s are norm's target means and standard deviations. For a full-covariance
-// model (off not nil) the Cholesky factor in original units is L = S L' with S = diag s
-// (Σ = S Σ' S): L_ii = σ'_i s_i and L_ij = off'_ij s_i below the diagonal, and the
-// standard deviations are the marginal ones, ‖row i of L‖.
-func (m *Model) mixture(norm models.Normalization, logits, means, scales, off []float64) (Mixture, error) {
+// allocMixtures gives every mixture of mixes room for k components in d dimensions,
+// carved from four allocations shared by them all; each slice's capacity ends where it
+// does, so that appending to one never writes into another.
+func allocMixtures(mixes []Mixture, k, d int) {
+	n := len(mixes)
+	weights := make([]float64, 2*n*k)
+	rows := make([][]float64, 2*n*k)
+	values := make([]float64, 2*n*k*d)
+	for i := range mixes {
+		w := weights[2*i*k : 2*(i+1)*k : 2*(i+1)*k]
+		r := rows[2*i*k : 2*(i+1)*k : 2*(i+1)*k]
+		v := values[2*i*k*d : 2*(i+1)*k*d : 2*(i+1)*k*d]
+		for c := range 2 * k {
+			r[c] = v[c*d : (c+1)*d : (c+1)*d]
+		}
+		mixes[i] = Mixture{Weights: w[:k:k], LogWeights: w[k:], Means: r[:k:k], StdDevs: r[k:]}
+	}
+}
+
+// allocCholesky gives every mixture of mixes room for k Cholesky factors of d×d, carved
+// from one allocation as allocMixtures does.
+func allocCholesky(mixes []Mixture, k, d int) {
+	rows := make([][]float64, len(mixes)*k)
+	values := make([]float64, len(mixes)*k*d*d)
+	for i := range mixes {
+		r := rows[i*k : (i+1)*k : (i+1)*k]
+		for c := range r {
+			at := (i*k + c) * d * d
+			r[c] = values[at : at+d*d : at+d*d]
+		}
+		mixes[i].Cholesky = r
+	}
+}
+
+// mixture turns one row of network outputs into mix, allocated by allocMixtures (and
+// allocCholesky for a full-covariance model), in original units: π = softmax(z)
+// (max-shifted), μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are
+// norm's target means and standard deviations. For a full-covariance model (off not
+// nil) the Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
+// L_ii = σ'_i s_i and L_ij = off'_ij s_i below the diagonal, and the standard
+// deviations are the marginal ones, ‖row i of L‖.
+func (m *Model) mixture(mix *Mixture, norm models.Normalization, logits, means, scales, off []float64) error {
 	k, d := m.cfg.K, m.cfg.OutputDim
-	mix := Mixture{Weights: make([]float64, k), Means: make([][]float64, k), StdDevs: make([][]float64, k)}
 	mx := math.Inf(-1)
 	for _, z := range logits {
 		mx = math.Max(mx, z)
@@ -89,39 +127,45 @@ func (m *Model) mixture(norm models.Normalization, logits, means, scales, off []
 		sum += mix.Weights[c]
 	}
 	// log π = z − max − log Σ exp(z − max), finite where π underflows to 0 (see Mixture).
-	mix.LogWeights = make([]float64, k)
 	logSum := math.Log(sum)
+	ok := !math.IsNaN(sum) && !math.IsInf(sum, 0)
 	for c, z := range logits {
 		mix.Weights[c] /= sum
 		mix.LogWeights[c] = z - mx - logSum
 	}
 	for c := 0; c < k; c++ {
-		mix.Means[c] = make([]float64, d)
-		mix.StdDevs[c] = make([]float64, d)
+		mu, sd := mix.Means[c], mix.StdDevs[c]
 		for j := 0; j < d; j++ {
-			mix.Means[c][j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
-			mix.StdDevs[c][j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
+			mu[j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
+			sd[j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
+			ok = ok && !math.IsNaN(mu[j]) && !math.IsInf(mu[j], 0) && sd[j] > 0 && !math.IsInf(sd[j], 1)
 		}
 	}
 	if off != nil {
 		om := len(off) / k
-		mix.Cholesky = make([][]float64, k)
 		for c := 0; c < k; c++ {
-			l := make([]float64, d*d)
+			l, sd := mix.Cholesky[c], mix.StdDevs[c]
 			for i := 0; i < d; i++ {
-				l[i*d+i] = mix.StdDevs[c][i]
+				l[i*d+i] = sd[i]
 				for j := 0; j < i; j++ {
-					l[i*d+j] = off[c*om+i*(i-1)/2+j] * norm.YStd[i]
+					v := off[c*om+i*(i-1)/2+j] * norm.YStd[i]
+					l[i*d+j] = v
+					ok = ok && !math.IsNaN(v) && !math.IsInf(v, 0)
 				}
 			}
-			mix.Cholesky[c] = l
-			mix.StdDevs[c] = choleskyStdDevs(l, d)
+			copy(sd, choleskyStdDevs(l, d))
+			for _, v := range sd {
+				ok = ok && !math.IsInf(v, 1)
+			}
 		}
 	}
-	if err := mix.Validate(); err != nil {
-		return Mixture{}, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+	if !ok {
+		// Only a broken row pays for the full check, which names what is wrong.
+		if err := mix.Validate(); err != nil {
+			return fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+		}
 	}
-	return mix, nil
+	return nil
 }
 
 // LogLik returns log p(y_i | x_i) for every row, in original units, computed by the same
