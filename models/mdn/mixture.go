@@ -93,7 +93,10 @@ const logWeightTol = 1e-9
 // Validate reports the first thing wrong with m: mismatched lengths, a weight that is
 // negative or not finite, weights not summing to one, a log weight that is NaN or
 // positive or disagrees with its weight, a mean that is not finite or a standard
-// deviation that is not positive and finite.
+// deviation that is not positive and finite; and for full components a Cholesky factor
+// of the wrong size, not lower-triangular, with a diagonal entry that is not positive
+// and finite or another entry that is not finite, or whose rows' norms are not StdDevs
+// (to 1e-12 relative).
 func (m Mixture) Validate() error {
 	k := len(m.Weights)
 	if k == 0 {
