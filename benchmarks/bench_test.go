@@ -170,35 +170,41 @@ func BenchmarkNLL(b *testing.B) {
 	}
 }
 
-// PredictRows is the number of rows BenchmarkPredict and the side-by-side command's
-// inference measurement predict at once.
-const PredictRows = 10000
-
-// BenchmarkPredict times Predict on PredictRows rows of x ~ N(0,1): the network, then every
-// row's mixture (weights, log weights, means, standard deviations) in original units, for
-// each workload's network in each dtype.
+// BenchmarkPredict times prediction on PredictRows rows of x ~ N(0,1): the network, then
+// every row's mixture (weights, log weights, means, standard deviations) in original
+// units, for each workload's network in each dtype; api=mixtures is PredictMixtures (flat
+// arrays, what the side-by-side command compares with PyTorch's tensors), api=predict is
+// Predict (one Mixture value per row on top).
 func BenchmarkPredict(b *testing.B) {
-	for _, w := range Workloads {
-		for _, d := range dtypes {
-			b.Run(fmt.Sprintf("workload=%s/dtype=%s", w.Name, d.name), func(b *testing.B) {
-				m, x, err := PredictSetup(w, d.dt, PredictRows, 1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := m.Predict(x); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					if _, err := m.Predict(x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-			})
+	for _, api := range []string{"mixtures", "predict"} {
+		for _, w := range Workloads {
+			for _, d := range dtypes {
+				b.Run(fmt.Sprintf("api=%s/workload=%s/dtype=%s", api, w.Name, d.name), func(b *testing.B) { benchPredict(b, api, w, d.dt) })
+			}
 		}
 	}
+}
+
+func benchPredict(b *testing.B, api string, w Workload, dt models.DType) {
+	m, x, err := PredictSetup(w, dt, PredictRows, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	predict := func() error { _, err := m.PredictMixtures(x); return err }
+	if api == "predict" {
+		predict = func() error { _, err := m.Predict(x); return err }
+	}
+	if err := predict(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := predict(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkSample times drawing 1000 samples from one predicted mixture, at temperature

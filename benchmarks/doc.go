@@ -75,6 +75,10 @@ func NewSetup(w Workload, dtype models.DType, clip float64, seed uint64) (*Setup
 	return NewSetupConfig(w, dtype, train.Config{LearnRate: 1e-3, Clip: clip}, seed)
 }
 
+// PredictRows is the number of rows BenchmarkPredict and the side-by-side command's
+// prediction measurement predict at once.
+const PredictRows = 10000
+
 // PredictSetup returns a workload's network, freshly initialised from seed, and n rows of
 // inputs x ~ N(0,1) (seed+1) to predict.
 func PredictSetup(w Workload, dtype models.DType, n int, seed uint64) (*mdn.Model, [][]float64, error) {

@@ -44,6 +44,16 @@ type Batcher struct {
 // first Run of each batch size. Running built graphs in parallel is safe.
 var buildMu sync.Mutex
 
+// BuildLocked runs build while holding the lock every Batcher builds its graphs under,
+// and returns its error. Code that builds graphs of its own on a model (package train's
+// training steps) builds them through it, so that graphs built from several goroutines
+// (several training runs at once) are built one at a time.
+func BuildLocked(build func() error) error {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	return build()
+}
+
 // NewBatcher returns a Batcher that runs at most maxRows rows at a time on graphs made
 // by build, which is called (one call at a time, process-wide) with the batch size the
 // graph must take. It panics if maxRows < 1 or build is nil.

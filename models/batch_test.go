@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,7 +163,21 @@ func TestBatcherRunParallel(t *testing.T) {
 		}
 		var mu sync.Mutex
 		seen := make([]int, n)
+		// For 17 rows (three spans of one chunk each) the spans' emits wait for each
+		// other (up to a time limit) while holding their graphs, so that the spans are
+		// seen running at once however the goroutines happen to be scheduled.
+		var arrived atomic.Int32
+		together := make(chan struct{})
 		err := b.RunParallel(n, [][]float64{x, y}, func(start, rows int, outs [][]float64) error {
+			if n == 17 {
+				if arrived.Add(1) == 2 {
+					close(together)
+				}
+				select {
+				case <-together:
+				case <-time.After(10 * time.Second):
+				}
+			}
 			for i := 0; i < rows; i++ {
 				mu.Lock()
 				seen[start+i]++

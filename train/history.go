@@ -113,4 +113,7 @@ type Progress struct {
 	Last          *Epoch
 	Elapsed       time.Duration
 	Done          bool // the final call
+	// Member is, in a callback from Ensemble, the member (0-based) whose run this is;
+	// 0 in a plain run.
+	Member int
 }

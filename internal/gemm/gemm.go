@@ -56,6 +56,11 @@ var available = []kernelSet{{
 var (
 	kernelD = available[0].d
 	kernelS = available[0].s
+	// narrowD and narrowS are the kernels for products at most half as wide as
+	// kernelD's (kernelS's) tile: the AVX2 ones when the AVX-512 ones are in use, which
+	// would compute mostly padding there. The same as kernelD and kernelS otherwise.
+	narrowD = kernelD
+	narrowS = kernelS
 )
 
 // use makes the kernel set called name the one in use, or the fastest available when
@@ -69,6 +74,14 @@ func use(name string) bool {
 		}
 	}
 	kernelD, kernelS, Kernel = ks.d, ks.s, ks.name
+	narrowD, narrowS = ks.d, ks.s
+	if ks.name == "avx512" { // the AVX2 kernels are there too, and give the same bits
+		for _, k := range available {
+			if k.name == "avx2-fma" {
+				narrowD, narrowS = k.d, k.s
+			}
+		}
+	}
 	return found
 }
 
@@ -99,12 +112,20 @@ type float interface{ ~float32 | ~float64 }
 // A is m×k (k×m when transA) with row stride lda; likewise B and C. Arguments that do not
 // describe valid matrices panic, as in any BLAS.
 func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	run(kernelD, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	kern := kernelD
+	if 2*n <= kern.nr {
+		kern = narrowD
+	}
+	run(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Sgemm is Dgemm in float32.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	run(kernelS, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	kern := kernelS
+	if 2*n <= kern.nr {
+		kern = narrowS
+	}
+	run(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func check(name string, trans bool, rows, cols int, s int, ld int) {

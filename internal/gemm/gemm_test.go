@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 )
 
@@ -320,12 +322,9 @@ func TestBadArgumentsPanic(t *testing.T) {
 	}
 }
 
-// BenchmarkGemm measures the default kernel set (named first in the output);
-// BenchmarkGemmKernels every set this CPU can run.
-func BenchmarkGemm(b *testing.B) {
-	b.Logf("kernel: %s (available: %v)", Kernel, Kernels())
-	benchGemm(b)
-}
+// BenchmarkGemm measures the kernel set the dispatch chose (named in the benchmark's
+// name); BenchmarkGemmKernels every set this CPU can run.
+func BenchmarkGemm(b *testing.B) { b.Run("kernel="+Kernel, benchGemm) }
 
 func BenchmarkGemmKernels(b *testing.B) {
 	defer use("")
@@ -351,6 +350,32 @@ func benchGemm(b *testing.B) {
 				}
 				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
+		}
+	}
+}
+
+// The dispatch takes the fastest kernel set, or the one MIXGRAPH_GEMM_KERNEL names when
+// this CPU can run it; a name it cannot run leaves the fastest.
+func TestDispatch(t *testing.T) {
+	names := Kernels()
+	if env := os.Getenv("MIXGRAPH_GEMM_KERNEL"); env != "" && slices.Contains(names, env) {
+		if Kernel != env {
+			t.Errorf("MIXGRAPH_GEMM_KERNEL=%s but the kernel in use is %s", env, Kernel)
+		}
+	} else if Kernel != names[len(names)-1] {
+		t.Errorf("kernel in use %s, want the fastest of %v", Kernel, names)
+	}
+	defer use(os.Getenv("MIXGRAPH_GEMM_KERNEL"))
+	if use("no-such-kernel") || Kernel != names[len(names)-1] {
+		t.Errorf("an unknown kernel name was honoured or did not leave the fastest (%s)", Kernel)
+	}
+	if !use("go") || Kernel != "go" || kernelD.nr != 8 || narrowD.nr != 8 {
+		t.Errorf("forcing the Go kernel: %s, nr %d/%d", Kernel, kernelD.nr, narrowD.nr)
+	}
+	if slices.Contains(names, "avx512") {
+		use("avx512")
+		if kernelD.nr != 32 || kernelS.nr != 64 || narrowD.nr != 8 || narrowS.nr != 16 {
+			t.Errorf("avx512: tiles %d/%d wide, narrow %d/%d", kernelD.nr, kernelS.nr, narrowD.nr, narrowS.nr)
 		}
 	}
 }

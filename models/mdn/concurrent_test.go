@@ -61,11 +61,14 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	var ms []*Model
 	wants := map[*Model][]want{}
-	cfgs := []Config{
-		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: models.Float64, Seed: 7},
-		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: models.Float32, Seed: 8},
-		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: models.Float64, Seed: 9, Covariance: CovarianceFull},
+	var cfgs []Config
+	for i, dt := range dtypes {
+		cfgs = append(cfgs, Config{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: dt, Seed: uint64(7 + i)})
 	}
+	// An ensemble's combination (Members) is used concurrently as safely.
+	cfgs = append(cfgs, Config{InputDim: 3, OutputDim: 2, K: 6, Members: 3, Hidden: []int{12}, Seed: 9})
+	// Full covariances too.
+	cfgs = append(cfgs, Config{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, Seed: 10, Covariance: CovarianceFull})
 	for _, cfg := range cfgs {
 		m := testModel(t, cfg)
 		if err := m.SetNormalization(models.Normalization{XMean: []float64{1, -2, 0.5}, XStd: []float64{2, 0.5, 3}, YMean: []float64{10, -4}, YStd: []float64{5, 0.25}}); err != nil {

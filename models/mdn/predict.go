@@ -8,6 +8,8 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/vecmath"
+	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -39,133 +41,205 @@ func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 
 // Predict returns, for every row of x (original units, InputDim columns), the mixture
 // p(y | x) in original units. A row of the wrong width or holding NaN or ±Inf is an
-// error naming the row and column.
+// error naming the row and column. The mixtures' slices are views into one Mixtures (see
+// PredictMixtures, which skips building them).
 func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
+	p, err := m.PredictMixtures(x)
+	if err != nil {
+		return nil, err
+	}
+	return p.All(), nil
+}
+
+// Mixtures holds the predicted mixtures of N rows in flat row-major arrays, each
+// component's D values contiguous: component c of row i starts at (i·K + c)·D in Means
+// and StdDevs and sits at i·K + c in Weights and LogWeights.
+type Mixtures struct {
+	N, K, D    int
+	Weights    []float64 // π, N×K
+	LogWeights []float64 // log π, N×K, finite where π underflows to 0
+	Means      []float64 // μ, N×K×D
+	StdDevs    []float64 // σ, N×K×D (full covariances: the marginal √Σ_dd)
+	// Cholesky holds, for a full-covariance model, every component's lower-triangular
+	// factor L of Σ = L Lᵀ, N×K×D×D (row-major within a factor, component c of row i
+	// at (i·K + c)·D²); nil for a diagonal model. See Mixture.Cholesky.
+	Cholesky []float64
+}
+
+// headers is how many slice headers one row's Mixture needs: K means, K standard
+// deviations and, with full covariances, K Cholesky factors.
+func (p *Mixtures) headers() int {
+	if p.Cholesky != nil {
+		return 3 * p.K
+	}
+	return 2 * p.K
+}
+
+// At returns row i's mixture, its slices views into p's arrays (capacities capped, so
+// appending to one copies it).
+func (p *Mixtures) At(i int) Mixture {
+	mix := Mixture{}
+	p.fill(&mix, i, make([][]float64, p.headers()))
+	return mix
+}
+
+// All returns every row's mixture, as At does, with the slice headers of all rows in
+// one allocation.
+func (p *Mixtures) All() []Mixture {
+	out := make([]Mixture, p.N)
+	h := p.headers()
+	rows := make([][]float64, h*p.N)
+	for i := range out {
+		p.fill(&out[i], i, rows[h*i:h*(i+1):h*(i+1)])
+	}
+	return out
+}
+
+func (p *Mixtures) fill(mix *Mixture, i int, rows [][]float64) {
+	k, d := p.K, p.D
+	means, sds := rows[:k:k], rows[k:2*k:2*k]
+	for c := range k {
+		o := (i*k + c) * d
+		means[c] = p.Means[o : o+d : o+d]
+		sds[c] = p.StdDevs[o : o+d : o+d]
+	}
+	*mix = Mixture{
+		Weights:    p.Weights[i*k : (i+1)*k : (i+1)*k],
+		LogWeights: p.LogWeights[i*k : (i+1)*k : (i+1)*k],
+		Means:      means,
+		StdDevs:    sds,
+	}
+	if p.Cholesky != nil {
+		chol, dd := rows[2*k:3*k:3*k], d*d
+		for c := range k {
+			o := (i*k + c) * dd
+			chol[c] = p.Cholesky[o : o+dd : o+dd]
+		}
+		mix.Cholesky = chol
+	}
+}
+
+// PredictMixtures is Predict returning the mixtures in flat arrays: what a server
+// predicting many rows at once wants, at the cost of the network and the mixtures' values
+// alone. The rows' chunks run in parallel over the processors.
+func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 	flat, err := models.CheckRows("mdn: input", x, m.cfg.InputDim)
 	if err != nil {
 		return nil, err
 	}
 	norm := m.Normalization()
 	norm.X(flat, flat)
-	k, d, om := m.cfg.K, m.cfg.OutputDim, m.cfg.offDiagonals()
-	out := make([]Mixture, len(x))
-	// The chunks run in parallel, each writing its own rows of out.
-	err = m.predict.RunParallel(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
-		logits, means, scales := o[0], o[1], o[2]
-		mixes := out[start : start+rows]
-		allocMixtures(mixes, k, d)
-		if om > 0 {
-			allocCholesky(mixes, k, d)
+	n, k, d := len(x), m.cfg.K, m.cfg.OutputDim
+	weights, values := make([]float64, 2*n*k), make([]float64, 2*n*k*d)
+	p := &Mixtures{N: n, K: k, D: d, Weights: weights[:n*k], LogWeights: weights[n*k:], Means: values[:n*k*d], StdDevs: values[n*k*d:]}
+	full := m.cfg.offDiagonals() > 0
+	if full {
+		p.Cholesky = make([]float64, n*k*d*d)
+	}
+	// Each chunk writes its own rows.
+	err = m.predict.RunParallel(n, [][]float64{flat}, func(start, rows int, o [][]float64) error {
+		var off []float64
+		if full {
+			off = o[3]
 		}
-		for i := range mixes {
-			var off []float64
-			if om > 0 {
-				off = o[3][i*k*om : (i+1)*k*om]
-			}
-			if err := m.mixture(&mixes[i], norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d], off); err != nil {
-				return fmt.Errorf("mdn: input row %d: %w", start+i, err)
-			}
+		if i, err := m.mixtures(p, start, rows, norm, o[0], o[1], o[2], off); err != nil {
+			return fmt.Errorf("mdn: input row %d: %w", i, err)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, prefixed(err)
 	}
-	return out, nil
+	return p, nil
 }
 
-// allocMixtures gives every mixture of mixes room for k components in d dimensions,
-// carved from four allocations shared by them all; each slice's capacity ends where it
-// does, so that appending to one never writes into another.
-func allocMixtures(mixes []Mixture, k, d int) {
-	n := len(mixes)
-	weights := make([]float64, 2*n*k)
-	rows := make([][]float64, 2*n*k)
-	values := make([]float64, 2*n*k*d)
-	for i := range mixes {
-		w := weights[2*i*k : 2*(i+1)*k : 2*(i+1)*k]
-		r := rows[2*i*k : 2*(i+1)*k : 2*(i+1)*k]
-		v := values[2*i*k*d : 2*(i+1)*k*d : 2*(i+1)*k*d]
-		for c := range 2 * k {
-			r[c] = v[c*d : (c+1)*d : (c+1)*d]
+// mixtures turns a chunk of network outputs into rows start to start+rows−1 of p, in
+// original units: π = softmax(z) (max-shifted), log π = z − max − log Σ exp(z − max),
+// μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are norm's target
+// means and standard deviations. The exponentials run vectorised over the whole chunk. It
+// returns the first row whose outputs are not a valid mixture, with the reason.
+//
+// For a full-covariance model (off, the chunk's off-diagonal outputs, not nil) the
+// Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
+// L_jj = σ'_j s_j, L_jl = off'_jl s_j below the diagonal; the standard deviations are
+// then the marginal ones, ‖row j of L‖.
+func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales, off []float64) (int, error) {
+	k, d := p.K, p.D
+	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
+	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
+	for i := range rows {
+		z, shifted := logits[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		mx := math.Inf(-1)
+		for _, v := range z {
+			mx = math.Max(mx, v)
 		}
-		mixes[i] = Mixture{Weights: w[:k:k], LogWeights: w[k:], Means: r[:k:k], StdDevs: r[k:]}
-	}
-}
-
-// allocCholesky gives every mixture of mixes room for k Cholesky factors of d×d, carved
-// from one allocation as allocMixtures does.
-func allocCholesky(mixes []Mixture, k, d int) {
-	rows := make([][]float64, len(mixes)*k)
-	values := make([]float64, len(mixes)*k*d*d)
-	for i := range mixes {
-		r := rows[i*k : (i+1)*k : (i+1)*k]
-		for c := range r {
-			at := (i*k + c) * d * d
-			r[c] = values[at : at+d*d : at+d*d]
+		for c, v := range z {
+			shifted[c] = v - mx
 		}
-		mixes[i].Cholesky = r
 	}
-}
-
-// mixture turns one row of network outputs into mix, allocated by allocMixtures (and
-// allocCholesky for a full-covariance model), in original units: π = softmax(z)
-// (max-shifted), μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are
-// norm's target means and standard deviations. For a full-covariance model (off not
-// nil) the Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
-// L_ii = σ'_i s_i and L_ij = off'_ij s_i below the diagonal, and the standard
-// deviations are the marginal ones, ‖row i of L‖.
-func (m *Model) mixture(mix *Mixture, norm models.Normalization, logits, means, scales, off []float64) error {
-	k, d := m.cfg.K, m.cfg.OutputDim
-	mx := math.Inf(-1)
-	for _, z := range logits {
-		mx = math.Max(mx, z)
+	vecmath.Exp64(w, lw)
+	bad := false
+	for i := range rows {
+		wi, lwi := w[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		sum := 0.0
+		for _, v := range wi {
+			sum += v
+		}
+		logSum := math.Log(sum)
+		for c := range wi {
+			wi[c] /= sum
+			lwi[c] -= logSum
+		}
+		bad = bad || math.IsNaN(sum) || math.IsInf(sum, 0)
 	}
-	sum := 0.0
-	for c, z := range logits {
-		mix.Weights[c] = math.Exp(z - mx)
-		sum += mix.Weights[c]
+	raw := scales[:rows*k*d]
+	if m.cfg.Scale == losses.ScaleExp {
+		vecmath.Exp64(sd, raw)
+	} else {
+		for i, r := range raw {
+			sd[i] = m.cfg.Scale.Sigma(r, 0)
+		}
 	}
-	// log π = z − max − log Σ exp(z − max), finite where π underflows to 0 (see Mixture).
-	logSum := math.Log(sum)
-	ok := !math.IsNaN(sum) && !math.IsInf(sum, 0)
-	for c, z := range logits {
-		mix.Weights[c] /= sum
-		mix.LogWeights[c] = z - mx - logSum
-	}
-	for c := 0; c < k; c++ {
-		mu, sd := mix.Means[c], mix.StdDevs[c]
-		for j := 0; j < d; j++ {
-			mu[j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
-			sd[j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
-			ok = ok && !math.IsNaN(mu[j]) && !math.IsInf(mu[j], 0) && sd[j] > 0 && !math.IsInf(sd[j], 1)
+	floor := m.cfg.VarianceFloor
+	for o := 0; o < rows*k*d; o += d {
+		for j := range d {
+			mu[o+j] = means[o+j]*norm.YStd[j] + norm.YMean[j]
+			t := sd[o+j]
+			if floor > 0 {
+				t = math.Sqrt(t*t + floor)
+			}
+			sd[o+j] = t * norm.YStd[j]
+			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
 		}
 	}
 	if off != nil {
-		om := len(off) / k
-		for c := 0; c < k; c++ {
-			l, sd := mix.Cholesky[c], mix.StdDevs[c]
-			for i := 0; i < d; i++ {
-				l[i*d+i] = sd[i]
-				for j := 0; j < i; j++ {
-					v := off[c*om+i*(i-1)/2+j] * norm.YStd[i]
-					l[i*d+j] = v
-					ok = ok && !math.IsNaN(v) && !math.IsInf(v, 0)
+		om, dd := m.cfg.offDiagonals(), d*d
+		chol := p.Cholesky[start*k*dd : (start+rows)*k*dd]
+		for c := 0; c < rows*k; c++ {
+			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], off[c*om:(c+1)*om]
+			for j := range d {
+				l[j*d+j] = s[j]
+				for e := 0; e < j; e++ {
+					v := lo[j*(j-1)/2+e] * norm.YStd[j]
+					l[j*d+e] = v
+					bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
 				}
 			}
-			copy(sd, choleskyStdDevs(l, d))
-			for _, v := range sd {
-				ok = ok && !math.IsInf(v, 1)
+			copy(s, choleskyStdDevs(l, d))
+			for _, v := range s {
+				bad = bad || math.IsInf(v, 1)
 			}
 		}
 	}
-	if !ok {
-		// Only a broken row pays for the full check, which names what is wrong.
-		if err := mix.Validate(); err != nil {
-			return fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+	if bad {
+		// Only a broken chunk pays for the full check, which names what is wrong.
+		for i := start; i < start+rows; i++ {
+			if err := p.At(i).Validate(); err != nil {
+				return i, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+			}
 		}
 	}
-	return nil
+	return start, nil
 }
 
 // LogLik returns log p(y_i | x_i) for every row, in original units, computed by the same

@@ -38,6 +38,21 @@ func TestPredictParallelSameBits(t *testing.T) {
 				t.Fatalf("%v: row %d predicted with 1100 rows differs from alone:\n%+v\n%+v", dt, i, all[i], one[0])
 			}
 		}
+		flat, err := m.PredictMixtures(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if flat.N != len(x) || flat.K != 4 || flat.D != 2 || len(flat.Weights) != len(x)*4 || len(flat.StdDevs) != len(x)*8 {
+			t.Fatalf("%v: PredictMixtures gave N=%d K=%d D=%d with %d weights and %d standard deviations", dt, flat.N, flat.K, flat.D, len(flat.Weights), len(flat.StdDevs))
+		}
+		for _, i := range []int{0, 1, 255, 256, 1099} {
+			if !reflect.DeepEqual(flat.At(i), all[i]) {
+				t.Fatalf("%v: PredictMixtures' row %d differs from Predict's", dt, i)
+			}
+			if err := flat.At(i).Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// Appending to one row's slices must not write into the next row's.
 		next := all[1].Weights[0]
 		_ = append(all[0].Weights, math.Pi)
