@@ -21,7 +21,8 @@ import (
 )
 
 // maxPoints bounds -n, the points generated for each of the training and test sets of
-// bishop and sine (2 × 2^24 points of two float64s are 512 MiB).
+// bishop, sine and arm (2 × 2^24 points of two float64s are 512 MiB; of arm's four,
+// 1 GiB).
 const maxPoints = 1 << 24
 
 // options are the command's flags.
@@ -62,7 +63,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.csvPath, "csv", "", "CSV file with a header row to train on instead of a built-in dataset")
 	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
 	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
-	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop and sine, for each of the training and test sets (0: 1000 for bishop, 3000 for sine; at most %d)", maxPoints))
+	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop, sine and arm, for each of the training and test sets (0: 1000 for bishop, 3000 for sine, 2000 for arm; at most %d)", maxPoints))
 	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set")
 	fs.Float64Var(&o.valFraction, "val_fraction", 0.1, "fraction of the training rows held out for validation (restore-best); 0 for none")
 	fs.IntVar(&o.k, "k", 5, fmt.Sprintf("mixture components K (at most %d)", mdn.MaxK))

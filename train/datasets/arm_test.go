@@ -61,3 +61,19 @@ func TestRobotArm(t *testing.T) {
 		}
 	}
 }
+
+func TestBuiltinArm(t *testing.T) {
+	tr, te, err := Builtin(NameRobotArm, 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.N != 2000 || te.N != 2000 || tr.YDim != 2 {
+		t.Fatalf("arm: %d and %d rows of %d targets, want 2000, 2000, 2", tr.N, te.N, tr.YDim)
+	}
+	want := RobotArm(2000, 5)
+	for i := range want.Y {
+		if te.Y[i] != want.Y[i] {
+			t.Fatalf("arm's test set is not RobotArm(2000, seed+1)")
+		}
+	}
+}
