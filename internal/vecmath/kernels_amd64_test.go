@@ -44,5 +44,22 @@ func TestWideKernelsSameBits(t *testing.T) {
 				}
 			}
 		}
+		src32 := make([]float32, n)
+		for i, v := range src {
+			src32[i] = float32(v)
+		}
+		for _, f := range []struct {
+			name   string
+			k8, k4 block[float32]
+		}{{"tanh32", tanh32x8, tanh32}, {"exp32", exp32x8, exp32}} {
+			got, want := make([]float32, n), make([]float32, n)
+			wide(f.k8, f.k4)(&got[0], &src32[0], n)
+			f.k4(&want[0], &src32[0], n)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s(%v), n = %d, element %d: AVX-512 %v, AVX2 %v", f.name, src32[i], n, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }
