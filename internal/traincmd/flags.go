@@ -21,7 +21,8 @@ import (
 )
 
 // maxPoints bounds -n, the points generated for each of the training and test sets of
-// bishop and sine (2 × 2^24 points of two float64s are 512 MiB).
+// bishop, sine and arm (2 × 2^24 points of two float64s are 512 MiB; of arm's four,
+// 1 GiB).
 const maxPoints = 1 << 24
 
 // options are the command's flags.
@@ -31,6 +32,7 @@ type options struct {
 	testFraction, valFraction      float64
 	k                              int
 	hidden, activation, scale      string
+	covariance                     string
 	varianceFloor                  float64
 	epochs, batch                  int
 	lr                             float64
@@ -61,13 +63,14 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.csvPath, "csv", "", "CSV file with a header row to train on instead of a built-in dataset")
 	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
 	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
-	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop and sine, for each of the training and test sets (0: 1000 for bishop, 3000 for sine; at most %d)", maxPoints))
+	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop, sine and arm, for each of the training and test sets (0: 1000 for bishop, 3000 for sine, 2000 for arm; at most %d)", maxPoints))
 	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set")
 	fs.Float64Var(&o.valFraction, "val_fraction", 0.1, "fraction of the training rows held out for validation (restore-best); 0 for none")
 	fs.IntVar(&o.k, "k", 5, fmt.Sprintf("mixture components K (at most %d)", mdn.MaxK))
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
+	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.IntVar(&o.epochs, "epochs", 1500, "passes over the training rows")
 	fs.IntVar(&o.batch, "batch", 250, "rows per step (the last batch of an epoch may be shorter)")
@@ -188,6 +191,9 @@ func (o *options) check() error {
 	}
 	if _, err := losses.ParseScale(o.scale); err != nil {
 		return fmt.Errorf("-scale %q: want one of %s", o.scale, strings.Join(losses.Scales(), ", "))
+	}
+	if _, err := mdn.ParseCovariance(o.covariance); err != nil {
+		return fmt.Errorf("-covariance %q: want one of %s", o.covariance, strings.Join(mdn.Covariances(), ", "))
 	}
 	if _, err := models.ParseDType(o.dtype); err != nil {
 		return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)

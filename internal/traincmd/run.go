@@ -83,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	act, _ := graph.ParseActivation(o.activation)
 	scale, _ := losses.ParseScale(o.scale)
 	dtype, _ := models.ParseDType(o.dtype)
+	covariance, _ := mdn.ParseCovariance(o.covariance)
 	solver, _ := train.ParseSolver(o.solver)
 	schedule, _ := train.ParseSchedule(o.schedule)
 
@@ -133,11 +134,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
 		culprit := fmt.Sprintf("-k %d, -hidden %s", o.k, o.hidden)
 		switch msg := err.Error(); {
+		case strings.Contains(msg, "covariance"):
+			culprit = fmt.Sprintf("-covariance %s", o.covariance)
 		case strings.Contains(msg, "variance floor"):
 			culprit = fmt.Sprintf("-variance_floor %g", o.varianceFloor)
 		case strings.Contains(msg, "dimension"):
@@ -203,7 +206,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if o.resume != "" {
 			verb = "resuming"
 		}
-		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, name, trainSet.N, testSet.N)
+		kind := ""
+		if mcfg.Full() {
+			kind = ", full covariance"
+		}
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s%s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, kind, name, trainSet.N, testSet.N)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()

@@ -2,7 +2,11 @@
 
 package vecmath
 
-import "github.com/mixgraph/mixgraph/internal/gemm"
+import (
+	"unsafe"
+
+	"github.com/mixgraph/mixgraph/internal/gemm"
+)
 
 //go:noescape
 func tanh64(dst, src *float64, n int)
@@ -16,20 +20,43 @@ func exp64(dst, src *float64, n int)
 //go:noescape
 func exp32(dst, src *float32, n int)
 
-// The eight-lane AVX-512 kernels: the four-lane ones' operations on twice the lanes, the
-// same bits (TestAVX512KernelsMatchAVX2).
+//go:noescape
+func tanh64x8(dst, src *float64, n int)
 
 //go:noescape
-func tanh64z(dst, src *float64, n int)
+func exp64x8(dst, src *float64, n int)
 
 //go:noescape
-func tanh32z(dst, src *float32, n int)
+func tanh32x8(dst, src *float32, n int)
 
 //go:noescape
-func exp64z(dst, src *float64, n int)
+func exp32x8(dst, src *float32, n int)
 
-//go:noescape
-func exp32z(dst, src *float32, n int)
+// wide runs an eight-lane AVX-512 kernel over n (a multiple of 4) elements and its
+// four-lane AVX2 form over a last four; both give the same bits.
+func wide[T float32 | float64](k8, k4 block[T]) block[T] {
+	return func(dst, src *T, n int) {
+		n8 := n &^ 7
+		if n8 > 0 {
+			k8(dst, src, n8)
+		}
+		if n8 < n {
+			size := uintptr(unsafe.Sizeof(*dst))
+			k4((*T)(unsafe.Add(unsafe.Pointer(dst), size*uintptr(n8))), (*T)(unsafe.Add(unsafe.Pointer(src), size*uintptr(n8))), n-n8)
+		}
+	}
+}
+
+func init() {
+	if gemm.HasAVX2FMA { // the same CPU features: AVX2 and FMA
+		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
+		expBlock64, expBlock32 = exp64, exp32
+	}
+	if gemm.HasAVX512 && gemm.Kernel == "avx512" { // not when MIXGRAPH_GEMM_KERNEL forces AVX2
+		tanhBlock64, expBlock64, Kernel = wide(tanh64x8, tanh64), wide(exp64x8, exp64), "avx512"
+		tanhBlock32, expBlock32 = wide(tanh32x8, tanh32), wide(exp32x8, exp32)
+	}
+}
 
 //go:noescape
 func adam64z(k *AdamConsts[float64], w, grad, m, v *float64, n int)
@@ -37,22 +64,9 @@ func adam64z(k *AdamConsts[float64], w, grad, m, v *float64, n int)
 //go:noescape
 func adam32z(k *AdamConsts[float32], w, grad, m, v *float32, n int)
 
-func init() {
-	if gemm.HasAVX2FMA {
-		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
-		expBlock64, expBlock32 = exp64, exp32
-	}
-	// The eight-lane kernels follow the GEMM's choice, so that MIXGRAPH_GEMM_KERNEL=avx2-fma
-	// runs the four-lane ones too (gemm's init runs before this one).
-	if gemm.Kernel == "avx512" && Kernel == "avx2-fma" {
-		tanhBlock64, tanhBlock32, Kernel = tanh64z, tanh32z, "avx512"
-		expBlock64, expBlock32 = exp64z, exp32z
-		adamZ = true
-	}
-}
-
-// adamZ says whether AdamUpdate uses the AVX-512 kernels.
-var adamZ bool
+// adamZ says whether AdamUpdate uses the AVX-512 kernels (adam_amd64.s): with the GEMM's
+// AVX-512 kernels, so not when MIXGRAPH_GEMM_KERNEL forces AVX2 (the results are the same).
+var adamZ = gemm.HasAVX512 && gemm.Kernel == "avx512"
 
 // adamBlocks64 updates the longest prefix of a multiple of eight elements with the AVX-512
 // kernel, when there is one, and returns its length. (A direct call, unlike a function

@@ -1,6 +1,5 @@
 // Package vecmath holds elementwise functions computed four lanes at a time where the
-// CPU allows (AVX2 and FMA on amd64; eight lanes with AVX-512, the same operations and the
-// same bits) and with the math package elsewhere.
+// CPU allows (AVX2 and FMA on amd64) and with the math package elsewhere.
 //
 // Both functions rest on one kernel for expm1 on [−½ ln 2, ½ ln 2]: for v, n = round(v·log₂e),
 // r = v − n·ln 2 (ln 2 split in two so that n·ln 2 is exact) and
@@ -10,7 +9,7 @@ package vecmath
 
 import "math"
 
-// Kernel names the implementation in use: "avx512" (eight lanes), "avx2-fma" or "go".
+// Kernel names the implementation in use: "avx2-fma" or "go".
 var Kernel = "go"
 
 // block computes f on n elements (a multiple of 4) from src into dst.
