@@ -30,6 +30,9 @@ type Result struct {
 	TrainNLL, ValNLL float64
 	// BestEpoch is the epoch whose weights were kept (0: the final ones).
 	BestEpoch int
+	// TrainRows and ValRows are the numbers of rows trained on and validated on (after
+	// any Config.ValFraction hold-out).
+	TrainRows, ValRows int
 	// Stopped says why the run ended; with an error that is neither a non-finite value
 	// nor a cancellation (a graph, evaluation or checkpoint error) it is Failed.
 	Stopped StopReason
@@ -330,6 +333,7 @@ func (t *trainer) finish(res *Result) error {
 	res.History = cp.History
 	res.Epochs = len(cp.History)
 	res.Steps = cp.Step
+	res.TrainRows, res.ValRows = t.n, t.nVal
 	var err error
 	res.TrainNLL, err = t.evaluate(t.xs, t.ys, t.n)
 	res.ValNLL = math.NaN()
@@ -398,4 +402,26 @@ func (t *trainer) progress(done bool) {
 		p.Last = &last
 	}
 	t.cfg.Progress(p)
+}
+
+// HoldOut splits rows the way Run does with Config.ValFraction frac and Config.Seed seed:
+// it returns the rows Run trains on and the rows it validates on, so that a caller can
+// score other models on exactly the same validation rows.
+func HoldOut(x, y [][]float64, frac float64, seed uint64) (tx, ty, vx, vy [][]float64, err error) {
+	if len(x) != len(y) || len(x) == 0 {
+		return nil, nil, nil, nil, fmt.Errorf("train: %d input rows and %d target rows (want the same number, at least 1)", len(x), len(y))
+	}
+	n := len(x)
+	nVal := int(math.Round(frac * float64(n)))
+	if nVal < 1 || nVal >= n {
+		return nil, nil, nil, nil, fmt.Errorf("train: a validation fraction of %g of %d rows leaves %d validation and %d training rows (both must be at least 1)", frac, n, nVal, n-nVal)
+	}
+	for i, r := range graph.NewRand(seed ^ 0x76616c).Perm(n) {
+		if i < nVal {
+			vx, vy = append(vx, x[r]), append(vy, y[r])
+		} else {
+			tx, ty = append(tx, x[r]), append(ty, y[r])
+		}
+	}
+	return tx, ty, vx, vy, nil
 }

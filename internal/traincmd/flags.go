@@ -26,7 +26,7 @@ const maxPoints = 1 << 24
 
 // options are the command's flags.
 type options struct {
-	dataset, csvPath, xCols, yCols string
+	dataset, csvPath, testCSV, xCols, yCols string
 	n                              int
 	testFraction, valFraction      float64
 	k                              int
@@ -60,7 +60,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
 	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
 	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop and sine, for each of the training and test sets (0: 1000 for bishop, 3000 for sine; at most %d)", maxPoints))
-	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set")
+	fs.StringVar(&o.testCSV, "test_csv", "", "with -csv: a CSV file of test rows (same columns, by name) instead of holding out -test_fraction")
+	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set (0: none, every row trains or validates)")
 	fs.Float64Var(&o.valFraction, "val_fraction", 0.1, "fraction of the training rows held out for validation (restore-best); 0 for none")
 	fs.IntVar(&o.k, "k", 5, fmt.Sprintf("mixture components K (at most %d)", mdn.MaxK))
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
@@ -135,8 +136,12 @@ func (o *options) check() error {
 		return fmt.Errorf("-clip %g: want a finite threshold > 0, or a negative value to turn clipping off", o.clip)
 	case !(o.valFraction >= 0 && o.valFraction < 1):
 		return fmt.Errorf("-val_fraction %g: want 0 ≤ f < 1", o.valFraction)
-	case !(o.testFraction > 0 && o.testFraction < 1):
-		return fmt.Errorf("-test_fraction %g: want 0 < f < 1", o.testFraction)
+	case !(o.testFraction >= 0 && o.testFraction < 1):
+		return fmt.Errorf("-test_fraction %g: want 0 ≤ f < 1 (0: no test set)", o.testFraction)
+	case o.csvPath == "" && o.set["test_csv"]:
+		return fmt.Errorf("-test_csv %q: only with -csv", o.testCSV)
+	case o.set["test_csv"] && o.set["test_fraction"]:
+		return fmt.Errorf("-test_csv %q: give either -test_csv or -test_fraction, not both", o.testCSV)
 	case o.n < 0:
 		return fmt.Errorf("-n %d: want 0 (the default) or more", o.n)
 	case o.n > maxPoints:
@@ -158,6 +163,9 @@ func (o *options) check() error {
 	}
 	if o.set["csv"] && strings.TrimSpace(o.csvPath) == "" {
 		return errors.New("-csv: empty file name")
+	}
+	if o.set["test_csv"] && strings.TrimSpace(o.testCSV) == "" {
+		return errors.New("-test_csv: empty file name")
 	}
 	if o.set["out"] && strings.TrimSpace(o.out) == "" {
 		return errors.New("-out: empty folder name")

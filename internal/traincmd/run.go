@@ -23,6 +23,7 @@ import (
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/linear"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/models/mlp"
 	"github.com/mixgraph/mixgraph/train"
@@ -33,23 +34,45 @@ import (
 type runConfig struct {
 	Dataset string       `json:"dataset"`
 	CSV     string       `json:"csv,omitempty"`
+	TestCSV string       `json:"test_csv,omitempty"`
 	XNames  []string     `json:"x_columns"`
 	YNames  []string     `json:"y_columns"`
-	NTrain  int          `json:"n_train"`
-	NTest   int          `json:"n_test"`
+	NTrain  int          `json:"n_train"` // rows trained on
+	NVal    int          `json:"n_val"`   // rows validated on (held out of the training set)
+	NTest   int          `json:"n_test"`  // rows tested on
 	Model   mdn.Config   `json:"model"`
 	Train   train.Config `json:"train"`
 	Result  struct {
 		TrainNLL  *float64 `json:"train_nll"`
 		ValNLL    *float64 `json:"val_nll,omitempty"`
-		TestNLL   *float64 `json:"test_nll"`
+		TestNLL   *float64 `json:"test_nll,omitempty"`
 		BestNLL   *float64 `json:"best_possible_nll,omitempty"`
 		Epochs    int      `json:"epochs"`
 		Steps     int      `json:"steps"`
-		BestEpoch int      `json:"best_epoch"`
+		BestEpoch int      `json:"best_epoch"` // the epoch whose weights were kept (0: the last)
 		Seconds   float64  `json:"seconds"`
 		Stopped   string   `json:"stopped"`
+		// The baselines' test NLL, on the same test rows.
+		Baselines *baselines `json:"baselines,omitempty"`
+		// The test set's calibration, one entry per target column.
+		Calibration []calibration `json:"calibration,omitempty"`
 	} `json:"result"`
+}
+
+// baselines are the homoscedastic models every run is compared with.
+type baselines struct {
+	// LinearGaussian: least squares on the training rows, maximum-likelihood variance.
+	LinearGaussian *float64 `json:"linear_gaussian_test_nll"`
+	// MLP: the least-squares MLP (the MDN's hidden layers, trained like the MDN with the
+	// same validation rows) with a Gaussian whose variance is fitted on the validation
+	// rows (the training rows when there are none). Absent with -baseline=false.
+	MLP *float64 `json:"mlp_test_nll,omitempty"`
+}
+
+// calibration is mdn.Calibration with the column's name.
+type calibration struct {
+	Column string `json:"column"`
+	mdn.Calibration
 }
 
 // progressHookKey keys a test's view of the training progress in run's context.
@@ -94,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = filepath.Join("runs", name)
 	}
-	if err := checkOut(out, []string{o.csvPath}, o.resume); err != nil {
+	if err := checkOut(out, []string{o.csvPath, o.testCSV}, o.resume); err != nil {
 		return err
 	}
 
@@ -117,8 +140,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			// "good.csv: datasets: line 7, …" reads better without the package's name.
 			return errors.New(strings.Replace(err.Error(), ": datasets: ", ": ", 1))
 		}
-		if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
-			return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
+		switch {
+		case o.testCSV != "":
+			tsum, err := fileSHA256(o.testCSV)
+			if err != nil {
+				return fmt.Errorf("-test_csv %s: %v", o.testCSV, cli.UnwrapPath(err))
+			}
+			if o.resume != "" && mk.TestCSVHash != "" && tsum != mk.TestCSVHash {
+				return fmt.Errorf("-resume %s: the test CSV %s has changed since the run started", o.resume, o.testCSV)
+			}
+			if abs, err := filepath.Abs(o.testCSV); err == nil {
+				mk.TestCSV = abs
+			}
+			mk.TestCSVHash = tsum
+			// The test file's columns are found by the training file's names.
+			if testSet, err = datasets.ReadCSVFile(o.testCSV, all.XNames, all.YNames); err != nil {
+				return fmt.Errorf("-test_csv %s", strings.Replace(err.Error(), ": datasets: ", ": ", 1))
+			}
+			trainSet = all
+		case o.testFraction == 0:
+			trainSet = all
+		default:
+			if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
+				return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
+			}
 		}
 	} else if trainSet, testSet, err = datasets.Builtin(o.dataset, o.n, o.seed); err != nil {
 		return fmt.Errorf("-data: %w", err)
@@ -195,7 +240,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if o.resume != "" {
 			verb = "resuming"
 		}
-		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, name, trainSet.N, testSet.N)
+		nTest := 0
+		if testSet != nil {
+			nTest = testSet.N
+		}
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, o.k, o.widths, act, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
@@ -213,17 +262,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil && !cancelled {
 		return err
 	}
-	tx, ty := testSet.Rows()
-	testNLL, err := model.NLL(tx, ty)
-	if err != nil {
-		return err
+	testNLL := math.NaN()
+	var tx, ty [][]float64
+	if testSet != nil {
+		tx, ty = testSet.Rows()
+		if testNLL, err = model.NLL(tx, ty); err != nil {
+			return err
+		}
 	}
 	seconds := time.Since(start).Seconds()
 
 	var rc runConfig
-	rc.Dataset, rc.XNames, rc.YNames, rc.NTrain, rc.NTest = name, trainSet.XNames, trainSet.YNames, trainSet.N, testSet.N
+	rc.Dataset, rc.XNames, rc.YNames, rc.NTrain, rc.NVal = name, trainSet.XNames, trainSet.YNames, res.TrainRows, res.ValRows
+	if testSet != nil {
+		rc.NTest = testSet.N
+	}
 	if o.csvPath != "" {
-		rc.CSV = o.csvPath
+		rc.CSV, rc.TestCSV = o.csvPath, o.testCSV
 	}
 	rc.Model, rc.Train = model.Config(), tcfg
 	rc.Train.CheckpointEvery = o.checkpointEvery
@@ -241,7 +296,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mk.Status = statusInterrupted
 		rc.Result.Stopped = statusInterrupted
 		if err := writeRunDir(out, func(dir string) error {
-			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil, "")
+			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil, "", nil)
 		}); err != nil {
 			return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
 		}
@@ -252,14 +307,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ie
 	}
 
+	// Baselines, on the same test rows. A signal now only skips the MLP baseline: the
+	// run itself is complete.
 	var baseline *mlp.Model
-	if o.baseline && o.plots && trainSet.XDim == 1 && trainSet.YDim == 1 {
-		// A signal now only skips the baseline: the run itself is complete.
-		if baseline, err = trainBaseline(ctx, trainSet, o.widths, act, o); err != nil {
+	var cal []mdn.Calibration
+	if testSet != nil {
+		lin, err := linear.Fit(x, y)
+		if err != nil {
+			return fmt.Errorf("linear baseline: %w", err)
+		}
+		linNLL, err := lin.NLL(tx, ty)
+		if err != nil {
+			return fmt.Errorf("linear baseline: %w", err)
+		}
+		rc.Result.Baselines = &baselines{LinearGaussian: finite(linNLL)}
+		mix, err := model.Predict(tx)
+		if err != nil {
+			return err
+		}
+		if cal, err = mdn.CalibrateColumns(mix, ty); err != nil {
+			return err
+		}
+		for d, c := range cal {
+			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], Calibration: c})
+		}
+	}
+	if o.baseline && (testSet != nil || o.plots && trainSet.XDim == 1 && trainSet.YDim == 1) {
+		var mlpNLL float64
+		if baseline, mlpNLL, err = trainBaseline(ctx, x, y, tx, ty, o.widths, act, tcfg); err != nil {
 			if ctx.Err() == nil {
 				return fmt.Errorf("baseline: %w", err)
 			}
 			baseline = nil
+		} else if rc.Result.Baselines != nil {
+			rc.Result.Baselines.MLP = finite(mlpNLL)
 		}
 	}
 	mk.Status = statusCompleted
@@ -268,23 +349,60 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		plotSet = trainSet
 	}
 	if err := writeRunDir(out, func(dir string) error {
-		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat)
+		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat, cal)
 	}); err != nil {
 		return err
 	}
 	if !o.quiet {
-		fmt.Fprintf(stdout, "train NLL %.4f, test NLL %.4f nats per point", res.TrainNLL, testNLL)
-		if rc.Result.BestNLL != nil {
-			fmt.Fprintf(stdout, " (best possible ≈ %.2f)", best)
-		}
-		fmt.Fprintf(stdout, "; %d epochs, %d steps in %.1fs\nwrote %s/\n", res.Epochs, res.Steps, seconds, filepath.Clean(out))
+		fmt.Fprint(stdout, summary(&rc))
+		fmt.Fprintf(stdout, "wrote %s/\n", filepath.Clean(out))
 	}
 	return nil
 }
 
+// summary is the run's closing lines: the NLLs (test, the baselines', the best possible),
+// the kept epoch, the time and the exact row counts.
+func summary(rc *runConfig) string {
+	var b strings.Builder
+	r := &rc.Result
+	num := func(v *float64) string {
+		if v == nil {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.4f", *v)
+	}
+	fmt.Fprintf(&b, "train NLL %s", num(r.TrainNLL))
+	if r.ValNLL != nil {
+		fmt.Fprintf(&b, ", validation NLL %s", num(r.ValNLL))
+	}
+	if rc.NTest > 0 {
+		fmt.Fprintf(&b, ", test NLL %s", num(r.TestNLL))
+	}
+	b.WriteString(" nats per point")
+	if r.BestNLL != nil {
+		fmt.Fprintf(&b, " (best possible ≈ %.2f)", *r.BestNLL)
+	}
+	if bl := r.Baselines; bl != nil {
+		fmt.Fprintf(&b, "; baselines' test NLL: linear-Gaussian %s", num(bl.LinearGaussian))
+		if bl.MLP != nil {
+			fmt.Fprintf(&b, ", least-squares MLP %s", num(bl.MLP))
+		}
+	}
+	b.WriteString("\n")
+	kept := "the last epoch's weights"
+	if r.BestEpoch > 0 {
+		kept = fmt.Sprintf("kept epoch %d", r.BestEpoch)
+	}
+	fmt.Fprintf(&b, "%s of %d (%s), %d steps in %.1fs; %d training, %d validation and %d test rows\n", kept, r.Epochs, r.Stopped, r.Steps, r.Seconds, rc.NTrain, rc.NVal, rc.NTest)
+	for _, c := range r.Calibration {
+		fmt.Fprintf(&b, "calibration of %s on the test rows: CRPS %.4g, PIT KS distance %.3f, coverage %.2f of the central 50%% and %.2f of the 90%% intervals\n", c.Column, c.CRPS, c.KS, c.Coverage50, c.Coverage90)
+	}
+	return b.String()
+}
+
 // fillRunDir writes a run folder's files into dir: the marker, the checkpoint (when
 // given), the model, config.json, history.csv and, when s is given, the pictures.
-func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *datasets.Set, baseline *mlp.Model, plotFormat string) error {
+func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *datasets.Set, baseline *mlp.Model, plotFormat string, cal []mdn.Calibration) error {
 	if err := m.SaveFile(filepath.Join(dir, modelName)); err != nil {
 		return err
 	}
@@ -300,7 +418,7 @@ func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *tr
 		}
 	}
 	if s != nil {
-		if err := writePlots(dir, m, res.History, res.BestEpoch, s, baseline, plotFormat); err != nil {
+		if err := writePlots(dir, m, res.History, res.BestEpoch, s, baseline, plotFormat, cal); err != nil {
 			return err
 		}
 	}
@@ -341,6 +459,9 @@ func resumeOptions(given *options) (*options, *marker, error) {
 	}
 	if mk.CSV != "" {
 		o.csvPath = mk.CSV
+	}
+	if mk.TestCSV != "" {
+		o.testCSV = mk.TestCSV
 	}
 	for name := range given.set {
 		switch name {
@@ -403,12 +524,41 @@ func trimPrefix(err error) string {
 	return msg
 }
 
-func trainBaseline(ctx context.Context, s *datasets.Set, hidden []int, act graph.Activation, o *options) (*mlp.Model, error) {
-	m, err := mlp.New(mlp.Config{InputDim: s.XDim, OutputDim: s.YDim, Hidden: hidden, Activation: act, Seed: o.seed})
+// trainBaseline trains the least-squares MLP with the MDN's hidden layers on the training
+// rows, with the MDN's training settings and validation rows (the best validation epoch
+// kept), and returns it with its test NLL under a Gaussian whose variance is fitted on the
+// validation rows (on the training rows when there are none; NaN without test rows).
+func trainBaseline(ctx context.Context, x, y, tx, ty [][]float64, hidden []int, act graph.Activation, tcfg train.Config) (*mlp.Model, float64, error) {
+	m, err := mlp.New(mlp.Config{InputDim: len(x[0]), OutputDim: len(y[0]), Hidden: hidden, Activation: act, Seed: tcfg.Seed})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	x, y := s.Rows()
-	_, err = train.Run(ctx, m, train.Data{X: x, Y: y}, train.Config{LearnRate: o.lr, BatchSize: o.batch, Epochs: max(1, o.epochs/3), Schedule: train.CosineLR, Seed: o.seed})
-	return m, err
+	cfg := train.Config{Solver: tcfg.Solver, LearnRate: tcfg.LearnRate, BatchSize: tcfg.BatchSize, Epochs: tcfg.Epochs, Steps: tcfg.Steps, Schedule: tcfg.Schedule,
+		Clip: tcfg.Clip, ClipNorm: tcfg.ClipNorm, L2: tcfg.L2, Seed: tcfg.Seed, ValFraction: tcfg.ValFraction, Patience: tcfg.Patience}
+	if _, err = train.Run(ctx, m, train.Data{X: x, Y: y}, cfg); err != nil {
+		return nil, 0, err
+	}
+	if tx == nil {
+		return m, math.NaN(), nil
+	}
+	vx, vy := x, y
+	if cfg.ValFraction > 0 {
+		if _, _, vx, vy, err = train.HoldOut(x, y, cfg.ValFraction, cfg.Seed); err != nil {
+			return nil, 0, err
+		}
+	}
+	pv, err := m.Predict(vx)
+	if err != nil {
+		return nil, 0, err
+	}
+	variance, err := models.ResidualVariance(pv, vy)
+	if err != nil {
+		return nil, 0, err
+	}
+	pt, err := m.Predict(tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	nll, err := models.GaussianNLL(pt, ty, variance)
+	return m, nll, err
 }

@@ -52,14 +52,16 @@ const (
 
 // marker is the run folder's mixgraph-run.json.
 type marker struct {
-	Format  string   `json:"format"`
-	Version int      `json:"version"`
-	Status  string   `json:"status"`
-	Args    []string `json:"args"`                 // the flags the run was started with, -out and -resume excepted
-	CSV     string   `json:"csv,omitempty"`        // absolute path of the training CSV
-	CSVHash string   `json:"csv_sha256,omitempty"` // its SHA-256 when the run started
-	Epoch   int      `json:"epoch"`                // epochs completed
-	Step    int      `json:"step"`                 // steps taken
+	Format      string   `json:"format"`
+	Version     int      `json:"version"`
+	Status      string   `json:"status"`
+	Args        []string `json:"args"`                      // the flags the run was started with, -out and -resume excepted
+	CSV         string   `json:"csv,omitempty"`             // absolute path of the training CSV
+	CSVHash     string   `json:"csv_sha256,omitempty"`      // its SHA-256 when the run started
+	TestCSV     string   `json:"test_csv,omitempty"`        // absolute path of the -test_csv file
+	TestCSVHash string   `json:"test_csv_sha256,omitempty"` // its SHA-256 when the run started
+	Epoch       int      `json:"epoch"`                     // epochs completed
+	Step        int      `json:"step"`                      // steps taken
 }
 
 func readMarker(dir string) (*marker, error) {
