@@ -120,6 +120,8 @@ type trainer struct {
 	xs, ys   []float64 // standardised training rows
 	vxs, vys []float64 // standardised validation rows
 	n, nVal  int
+	l2       float64 // Config.L2, added to every parameter's gradient (times w)
+	decay    float64 // Config.WeightDecay/n, added to every weight matrix's (l2At)
 	xDim     int
 	yDim     int
 	solver   *solvers
@@ -182,6 +184,8 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: n, nVal: len(vx) / xDim, xDim: xDim, yDim: yDim,
 		steppers: map[int]*stepper{},
+		l2:       cfg.L2,
+		decay:    cfg.WeightDecay / float64(n),
 	}
 	t.batchesPerEpoch = (n + cfg.BatchSize - 1) / cfg.BatchSize
 	if cfg.BatchSize > n {

@@ -168,17 +168,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if trainSet, testSet, err = datasets.Builtin(o.dataset, o.n, o.seed); err != nil {
 		return fmt.Errorf("-data: %w", err)
 	}
-	if o.valFraction > 0 {
-		nVal := int(math.Round(o.valFraction * float64(trainSet.N)))
+	valFraction, batch, epochs, patience := o.scaled(trainSet.N)
+	if valFraction > 0 {
+		nVal := int(math.Round(valFraction * float64(trainSet.N)))
 		if nVal < 1 || nVal >= trainSet.N {
-			return fmt.Errorf("-val_fraction %g: of %d training rows that leaves %d for validation and %d for training (want at least 1 each)", o.valFraction, trainSet.N, nVal, trainSet.N-nVal)
+			return fmt.Errorf("-val_fraction %g: of %d training rows that leaves %d for validation and %d for training (want at least 1 each)", valFraction, trainSet.N, nVal, trainSet.N-nVal)
 		}
+	} else if patience > 0 {
+		return fmt.Errorf("-patience %d: needs validation rows, and %d training rows are too few to hold any out", patience, trainSet.N)
 	}
 
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
+	k := o.k.v
+	if o.k.auto {
+		k = train.ScaledK(trainSet.N)
+	}
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
-		culprit := fmt.Sprintf("-k %d, -hidden %s", o.k, o.hidden)
+		culprit := fmt.Sprintf("-k %d, -hidden %s", k, o.hidden)
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "variance floor"):
 			culprit = fmt.Sprintf("-variance_floor %g", o.varianceFloor)
@@ -194,7 +201,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := model.SetColumns(trainSet.XNames, trainSet.YNames); err != nil {
 		return err
 	}
-	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: o.batch, Epochs: o.epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, Patience: o.patience, Seed: o.seed, ValFraction: o.valFraction}
+	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: batch, Epochs: epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, WeightDecay: o.decay, Patience: patience, Seed: o.seed, ValFraction: valFraction}
 	if err := tcfg.Validate(); err != nil {
 		return err
 	}
@@ -244,7 +251,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if testSet != nil {
 			nTest = testSet.N
 		}
-		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, o.k, o.widths, act, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, k, o.widths, act, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
@@ -561,4 +568,27 @@ func trainBaseline(ctx context.Context, x, y, tx, ty [][]float64, hidden []int, 
 	}
 	nll, err := models.GaussianNLL(pt, ty, variance)
 	return m, nll, err
+}
+
+// scaled resolves the flags left at auto for n rows before the validation hold-out, with
+// train.Scaled's rules applied around the values given.
+func (o *options) scaled(n int) (valFraction float64, batch, epochs, patience int) {
+	valFraction, batch, epochs, patience = o.valFraction.v, o.batch.v, o.epochs.v, o.patience.v
+	if o.valFraction.auto {
+		valFraction = train.ScaledValFraction(n)
+	}
+	fit := n - int(math.Round(valFraction*float64(n)))
+	if o.batch.auto {
+		batch = train.ScaledBatch(fit)
+	}
+	if o.epochs.auto {
+		epochs = train.ScaledEpochs(fit, batch)
+	}
+	if o.patience.auto {
+		patience = 0
+		if valFraction > 0 {
+			patience = train.ScaledPatience(epochs)
+		}
+	}
+	return valFraction, batch, epochs, patience
 }
