@@ -1,9 +1,6 @@
 package traincmd
 
-import (
-	"fmt"
-	"strconv"
-)
+import "strconv"
 
 // autoInt and autoFloat are flags whose default is "auto": a value chosen from the size
 // of the data (train.Scaled) unless a number is given.
@@ -26,7 +23,7 @@ func (a *autoInt) Set(s string) error {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil {
-		return fmt.Errorf("want an integer or auto")
+		return err // cli.FlagError words it ("not a whole number", "out of range")
 	}
 	a.v, a.auto = v, false
 	return nil
@@ -51,8 +48,12 @@ func (a *autoFloat) Set(s string) error {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return fmt.Errorf("want a number or auto")
+		return err
 	}
 	a.v, a.auto = v, false
 	return nil
 }
+
+// Get makes the flags flag.Getters, so that cli.FlagError words a bad value by type.
+func (a *autoInt) Get() any   { return a.v }
+func (a *autoFloat) Get() any { return a.v }

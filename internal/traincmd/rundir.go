@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,27 @@ var runFiles = map[string]bool{
 	markerName: true, checkpointName: true, modelName: true, "config.json": true, "history.csv": true,
 	"density.png": true, "learning.png": true, "mixing.png": true,
 	"density.svg": true, "learning.svg": true, "mixing.svg": true, "density.pdf": true, "learning.pdf": true, "mixing.pdf": true,
+}
+
+// isRunFile says whether train writes a file of that name: one of runFiles, or a
+// calibration picture (calibration.png, or calibration-2.svg for the second target).
+func isRunFile(n string) bool {
+	if runFiles[n] {
+		return true
+	}
+	base, ext, ok := strings.Cut(n, ".")
+	if !ok || !slices.Contains(plotFormats, ext) {
+		return false
+	}
+	if base == "calibration" {
+		return true
+	}
+	d, ok := strings.CutPrefix(base, "calibration-")
+	if !ok {
+		return false
+	}
+	v, err := strconv.Atoi(d)
+	return err == nil && v >= 1 && strconv.Itoa(v) == d
 }
 
 // legacyFiles are those of run folders written before the marker existed; such a folder
@@ -102,7 +124,7 @@ func checkRunFolder(dir string) error {
 		case n == markerName:
 			hasMarker = true
 		case isTemp(n):
-		case runFiles[n] && e.Type().IsRegular():
+		case isRunFile(n) && e.Type().IsRegular():
 			if !legacyFiles[n] {
 				legacy = false
 			}
