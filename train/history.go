@@ -113,4 +113,8 @@ type Progress struct {
 	Last          *Epoch
 	Elapsed       time.Duration
 	Done          bool // the final call
+	// BestEpoch is the epoch with the best validation NLL so far (0: none yet, or no
+	// validation rows), BestValNLL that NLL: the weights Run keeps if it ends now.
+	BestEpoch  int
+	BestValNLL float64
 }

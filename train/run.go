@@ -401,6 +401,9 @@ func (t *trainer) progress(done bool) {
 	if done {
 		p.Epoch, p.Step = len(t.cp.History), t.cp.Step
 	}
+	if t.cp.BestEpoch > 0 {
+		p.BestEpoch, p.BestValNLL = t.cp.BestEpoch, t.cp.BestVal
+	}
 	if h := t.cp.History; len(h) > 0 {
 		last := h[len(h)-1]
 		p.Last = &last
