@@ -56,8 +56,8 @@ func TestWeightDecay(t *testing.T) {
 	}
 }
 
-// TestScaled: the defaults for a range of sizes stay sensible: at least 30 validation
-// rows when the data allow, at most 10,000, a third at most; a step budget that bounds
+// TestScaled: the defaults for a range of sizes stay sensible: at least 20 validation
+// rows when the data allow, at most 10,000, a quarter at most; a step budget that bounds
 // the run; patience only with validation rows.
 func TestScaled(t *testing.T) {
 	for _, n := range []int{1, 4, 5, 50, 100, 133, 272, 1000, 10000, 100000, 1000000} {
@@ -70,7 +70,7 @@ func TestScaled(t *testing.T) {
 		switch {
 		case n < 5 && (c.ValFraction != 0 || c.Patience != 0):
 			t.Errorf("n=%d: validation fraction %g, patience %d; want none", n, c.ValFraction, c.Patience)
-		case n >= 5 && (nVal < min(ScaledMinVal, n/3) || nVal > ScaledMaxVal || nVal > (n+2)/3 || fit < 1):
+		case n >= 5 && (nVal < min(ScaledMinVal, n/4) || nVal > ScaledMaxVal || nVal > int(math.Round(0.25*float64(n))) || fit < 1):
 			t.Errorf("n=%d: %d validation rows", n, nVal)
 		case n >= 5 && c.Patience < 20:
 			t.Errorf("n=%d: patience %d", n, c.Patience)

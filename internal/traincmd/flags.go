@@ -41,7 +41,7 @@ type options struct {
 	dtype, out                              string
 	plotFormat                              string
 	quiet, baseline, plots                  bool
-	checkpointEvery                         int
+	checkpointEvery, refitBelow             int
 	resume                                  string
 	version                                 bool
 
@@ -63,7 +63,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.testCSV, "test_csv", "", "with -csv: a CSV file of test rows (same columns, by name) instead of holding out -test_fraction")
 	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set (0: none, every row trains or validates)")
 	o.valFraction.auto, o.epochs.auto, o.batch.auto, o.patience.auto = true, true, true, true
-	fs.Var(&o.valFraction, "val_fraction", "fraction of the training rows held out for validation (early stopping, the best epoch kept); 0 for none (auto: a fifth, at least 30 and at most 10000 rows)")
+	fs.Var(&o.valFraction, "val_fraction", "fraction of the training rows held out for validation (early stopping, the best epoch kept); 0 for none (auto: a tenth, at least 20 rows but at most a quarter, and at most 10000 rows)")
 	o.k.auto = true
 	fs.Var(&o.k, "k", fmt.Sprintf("mixture components K, at most %d (auto: 3 below 1000 rows, 10 from 1000)", mdn.MaxK))
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
@@ -80,6 +80,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Float64Var(&o.decay, "weight_decay", train.ScaledWeightDecay, "weight decay scaled to the data: adds (λ/N)·w to every weight's gradient, N the training rows (0: none)")
 	fs.Float64Var(&o.l2, "l2", 0, "unscaled weight decay: also adds l2·w to every weight's gradient (0: none)")
 	fs.Var(&o.patience, "patience", "stop when the validation NLL has not improved for this many epochs (0: never; auto: a fifth of -epochs, at least 20)")
+	fs.IntVar(&o.refitBelow, "refit_below", 0, "with fewer training rows than this, train a fresh model on all of them (validation rows too) for the epochs validation chose (0: never)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data, the initial weights and the shuffles")
 	fs.StringVar(&o.dtype, "dtype", "float64", "float64 or float32")
 	fs.StringVar(&o.out, "out", "", "run folder to write (default runs/<dataset>); an existing one is replaced only if train wrote it")
@@ -159,6 +160,8 @@ func (o *options) check() error {
 		return fmt.Errorf("-patience %d: want 0 (never stop early), a number of epochs or auto", o.patience.v)
 	case !o.patience.auto && o.patience.v > 0 && !o.valFraction.auto && o.valFraction.v == 0:
 		return fmt.Errorf("-patience %d: needs validation rows (-val_fraction > 0)", o.patience.v)
+	case o.refitBelow < 0:
+		return fmt.Errorf("-refit_below %d: want 0 (never refit) or a number of rows", o.refitBelow)
 	case o.checkpointEvery < 0:
 		return fmt.Errorf("-checkpoint_every %d: want 0 (only when interrupted) or a number of epochs", o.checkpointEvery)
 	case o.csvPath == "" && o.set["x_cols"]:

@@ -52,6 +52,9 @@ type runConfig struct {
 		BestEpoch int      `json:"best_epoch"` // the epoch whose weights were kept (0: the last)
 		Seconds   float64  `json:"seconds"`
 		Stopped   string   `json:"stopped"`
+		// Refit: the model was then trained afresh on every training row (n_train +
+		// n_val) for best_epoch epochs; train_nll is on those rows, val_nll the first fit's.
+		Refit bool `json:"refit,omitempty"`
 		// The baselines' test NLL, on the same test rows.
 		Baselines *baselines `json:"baselines,omitempty"`
 		// The test set's calibration, one entry per target column.
@@ -269,6 +272,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil && !cancelled {
 		return err
 	}
+	refit := false
+	if !cancelled && res.BestEpoch > 0 && trainSet.N < o.refitBelow {
+		// Few rows: the validation rows are too many to leave out of the final fit. Train
+		// a fresh model on every training row for the epochs validation chose.
+		m2, err := refitModel(ctx, mcfg, trainSet, x, y, tcfg, res.BestEpoch)
+		switch {
+		case err == nil:
+			model, refit = m2, true
+			if res.TrainNLL, err = model.NLL(x, y); err != nil {
+				return err
+			}
+		case ctx.Err() == nil:
+			return fmt.Errorf("refit: %w", err)
+		}
+	}
 	testNLL := math.NaN()
 	var tx, ty [][]float64
 	if testSet != nil {
@@ -293,6 +311,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rc.Result.ValNLL = finite(res.ValNLL)
 	rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.Epochs, res.Steps, res.BestEpoch, seconds
 	rc.Result.Stopped = string(res.Stopped)
+	rc.Result.Refit = refit
 	best, haveBest := datasets.BestNLL(o.dataset)
 	if haveBest && o.csvPath == "" {
 		rc.Result.BestNLL = &best
@@ -399,6 +418,9 @@ func summary(rc *runConfig) string {
 	kept := "the last epoch's weights"
 	if r.BestEpoch > 0 {
 		kept = fmt.Sprintf("kept epoch %d", r.BestEpoch)
+	}
+	if r.Refit {
+		kept = fmt.Sprintf("refit on all %d training rows for the %d epochs validation chose", rc.NTrain+rc.NVal, r.BestEpoch)
 	}
 	fmt.Fprintf(&b, "%s of %d (%s), %d steps in %.1fs; %d training, %d validation and %d test rows\n", kept, r.Epochs, r.Stopped, r.Steps, r.Seconds, rc.NTrain, rc.NVal, rc.NTest)
 	for _, c := range r.Calibration {
@@ -591,4 +613,23 @@ func (o *options) scaled(n int) (valFraction float64, batch, epochs, patience in
 		}
 	}
 	return valFraction, batch, epochs, patience
+}
+
+// refitModel trains a fresh model of cfg on every training row (no validation) for epochs
+// epochs, the other settings as tcfg's, without progress or checkpoints.
+func refitModel(ctx context.Context, cfg mdn.Config, s *datasets.Set, x, y [][]float64, tcfg train.Config, epochs int) (*mdn.Model, error) {
+	m, err := mdn.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.SetColumns(s.XNames, s.YNames); err != nil {
+		return nil, err
+	}
+	c := tcfg
+	c.ValFraction, c.Patience, c.Epochs, c.Steps = 0, 0, epochs, 0
+	c.Progress, c.SaveCheckpoint, c.CheckpointPath, c.Resume, c.CheckpointEvery = nil, nil, "", "", 0
+	if _, err := train.Run(ctx, m, train.Data{X: x, Y: y}, c); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -64,7 +64,7 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"training an MDN", "test NLL", "best possible ≈ -1.28", "wrote " + out,
-		"linear-Gaussian", "least-squares MLP", "of 30 (", "240 training, 60 validation and 300 test rows", "calibration of t"} {
+		"linear-Gaussian", "least-squares MLP", "of 30 (", "270 training, 30 validation and 300 test rows", "calibration of t"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -86,8 +86,8 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	if err := json.Unmarshal(b, &rc); err != nil {
 		t.Fatal(err)
 	}
-	// 300 rows: K is 3 and a fifth of the rows validate (train.Scaled).
-	if rc.Dataset != "bishop" || rc.Model.K != 3 || rc.NTrain != 240 || rc.NVal != 60 || rc.NTest != 300 || rc.Result.Epochs != 30 {
+	// 300 rows: K is 3 and a tenth of the rows validate (train.Scaled).
+	if rc.Dataset != "bishop" || rc.Model.K != 3 || rc.NTrain != 270 || rc.NVal != 30 || rc.NTest != 300 || rc.Result.Epochs != 30 {
 		t.Errorf("config.json: %+v", rc)
 	}
 	if bl := rc.Result.Baselines; bl == nil || bl.LinearGaussian == nil || bl.MLP == nil {
@@ -241,8 +241,8 @@ func TestTestCSVAndNoTestSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := read(out)
-	// 50 rows: a validation share of 30/50 is capped at a third (17 rows).
-	if rc.NTrain != 33 || rc.NVal != 17 || rc.NTest != 17 || rc.Result.TestNLL == nil || rc.Result.Baselines == nil || len(rc.Result.Calibration) != 1 {
+	// 50 rows: a validation share of 20/50 is capped at a quarter (12.5, rounded to 13).
+	if rc.NTrain != 37 || rc.NVal != 13 || rc.NTest != 17 || rc.Result.TestNLL == nil || rc.Result.Baselines == nil || len(rc.Result.Calibration) != 1 {
 		t.Errorf("-test_csv: config.json %+v", rc)
 	}
 	out = filepath.Join(dir, "b")
