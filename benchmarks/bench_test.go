@@ -102,41 +102,53 @@ func BenchmarkNLL(b *testing.B) {
 	}
 }
 
-// BenchmarkPredict times Predict (network and conversion to Mixture values).
+// BenchmarkPredict times prediction on PredictRows rows of x ~ N(0,1): the network, then
+// every row's mixture (weights, log weights, means, standard deviations) in original
+// units, for each workload's network in each dtype; api=mixtures is PredictMixtures (flat
+// arrays, what the side-by-side command compares with PyTorch's tensors), api=predict is
+// Predict (one Mixture value per row on top).
 func BenchmarkPredict(b *testing.B) {
-	for _, name := range []string{"bishop", "medium"} {
-		w, _ := Lookup(name)
-		b.Run("workload="+name, func(b *testing.B) {
-			s, err := NewSetup(w, models.Float64, 0, 1)
-			if err != nil {
-				b.Fatal(err)
+	for _, api := range []string{"mixtures", "predict"} {
+		for _, w := range Workloads {
+			for _, d := range dtypes {
+				b.Run(fmt.Sprintf("api=%s/workload=%s/dtype=%s", api, w.Name, d.name), func(b *testing.B) { benchPredict(b, api, w, d.dt) })
 			}
-			x := rows(s.X, w.In)
-			if _, err := s.Model.Predict(x); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := s.Model.Predict(x); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(w.Batch)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-		})
+		}
 	}
 }
 
-// BenchmarkSample times drawing 1000 samples from one predicted mixture.
+func benchPredict(b *testing.B, api string, w Workload, dt models.DType) {
+	m, x, err := PredictSetup(w, dt, PredictRows, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	predict := func() error { _, err := m.PredictMixtures(x); return err }
+	if api == "predict" {
+		predict = func() error { _, err := m.Predict(x); return err }
+	}
+	if err := predict(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := predict(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkSample times drawing 1000 samples from one predicted mixture, at temperature
+// 1, for each workload's network (K components in D dimensions).
 func BenchmarkSample(b *testing.B) {
-	for _, name := range []string{"bishop", "large"} {
-		w, _ := Lookup(name)
-		b.Run("workload="+name, func(b *testing.B) {
-			s, err := NewSetup(w, models.Float64, 0, 1)
+	for _, w := range Workloads {
+		b.Run("workload="+w.Name, func(b *testing.B) {
+			m, x, err := PredictSetup(w, models.Float64, 1, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
-			mix, err := s.Model.Predict(rows(s.X[:w.In], w.In))
+			mix, err := m.Predict(x)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -66,6 +66,28 @@ func NewSetup(w Workload, dtype models.DType, clip float64, seed uint64) (*Setup
 	return NewSetupConfig(w, dtype, train.Config{LearnRate: 1e-3, Clip: clip}, seed)
 }
 
+// PredictRows is the number of rows BenchmarkPredict and the side-by-side command's
+// prediction measurement predict at once.
+const PredictRows = 10000
+
+// PredictSetup returns a workload's network, freshly initialised from seed, and n rows of
+// inputs x ~ N(0,1) (seed+1) to predict.
+func PredictSetup(w Workload, dtype models.DType, n int, seed uint64) (*mdn.Model, [][]float64, error) {
+	m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: dtype, Seed: seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := graph.NewRand(seed + 1)
+	x := make([][]float64, n)
+	for i := range x {
+		x[i] = make([]float64, w.In)
+		for j := range x[i] {
+			x[i][j] = rng.NormFloat64()
+		}
+	}
+	return m, x, nil
+}
+
 // NewSetupConfig is NewSetup with the stepper's whole training configuration.
 func NewSetupConfig(w Workload, dtype models.DType, cfg train.Config, seed uint64) (*Setup, error) {
 	m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: dtype, Seed: seed})

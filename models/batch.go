@@ -2,11 +2,13 @@ package models
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/cores"
 )
 
 // Batch is one graph built for a fixed number of rows B: the runner that runs it, the
@@ -41,6 +43,16 @@ type Batcher struct {
 // symbolic differentiation races on package-level constants); the lock costs only the
 // first Run of each batch size. Running built graphs in parallel is safe.
 var buildMu sync.Mutex
+
+// BuildLocked runs build while holding the lock every Batcher builds its graphs under,
+// and returns its error. Code that builds graphs of its own on a model (package train's
+// training steps) builds them through it, so that graphs built from several goroutines
+// (several training runs at once) are built one at a time.
+func BuildLocked(build func() error) error {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	return build()
+}
 
 // NewBatcher returns a Batcher that runs at most maxRows rows at a time on graphs made
 // by build, which is called (one call at a time, process-wide) with the batch size the
@@ -103,7 +115,59 @@ func (b *Batcher) Run(n int, inputs [][]float64, emit func(start, rows int, outs
 			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
 		}
 	}
+	return b.runSpan(n, b.ChunkRows(n), inputs, emit)
+}
+
+// RunParallel is Run with the rows split into contiguous spans of whole chunks, one span
+// per processor (fewer when there are fewer chunks), each run on a graph of its own in a
+// goroutine of its own. emit is called concurrently, with disjoint row ranges, and must be
+// safe for that; the order of its calls is not fixed. Every row's outputs are the same as
+// Run's, bit for bit: the graphs compute each row on its own. The first error in row
+// order is returned; spans after a failed chunk may still have run.
+func (b *Batcher) RunParallel(n int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) error {
+	if n == 0 {
+		return nil
+	}
 	size := b.ChunkRows(n)
+	chunks := (n + size - 1) / size
+	workers := min(chunks, runtime.GOMAXPROCS(0))
+	if workers < 2 {
+		return b.Run(n, inputs, emit)
+	}
+	for j, in := range inputs {
+		if len(in)%n != 0 {
+			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
+		}
+	}
+	release := cores.Share(workers)
+	defer release()
+	per := (chunks + workers - 1) / workers * size
+	spanRun := func(start int) error {
+		rows := min(per, n-start)
+		span := make([][]float64, len(inputs))
+		for j, in := range inputs {
+			width := len(in) / n
+			span[j] = in[start*width : (start+rows)*width]
+		}
+		return b.runSpan(rows, size, span, func(s, r int, outs [][]float64) error { return emit(start+s, r, outs) })
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 1; w < workers && w*per < n; w++ {
+		wg.Go(func() { errs[w] = spanRun(w * per) })
+	}
+	errs[0] = spanRun(0)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runSpan runs n rows on one graph of size rows taken from the idle set.
+func (b *Batcher) runSpan(n, size int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) error {
 	bt, err := b.get(size)
 	if err != nil {
 		return err

@@ -3,8 +3,11 @@ package models_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -139,5 +142,80 @@ func TestBatcherConcurrent(t *testing.T) {
 	}
 	if n := b.Idle()[1]; n != built || n < 1 || n > goroutines {
 		t.Errorf("%d idle graphs of 1 row, %d built, for %d goroutines", n, built, goroutines)
+	}
+}
+
+// TestBatcherRunParallel checks RunParallel against plain Go for every row across chunk
+// counts that do and do not divide between the processors, that every row is emitted
+// exactly once, and that the error of the first failing row comes back.
+func TestBatcherRunParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	built := 0
+	b := models.NewBatcher(8, squares(&built))
+	rng := graph.NewRand(2)
+	for _, n := range []int{0, 1, 8, 9, 17, 33, 64, 101} {
+		x, y := make([]float64, 2*n), make([]float64, n)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		for i := range y {
+			y[i] = rng.NormFloat64()
+		}
+		var mu sync.Mutex
+		seen := make([]int, n)
+		// For 17 rows (three spans of one chunk each) the spans' emits wait for each
+		// other (up to a time limit) while holding their graphs, so that the spans are
+		// seen running at once however the goroutines happen to be scheduled.
+		var arrived atomic.Int32
+		together := make(chan struct{})
+		err := b.RunParallel(n, [][]float64{x, y}, func(start, rows int, outs [][]float64) error {
+			if n == 17 {
+				if arrived.Add(1) == 2 {
+					close(together)
+				}
+				select {
+				case <-together:
+				case <-time.After(10 * time.Second):
+				}
+			}
+			for i := 0; i < rows; i++ {
+				mu.Lock()
+				seen[start+i]++
+				mu.Unlock()
+				for j := 0; j < 2; j++ {
+					v := x[(start+i)*2+j]
+					if outs[0][i*2+j] != v*v || outs[1][i*2+j] != v+y[start+i] {
+						return fmt.Errorf("row %d column %d: got %g and %g, want %g and %g", start+i, j, outs[0][i*2+j], outs[1][i*2+j], v*v, v+y[start+i])
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("n = %d: %v", n, err)
+		}
+		for i, c := range seen {
+			if c != 1 {
+				t.Fatalf("n = %d: row %d emitted %d times", n, i, c)
+			}
+		}
+	}
+	if b.Idle()[8] < 2 {
+		t.Errorf("idle graphs %v: the spans did not run on graphs of their own", b.Idle())
+	}
+	// Rows 40 and 90 fail; the error of row 40 comes back whatever finished first.
+	err := b.RunParallel(101, [][]float64{make([]float64, 202), make([]float64, 101)}, func(start, rows int, _ [][]float64) error {
+		for _, bad := range []int{40, 90} {
+			if start <= bad && bad < start+rows {
+				return fmt.Errorf("row %d", bad)
+			}
+		}
+		return nil
+	})
+	if err == nil || err.Error() != "row 40" {
+		t.Errorf("RunParallel's error: %v, want row 40", err)
+	}
+	if err := b.RunParallel(3, [][]float64{make([]float64, 7), make([]float64, 3)}, nil); err == nil {
+		t.Error("7 values for 3 rows accepted")
 	}
 }

@@ -65,6 +65,14 @@
 // the best validation epoch are restored at the end; Patience stops the run after that
 // many epochs without improvement.
 //
+// # Ensembles
+//
+// Ensemble trains M models of one mdn.Config from different seeds (MemberSeed) on the
+// same rows, concurrently, and combines them with mdn.Combine into one model whose
+// density is the mean of the members': its NLL on any rows is at most the members' mean
+// NLL there (Jensen's inequality, row by row). HoldOut gives the training and validation
+// rows a Run would use, for callers that compare models on the same validation rows.
+//
 // # Failures, cancellation and checkpoints
 //
 // A non-finite cost, gradient or parameter stops the run with an error naming the step

@@ -117,4 +117,7 @@ type Progress struct {
 	// validation rows), BestValNLL that NLL: the weights Run keeps if it ends now.
 	BestEpoch  int
 	BestValNLL float64
+	// Member is, in a callback from Ensemble, the member (0-based) whose run this is;
+	// 0 in a plain run.
+	Member int
 }

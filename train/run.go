@@ -410,25 +410,3 @@ func (t *trainer) progress(done bool) {
 	}
 	t.cfg.Progress(p)
 }
-
-// HoldOut splits rows the way Run does with Config.ValFraction frac and Config.Seed seed:
-// it returns the rows Run trains on and the rows it validates on, so that a caller can
-// score other models on exactly the same validation rows.
-func HoldOut(x, y [][]float64, frac float64, seed uint64) (tx, ty, vx, vy [][]float64, err error) {
-	if len(x) != len(y) || len(x) == 0 {
-		return nil, nil, nil, nil, fmt.Errorf("train: %d input rows and %d target rows (want the same number, at least 1)", len(x), len(y))
-	}
-	n := len(x)
-	nVal := int(math.Round(frac * float64(n)))
-	if nVal < 1 || nVal >= n {
-		return nil, nil, nil, nil, fmt.Errorf("train: a validation fraction of %g of %d rows leaves %d validation and %d training rows (both must be at least 1)", frac, n, nVal, n-nVal)
-	}
-	for i, r := range graph.NewRand(seed ^ 0x76616c).Perm(n) {
-		if i < nVal {
-			vx, vy = append(vx, x[r]), append(vy, y[r])
-		} else {
-			tx, ty = append(tx, x[r]), append(ty, y[r])
-		}
-	}
-	return tx, ty, vx, vy, nil
-}

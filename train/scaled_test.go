@@ -84,38 +84,3 @@ func TestScaled(t *testing.T) {
 		}
 	}
 }
-
-// TestHoldOut: HoldOut gives the rows Run validates on.
-func TestHoldOut(t *testing.T) {
-	var x, y [][]float64
-	for i := 0; i < 20; i++ {
-		x, y = append(x, []float64{float64(i)}), append(y, []float64{float64(i % 3)})
-	}
-	_, _, vx, _, err := HoldOut(x, y, 0.25, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flat := make([]float64, 20)
-	for i := range flat {
-		flat[i] = float64(i)
-	}
-	yf := make([]float64, 20)
-	for i := range yf {
-		yf[i] = float64(i % 3)
-	}
-	_, _, want, _, err := holdOut(flat, yf, 1, 1, 0.25, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vx) != len(want) {
-		t.Fatalf("%d validation rows, want %d", len(vx), len(want))
-	}
-	for i := range vx {
-		if vx[i][0] != want[i] {
-			t.Errorf("validation row %d is %g, Run's is %g", i, vx[i][0], want[i])
-		}
-	}
-	if _, _, _, _, err := HoldOut(x, y, 0.001, 1); err == nil {
-		t.Error("a fraction leaving no validation row accepted")
-	}
-}

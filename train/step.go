@@ -63,12 +63,17 @@ func (t *trainer) stepper(size int) (*stepper, error) {
 		if i < size%workers {
 			rows++
 		}
-		g := G.NewGraph()
-		loss, err := t.m.BuildLoss(g, rows)
-		if err != nil {
-			return nil, err
-		}
-		r, err := graph.NewRunner(g, G.Nodes{loss.Cost}, graph.WithGradients(loss.Cost, t.ps.Nodes(g)))
+		var loss *models.Loss
+		var r *graph.Runner
+		err := models.BuildLocked(func() error { // graphs are built one at a time, process-wide
+			g := G.NewGraph()
+			var err error
+			if loss, err = t.m.BuildLoss(g, rows); err != nil {
+				return err
+			}
+			r, err = graph.NewRunner(g, G.Nodes{loss.Cost}, graph.WithGradients(loss.Cost, t.ps.Nodes(g)))
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -46,11 +46,15 @@ The computation, for a row x (original units):
     h  = act(... act(x' W_0 + b_0) ... W_L + b_L)    act on every hidden layer
     z  = h W_logits + b_logits                       (K)
     m  = h W_means + b_means,  s = h W_scales + b_scales   (K*D, component-major)
+    z_g = z_g - logsumexp(z_g)  for every member g   only when the config's "members" M > 1
     pi = softmax(z)                                  max-shifted, float64
     mu_kd    = m_kd * y_std_d + y_mean_d             float64
     sigma_kd = sqrt(t(s_kd)^2 + floor) * y_std_d     float64 (no floor: t(s_kd) * y_std_d)
 
-act is the config's "activation" (tanh, relu, sigmoid, softplus or identity), t its
+With "members" M > 1 (an ensemble of M models combined by mixgraph's mdn.Combine) the K
+logits are M consecutive groups z_g of K/M, each replaced by its own log-softmax (in the
+model's dtype) before the softmax over all K, which then gives every member's weights
+divided by M. act is the config's "activation" (tanh, relu, sigmoid, softplus or identity), t its
 "scale" (exp; softplus, computed as max(s, 0) + log1p(exp(-|s|)); elu+1, s + 1 for s > 0
 and exp(s) otherwise) and floor its "variance_floor". The network's outputs are
 converted to float64 before the last three lines, as mixgraph does; for float32 models
@@ -158,6 +162,9 @@ class MixGraphMDN(torch.nn.Module):
         self.columns = json.loads(meta["columns"]) if "columns" in meta else None
         self.dtype = {"float64": torch.float64, "float32": torch.float32}[cfg["dtype"]]
         self.k, self.d = int(cfg["k"]), int(cfg["output_dim"])
+        self.members = int(cfg.get("members", 0))
+        if self.members > 1 and self.k % self.members != 0:
+            raise ValueError(f"k = {self.k} does not split into {self.members} members")
         self.activation = cfg["activation"]
         if self.activation not in _ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}")
@@ -200,7 +207,15 @@ class MixGraphMDN(torch.nn.Module):
         h = ((x - self.x_mean) / self.x_std).to(self.dtype)
         for layer in self.body:
             h = self._act(layer(h))
-        z = self.logits(h).double()
+        z = self.logits(h)
+        if self.members > 1:
+            # An ensemble (config "members" M > 1): every member's own log-softmax over
+            # its K/M logits, in the model's dtype, as mixgraph's network computes it;
+            # the softmax below then divides every member's weights by M.
+            g = z.reshape(-1, self.members, self.k // self.members)
+            g = g - g.max(dim=2, keepdim=True).values
+            z = (g - torch.log(torch.exp(g).sum(dim=2, keepdim=True).double()).to(g.dtype)).reshape(-1, self.k)
+        z = z.double()
         m = self.means(h).double().reshape(-1, self.k, self.d)
         s = self.scales(h).double().reshape(-1, self.k, self.d)
         z = z - z.max(dim=1, keepdim=True).values

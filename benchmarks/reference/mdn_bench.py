@@ -10,12 +10,20 @@ betas 0.9/0.999, eps 1e-8), on a fixed batch x ~ N(0,1), y ~ N(0,1).
 Usage:
   mdn_bench.py --workload NAME --dtype f32|f64 --threads N [--tuned] [--steps S] [--warmup W]
   mdn_bench.py --matmul --threads N [--tuned]
+  mdn_bench.py --predict --workload NAME --dtype f32|f64 --threads N [--rows R] [--tuned]
   mdn_bench.py --check case.json
 
 --check reads a JSON case {"dtype":"f64","K":k,"D":d,"layers":[{"w":[[...]],"b":[...]},...],
 "x":[[...]],"y":[[...]]} (w is fan_in x fan_out; hidden layers tanh, the last layer the
 head) and prints the mean NLL and the unclipped gradients of every w and b, so that
 mixgraph's tests can check that both sides compute the same loss.
+
+--predict times inference: the network's forward pass under torch.no_grad() on R rows
+(10000 by default) followed by the softmax of the logits and the exponential of the log
+standard deviations, i.e. every mixture parameter of every row.
+
+Every mode's JSON also names the BLAS core OpenBLAS runs (openblas_get_corename, through
+the library torch loaded; "unknown" when the BLAS is not OpenBLAS).
 
 --tuned applies the tuned set-up: glibc's mallopt raises M_MMAP_THRESHOLD to 32 MiB and
 M_TRIM_THRESHOLD to 1 GiB before torch is imported (set OMP_WAIT_POLICY=PASSIVE in the
@@ -108,6 +116,38 @@ def step_times(name, dtype, steps, warmup, seed=1):
     return statistics.median(times), batch
 
 
+def predict_times(name, dtype, rows, repeats, seed=1):
+    d_in, hidden, k, d_out, _ = WORKLOADS[name]
+    torch.manual_seed(seed)
+    model = MDN(d_in, hidden, k, d_out).to(dtype)
+    model.eval()
+    x = torch.randn(rows, d_in, dtype=dtype)
+    times = []
+    with torch.no_grad():
+        for i in range(3 + repeats):
+            t0 = time.perf_counter()
+            logits, means, log_sigma = model(x)
+            pi = torch.softmax(logits, dim=1)
+            sigma = torch.exp(log_sigma)
+            t1 = time.perf_counter()
+            if i >= 3:
+                times.append(t1 - t0)
+    assert pi.shape == (rows, k) and means.shape == (rows, k * d_out) and sigma.shape == (rows, k * d_out)
+    return statistics.median(times)
+
+
+def blas_core():
+    import ctypes
+    for lib in ("libblas.so.3", "libopenblas.so.0", "libopenblas.so"):
+        try:
+            f = ctypes.CDLL(lib).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        f.restype = ctypes.c_char_p
+        return f().decode()
+    return "unknown"
+
+
 def matmul_gflops(dtype, repeats=30):
     a = torch.randn(1024, 512, dtype=dtype)
     b = torch.randn(512, 512, dtype=dtype)
@@ -149,12 +189,16 @@ def main():
     p.add_argument("--tuned", action="store_true")
     p.add_argument("--matmul", action="store_true")
     p.add_argument("--check", metavar="CASE.json")
+    p.add_argument("--predict", action="store_true")
+    p.add_argument("--rows", type=int, default=10000)
+    p.add_argument("--repeats", type=int, default=20)
     a = p.parse_args()
     if a.check:
         check(a.check)
         return
     torch.set_num_threads(a.threads)
-    common = {"threads": a.threads, "tuned": a.tuned, "torch_version": torch.__version__}
+    common = {"threads": a.threads, "tuned": a.tuned, "torch_version": torch.__version__,
+              "blas_core": blas_core()}
     if a.matmul:
         print(json.dumps({"mode": "matmul", "shape": [1024, 512, 512],
                           "gflops_f64": matmul_gflops(torch.float64),
@@ -163,6 +207,11 @@ def main():
     if not a.workload:
         p.error("--workload or --matmul is required")
     dtype = torch.float32 if a.dtype == "f32" else torch.float64
+    if a.predict:
+        med = predict_times(a.workload, dtype, a.rows, a.repeats)
+        print(json.dumps({"mode": "predict", "workload": a.workload, "dtype": a.dtype, "rows": a.rows,
+                          "median_ms": med * 1e3, "rows_per_s": a.rows / med, **common}))
+        return
     med, batch = step_times(a.workload, dtype, a.steps, a.warmup)
     print(json.dumps({"workload": a.workload, "dtype": a.dtype, "median_ms": med * 1e3,
                       "samples_per_s": batch / med, "steps": a.steps, **common}))

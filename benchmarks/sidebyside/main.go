@@ -1,17 +1,24 @@
-// Command sidebyside measures mixgraph's training step against PyTorch's on the same
-// workloads, interleaved in one run, and prints a table of samples per second, their
-// ratio and each side's fraction of this machine's peak matrix-multiply rate.
+// Command sidebyside measures mixgraph's training step and prediction against PyTorch's
+// on the same workloads, interleaved in one run, and prints tables of samples (rows) per
+// second, their ratio and each side's fraction of this machine's peak matrix-multiply
+// rate, with the CPU, mixgraph's kernels and the OpenBLAS core each PyTorch figure ran.
 //
 //	go run ./benchmarks/sidebyside                  # every workload, float64 and float32
-//	go run ./benchmarks/sidebyside -workloads bishop,small -dtypes f64 -rounds 5
+//	go run ./benchmarks/sidebyside -workloads bishop,small -dtypes f64 -modes train -rounds 5
 //
-// PyTorch is tried in three set-ups — 1 thread; 2 threads; 2
-// threads tuned (OMP_WAIT_POLICY=PASSIVE and glibc mallopt thresholds raised before torch
-// loads) — and its best is kept. It needs Debian's python3-torch
-// with OpenBLAS underneath (apt-get install -y python3-torch libopenblas0-pthread; with
-// Debian's reference BLAS alone PyTorch runs far below its best); without it the command says so and, with
-// -skip_peer, measures mixgraph alone. OPENBLAS_CORETYPE is left as the environment has
-// it, for both sides.
+// PyTorch is tried in three set-ups — 1 thread; 2 threads; 2 threads tuned
+// (OMP_WAIT_POLICY=PASSIVE and glibc mallopt thresholds raised before torch loads) — under
+// every OpenBLAS core type this CPU supports (OPENBLAS_CORETYPE: OpenBLAS's own choice,
+// Haswell, Zen, SkylakeX, ... as the CPU's flags allow; duplicates by the core name
+// OpenBLAS reports are dropped), and its best is kept, so that no figure flatters mixgraph
+// because PyTorch ran slow kernels. Round 1 runs every configuration; later rounds rerun
+// the -keep fastest of each measurement. Prediction is torch.no_grad's forward pass with
+// the softmax and exponential on 10,000 rows against Model.PredictMixtures on the same
+// number (both give every row's weights, means and scales in arrays).
+// It needs Debian's python3-torch with OpenBLAS underneath (apt-get install -y
+// python3-torch libopenblas0-pthread; with Debian's reference BLAS alone PyTorch runs far
+// below its best); without it the command says so and, with -skip_peer, measures mixgraph
+// alone. mixgraph runs the kernels its dispatch picks (MIXGRAPH_GEMM_KERNEL forces others).
 package main
 
 import (
@@ -36,6 +43,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/benchmarks"
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/gemm"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -54,11 +62,23 @@ type peerSetup struct {
 
 var peerSetups = []peerSetup{{"1 thread", 1, false}, {"2 threads", 2, false}, {"2 threads tuned", 2, true}}
 
+// peerConfig is one way of running PyTorch: a set-up under one OpenBLAS core type.
+type peerConfig struct {
+	setup peerSetup
+	core  blasCore
+}
+
+func (c peerConfig) String() string { return c.setup.name + ", " + c.core.name }
+
+// blasCore is an OPENBLAS_CORETYPE value ("" lets OpenBLAS detect the CPU) and the core
+// name OpenBLAS reports running under it.
+type blasCore struct{ env, name string }
+
 type options struct {
-	workloads, dtypes, python, script string
-	rounds                            int
-	seconds                           float64
-	skipPeer                          bool
+	workloads, dtypes, modes, python, script, coretypes string
+	rounds, keep                                        int
+	seconds                                             float64
+	skipPeer                                            bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,16 +87,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.workloads, "workloads", "bishop,small,medium,large", "comma-separated workloads")
 	fs.StringVar(&o.dtypes, "dtypes", "f64,f32", "comma-separated dtypes: f64, f32")
+	fs.StringVar(&o.modes, "modes", "train,predict", "comma-separated: train (one training step), predict (10,000 rows' mixtures)")
 	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds; each side's figure is the median over rounds")
+	fs.IntVar(&o.keep, "keep", 2, "after round 1, how many of PyTorch's fastest configurations per measurement are run again")
 	fs.Float64Var(&o.seconds, "seconds", 1.5, "approximate seconds of steps per measurement")
 	fs.StringVar(&o.python, "python", "/usr/bin/python3", "Python with PyTorch (Debian's python3-torch)")
 	fs.StringVar(&o.script, "script", "", "path of benchmarks/reference/mdn_bench.py (default: found from the working directory)")
+	fs.StringVar(&o.coretypes, "coretypes", "", "comma-separated OPENBLAS_CORETYPE values to try PyTorch under, \"auto\" for OpenBLAS's own choice (default: auto and every core type this CPU supports)")
 	fs.BoolVar(&o.skipPeer, "skip_peer", false, "measure mixgraph only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.rounds < 1 || !(o.seconds > 0) {
-		return fmt.Errorf("-rounds %d and -seconds %g must be positive", o.rounds, o.seconds)
+	if o.rounds < 1 || o.keep < 1 || !(o.seconds > 0) {
+		return fmt.Errorf("-rounds %d, -keep %d and -seconds %g must be positive", o.rounds, o.keep, o.seconds)
 	}
 	var ws []benchmarks.Workload
 	for _, n := range strings.Split(o.workloads, ",") {
@@ -94,6 +117,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		dts = append(dts, d)
 	}
+	var modes []string
+	for _, m := range strings.Split(o.modes, ",") {
+		m = strings.TrimSpace(m)
+		if m != "train" && m != "predict" {
+			return fmt.Errorf("-modes: %q is not train or predict", m)
+		}
+		modes = append(modes, m)
+	}
+	cpu := readCPU()
+	var cores []blasCore
 	if !o.skipPeer {
 		if o.script == "" {
 			o.script = findScript()
@@ -101,98 +134,161 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := checkPeer(ctx, o.python, o.script); err != nil {
 			return fmt.Errorf("%w\nthe peer needs PyTorch on OpenBLAS: apt-get install -y python3-torch libopenblas0-pthread (or run with -skip_peer)", err)
 		}
+		candidates := cpu.coreTypes()
+		if o.coretypes != "" {
+			candidates = strings.Split(o.coretypes, ",")
+		}
+		var err error
+		if cores, err = peerCores(ctx, o, candidates); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "PyTorch runs under OpenBLAS cores: %v\n", cores)
 	}
 
 	type cell struct {
-		ours []float64 // seconds per step, one per round
-		peer map[string][]float64
+		ours []float64 // seconds per step (or per prediction), one per round
+		peer map[peerConfig][]float64
 	}
 	cells := map[string]*cell{}
-	key := func(w benchmarks.Workload, d string) string { return w.Name + "/" + d }
-	var peakGo, peakPeer []map[string]float64
+	key := func(mode string, w benchmarks.Workload, d string) string { return mode + "/" + w.Name + "/" + d }
+	var peakGo []map[string]float64
+	peakPeer := map[string][]float64{} // by dtype, the best core's rate each round
 	for r := 0; r < o.rounds; r++ {
 		fmt.Fprintf(stderr, "round %d/%d\n", r+1, o.rounds)
 		peakGo = append(peakGo, goMatmul())
 		if !o.skipPeer {
-			pk, err := peerMatmul(ctx, o)
-			if err != nil {
-				return err
-			}
-			peakPeer = append(peakPeer, pk)
-		}
-		for _, w := range ws {
-			for _, d := range dts {
-				c := cells[key(w, d)]
-				if c == nil {
-					c = &cell{peer: map[string][]float64{}}
-					cells[key(w, d)] = c
-				}
-				sec, err := oursStep(w, d, o.seconds)
+			best := map[string]float64{}
+			for _, c := range cores {
+				pk, err := peerMatmul(ctx, o, c)
 				if err != nil {
 					return err
 				}
-				c.ours = append(c.ours, sec)
-				fmt.Fprintf(stderr, "  %-7s %s mixgraph %8.3f ms", w.Name, d, sec*1e3)
-				if !o.skipPeer {
-					for _, ps := range peerSetups {
-						psec, err := peerStep(ctx, o, w, d, ps)
-						if err != nil {
-							return err
-						}
-						c.peer[ps.name] = append(c.peer[ps.name], psec)
-						fmt.Fprintf(stderr, "  | %s %8.3f ms", ps.name, psec*1e3)
-					}
+				for d, v := range pk {
+					best[d] = math.Max(best[d], v)
 				}
-				fmt.Fprintln(stderr)
+			}
+			for d, v := range best {
+				peakPeer[d] = append(peakPeer[d], v)
+			}
+		}
+		for _, mode := range modes {
+			for _, w := range ws {
+				for _, d := range dts {
+					k := key(mode, w, d)
+					c := cells[k]
+					if c == nil {
+						c = &cell{peer: map[peerConfig][]float64{}}
+						cells[k] = c
+					}
+					sec, err := ours(mode, w, d, o.seconds)
+					if err != nil {
+						return err
+					}
+					c.ours = append(c.ours, sec)
+					fmt.Fprintf(stderr, "  %-7s %-7s %s mixgraph %9.3f ms", mode, w.Name, d, sec*1e3)
+					if !o.skipPeer {
+						configs := fastest(c.peer, o.keep)
+						if r == 0 {
+							configs = nil
+							for _, core := range cores {
+								for _, ps := range peerSetups {
+									configs = append(configs, peerConfig{ps, core})
+								}
+							}
+						}
+						for _, pc := range configs {
+							psec, err := peer(ctx, o, mode, w, d, pc)
+							if err != nil {
+								return err
+							}
+							c.peer[pc] = append(c.peer[pc], psec)
+						}
+						best := fastest(c.peer, 1)[0]
+						fmt.Fprintf(stderr, "  | PyTorch best so far %9.3f ms (%s)", median(c.peer[best])*1e3, best)
+					}
+					fmt.Fprintln(stderr)
+				}
 			}
 		}
 	}
 
 	peak := map[string]float64{}
 	for _, d := range []string{"f64", "f32"} {
-		var g, p []float64
+		var g []float64
 		for i := range peakGo {
 			g = append(g, peakGo[i][d])
-			if i < len(peakPeer) {
-				p = append(p, peakPeer[i][d])
-			}
 		}
-		peak[d] = median(g)
-		if len(p) > 0 {
-			peak[d] = math.Max(peak[d], median(p))
+		peak["go-"+d], peak["peer-"+d] = median(g), median(peakPeer[d])
+		peak[d] = peak["go-"+d]
+		if len(peakPeer[d]) > 0 {
+			peak[d] = math.Max(peak[d], peak["peer-"+d])
 		}
-		peak["go-"+d], peak["peer-"+d] = median(g), median(p)
 	}
 	if !o.skipPeer && peak["peer-f64"] < 20 {
 		fmt.Fprintf(stdout, "warning: PyTorch's matrix multiply reaches only %.1f GFLOP/s: it is probably on the reference BLAS; apt-get install -y libopenblas0-pthread\n", peak["peer-f64"])
 	}
-	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, %s; OPENBLAS_CORETYPE=%q; mixgraph BLAS: %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), os.Getenv("OPENBLAS_CORETYPE"), graph.BLAS)
-	fmt.Fprintf(stdout, "peak matmul 1024×512×512 (GFLOP/s): f64 %.1f (mixgraph %.1f, PyTorch/OpenBLAS %.1f), f32 %.1f (mixgraph %.1f, PyTorch %.1f)\n\n",
+	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, %s (%s); mixgraph BLAS: %s (kernels available: %s)\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu.model, strings.Join(cpu.simd(), ", "), graph.BLAS, strings.Join(gemm.Kernels(), ", "))
+	if !o.skipPeer {
+		var names []string
+		for _, c := range cores {
+			names = append(names, fmt.Sprintf("%s (OPENBLAS_CORETYPE=%q)", c.name, c.env))
+		}
+		fmt.Fprintf(stdout, "PyTorch tried under OpenBLAS cores: %s; environment's OPENBLAS_CORETYPE=%q\n", strings.Join(names, ", "), os.Getenv("OPENBLAS_CORETYPE"))
+	}
+	fmt.Fprintf(stdout, "peak matmul 1024×512×512 (GFLOP/s): f64 %.1f (mixgraph %.1f, PyTorch/OpenBLAS best core %.1f), f32 %.1f (mixgraph %.1f, PyTorch %.1f)\n",
 		peak["f64"], peak["go-f64"], peak["peer-f64"], peak["f32"], peak["go-f32"], peak["peer-f32"])
-	fmt.Fprintln(stdout, "| workload | dtype | mixgraph samples/s | PyTorch best samples/s (set-up) | ratio | mixgraph % of peak | PyTorch % of peak |")
-	fmt.Fprintln(stdout, "|---|---|---:|---:|---:|---:|---:|")
-	for _, w := range ws {
-		for _, d := range dts {
-			c := cells[key(w, d)]
-			ours := median(c.ours)
-			flops := stepFlops(w)
-			line := fmt.Sprintf("| %s | %s | %.0f ", w.Name, d, float64(w.Batch)/ours)
-			if o.skipPeer {
-				line += fmt.Sprintf("| – | – | %.1f%% | – |", 100*flops/ours/1e9/peak[d])
-			} else {
-				best, bestName := math.Inf(1), ""
-				for _, ps := range peerSetups {
-					if m := median(c.peer[ps.name]); m < best {
-						best, bestName = m, ps.name
-					}
+	for _, mode := range modes {
+		unit, what := "samples/s", "one training step"
+		if mode == "predict" {
+			unit, what = "rows/s", fmt.Sprintf("the mixtures of %d rows", benchmarks.PredictRows)
+		}
+		fmt.Fprintf(stdout, "\n%s: %s\n\n", mode, what)
+		fmt.Fprintf(stdout, "| workload | dtype | mixgraph %s | PyTorch best %s (set-up, core) | ratio | mixgraph %% of peak | PyTorch %% of peak |\n", unit, unit)
+		fmt.Fprintln(stdout, "|---|---|---:|---:|---:|---:|---:|")
+		for _, w := range ws {
+			for _, d := range dts {
+				c := cells[key(mode, w, d)]
+				sec := median(c.ours)
+				n, flops := float64(w.Batch), stepFlops(w)
+				if mode == "predict" {
+					n, flops = benchmarks.PredictRows, forwardFlops(w, benchmarks.PredictRows)
 				}
-				line += fmt.Sprintf("| %.0f (%s) | %.2f | %.1f%% | %.1f%% |", float64(w.Batch)/best, bestName, best/ours, 100*flops/ours/1e9/peak[d], 100*flops/best/1e9/peak[d])
+				line := fmt.Sprintf("| %s | %s | %.0f ", w.Name, d, n/sec)
+				if o.skipPeer {
+					line += fmt.Sprintf("| – | – | %.1f%% | – |", 100*flops/sec/1e9/peak[d])
+				} else {
+					best := fastest(c.peer, 1)[0]
+					psec := median(c.peer[best])
+					line += fmt.Sprintf("| %.0f (%s) | %.2f | %.1f%% | %.1f%% |", n/psec, best, psec/sec, 100*flops/sec/1e9/peak[d], 100*flops/psec/1e9/peak[d])
+				}
+				fmt.Fprintln(stdout, line)
 			}
-			fmt.Fprintln(stdout, line)
 		}
 	}
-	fmt.Fprintf(stdout, "\nmedians over %d interleaved rounds; ratio = mixgraph samples/s ÷ PyTorch's best; %% of peak counts 6·B·Σ(fan_in·fan_out) FLOPs a step (forward and backward matrix products).\n", o.rounds)
+	fmt.Fprintf(stdout, "\nmedians over %d interleaved rounds (PyTorch: every set-up under every core in round 1, its %d fastest per row after); ratio = mixgraph ÷ PyTorch's best; %% of peak counts the matrix products' FLOPs (training: 6·B·Σ fan_in·fan_out; predict: 2·rows·Σ fan_in·fan_out) against the best 1024×512×512 rate of either side.\n", o.rounds, o.keep)
 	return nil
+}
+
+// fastest returns the n configurations with the lowest median time (fewer if fewer ran).
+func fastest(runs map[peerConfig][]float64, n int) []peerConfig {
+	var cs []peerConfig
+	for c := range runs {
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		mi, mj := median(runs[cs[i]]), median(runs[cs[j]])
+		if mi != mj {
+			return mi < mj
+		}
+		return cs[i].String() < cs[j].String()
+	})
+	return cs[:min(n, len(cs))]
+}
+
+// forwardFlops counts the matrix-product FLOPs of the network's forward pass on rows rows.
+func forwardFlops(w benchmarks.Workload, rows int) float64 {
+	return stepFlops(w) / 3 / float64(w.Batch) * float64(rows)
 }
 
 // stepFlops counts the matrix-product FLOPs of a training step: 2·B·in·out per layer
@@ -218,11 +314,15 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// oursStep returns mixgraph's median step time over about `seconds` of steps.
-func oursStep(w benchmarks.Workload, d string, seconds float64) (float64, error) {
+// ours returns mixgraph's median time of one training step or one prediction of
+// PredictRows rows, over about `seconds` of repeats.
+func ours(mode string, w benchmarks.Workload, d string, seconds float64) (float64, error) {
 	dt := models.Float64
 	if d == "f32" {
 		dt = models.Float32
+	}
+	if mode == "predict" {
+		return oursPredict(w, dt, seconds)
 	}
 	s, err := benchmarks.NewSetup(w, dt, 0, 1)
 	if err != nil {
@@ -245,12 +345,40 @@ func oursStep(w benchmarks.Workload, d string, seconds float64) (float64, error)
 	return median(ts), nil
 }
 
-func peerCmd(ctx context.Context, o options, tuned bool, args ...string) ([]byte, error) {
+func oursPredict(w benchmarks.Workload, dt models.DType, seconds float64) (float64, error) {
+	m, x, err := benchmarks.PredictSetup(w, dt, benchmarks.PredictRows, 1)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := m.PredictMixtures(x); err != nil { // warm-up: graphs built
+		return 0, err
+	}
+	var ts []float64
+	start := time.Now()
+	for len(ts) < 5 || (time.Since(start).Seconds() < seconds && len(ts) < 500) {
+		t0 := time.Now()
+		if _, err := m.PredictMixtures(x); err != nil {
+			return 0, err
+		}
+		ts = append(ts, time.Since(t0).Seconds())
+	}
+	return median(ts), nil
+}
+
+func peerCmd(ctx context.Context, o options, tuned bool, core string, args ...string) ([]byte, error) {
 	if tuned {
 		args = append(args, "--tuned")
 	}
 	cmd := exec.CommandContext(ctx, o.python, append([]string{o.script}, args...)...)
-	cmd.Env = os.Environ()
+	cmd.Env = nil
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "OPENBLAS_CORETYPE=") {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	if core != "" {
+		cmd.Env = append(cmd.Env, "OPENBLAS_CORETYPE="+core)
+	}
 	if tuned {
 		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY=PASSIVE")
 	}
@@ -263,9 +391,18 @@ func peerCmd(ctx context.Context, o options, tuned bool, args ...string) ([]byte
 	return out, nil
 }
 
-func peerStep(ctx context.Context, o options, w benchmarks.Workload, d string, ps peerSetup) (float64, error) {
-	steps := map[string]int{"bishop": 400, "small": 400, "medium": 120, "large": 30}[w.Name]
-	out, err := peerCmd(ctx, o, ps.tuned, "--workload", w.Name, "--dtype", d, "--threads", fmt.Sprint(ps.threads), "--steps", fmt.Sprint(steps), "--warmup", "10")
+// peer returns PyTorch's median time of one training step or one prediction of
+// PredictRows rows in configuration pc.
+func peer(ctx context.Context, o options, mode string, w benchmarks.Workload, d string, pc peerConfig) (float64, error) {
+	args := []string{"--workload", w.Name, "--dtype", d, "--threads", fmt.Sprint(pc.setup.threads)}
+	if mode == "predict" {
+		repeats := map[string]int{"bishop": 40, "small": 40, "medium": 15, "large": 6}[w.Name]
+		args = append(args, "--predict", "--rows", fmt.Sprint(benchmarks.PredictRows), "--repeats", fmt.Sprint(repeats))
+	} else {
+		steps := map[string]int{"bishop": 400, "small": 400, "medium": 120, "large": 30}[w.Name]
+		args = append(args, "--steps", fmt.Sprint(steps), "--warmup", "10")
+	}
+	out, err := peerCmd(ctx, o, pc.setup.tuned, pc.core.env, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -278,8 +415,37 @@ func peerStep(ctx context.Context, o options, w benchmarks.Workload, d string, p
 	return r.MedianMS / 1e3, nil
 }
 
-func peerMatmul(ctx context.Context, o options) (map[string]float64, error) {
-	out, err := peerCmd(ctx, o, true, "--matmul", "--threads", "2")
+// peerCores runs PyTorch's matrix multiply under each candidate OPENBLAS_CORETYPE
+// ("auto" or "" for OpenBLAS's detection) and returns those that run a distinct core,
+// as OpenBLAS names it (a core type the library does not know falls back to another).
+func peerCores(ctx context.Context, o options, candidates []string) ([]blasCore, error) {
+	var cores []blasCore
+	seen := map[string]bool{}
+	for _, c := range candidates {
+		c = strings.TrimSpace(c)
+		if c == "auto" {
+			c = ""
+		}
+		out, err := peerCmd(ctx, o, true, c, "--matmul", "--threads", "2")
+		if err != nil {
+			return nil, err
+		}
+		var r struct {
+			Core string `json:"blas_core"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			return nil, fmt.Errorf("peer output %q: %w", out, err)
+		}
+		if !seen[r.Core] {
+			seen[r.Core] = true
+			cores = append(cores, blasCore{env: c, name: r.Core})
+		}
+	}
+	return cores, nil
+}
+
+func peerMatmul(ctx context.Context, o options, core blasCore) (map[string]float64, error) {
+	out, err := peerCmd(ctx, o, true, core.env, "--matmul", "--threads", "2")
 	if err != nil {
 		return nil, err
 	}
@@ -349,17 +515,72 @@ func findScript() string {
 	}
 }
 
-func cpuModel() string {
+// cpuInfo is what /proc/cpuinfo says about the first processor.
+type cpuInfo struct {
+	model, vendor string
+	flags         map[string]bool
+}
+
+func readCPU() cpuInfo {
+	c := cpuInfo{model: "unknown CPU", flags: map[string]bool{}}
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
-		return "unknown CPU"
+		return c
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "model name") {
-			if i := strings.Index(l, ":"); i >= 0 {
-				return strings.TrimSpace(l[i+1:])
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "model name":
+			if c.model == "unknown CPU" {
+				c.model = v
+			}
+		case "vendor_id":
+			c.vendor = v
+		case "flags":
+			if len(c.flags) == 0 {
+				for _, f := range strings.Fields(v) {
+					c.flags[f] = true
+				}
 			}
 		}
 	}
-	return "unknown CPU"
+	return c
+}
+
+// simd lists the vector extensions that matter to either side's kernels.
+func (c cpuInfo) simd() []string {
+	var out []string
+	for _, f := range []string{"avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile"} {
+		if c.flags[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// coreTypes returns the OPENBLAS_CORETYPE values worth trying on this CPU: OpenBLAS's own
+// detection, then every kernel family the CPU can run (Debian's OpenBLAS 0.3.21 does not
+// recognise some recent CPUs and falls back to generic kernels by itself).
+func (c cpuInfo) coreTypes() []string {
+	types := []string{"auto"}
+	if c.flags["avx2"] && c.flags["fma"] {
+		types = append(types, "Haswell")
+		if c.vendor == "AuthenticAMD" {
+			types = append(types, "Zen")
+		}
+	}
+	if c.flags["avx512f"] && c.flags["avx512dq"] && c.flags["avx512bw"] && c.flags["avx512vl"] {
+		types = append(types, "SkylakeX")
+		if c.flags["avx512_bf16"] {
+			types = append(types, "Cooperlake")
+		}
+		if c.flags["amx_tile"] {
+			types = append(types, "SapphireRapids")
+		}
+	}
+	return types
 }

@@ -52,6 +52,8 @@ func TestPythonLoader(t *testing.T) {
 		{"f64-relu-softplus-floor", mdn.Config{InputDim: 3, OutputDim: 1, K: 4, Hidden: []int{16, 8}, Activation: graph.ReLU, Scale: losses.ScaleSoftplus, VarianceFloor: 0.01}},
 		{"f64-D2-K3", mdn.Config{InputDim: 2, OutputDim: 2, K: 3, Hidden: []int{12, 12}, Activation: graph.Sigmoid, Scale: losses.ScaleELU}},
 		{"f64-softplus-elu-floor", mdn.Config{InputDim: 2, OutputDim: 3, K: 2, Hidden: []int{10}, Activation: graph.Softplus, Scale: losses.ScaleELU, VarianceFloor: 0.5}},
+		{"f64-ensemble", mdn.Config{InputDim: 2, OutputDim: 2, K: 6, Members: 3, Hidden: []int{15}, Activation: graph.Tanh, VarianceFloor: 0.01}},
+		{"f32-ensemble", mdn.Config{InputDim: 1, OutputDim: 1, K: 10, Members: 5, Hidden: []int{20}, Activation: graph.Tanh, DType: models.Float32}},
 		{"f32-tanh-exp", mdn.Config{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{32, 32}, Activation: graph.Tanh, DType: models.Float32}},
 		{"f32-D2-K3-relu-softplus-floor", mdn.Config{InputDim: 2, OutputDim: 2, K: 3, Hidden: []int{16}, Activation: graph.ReLU, Scale: losses.ScaleSoftplus, VarianceFloor: 1e-3, DType: models.Float32}},
 	}

@@ -3,9 +3,15 @@
 //
 // It is the blocked algorithm of the BLIS family: B is packed into strips NR columns wide
 // and A into strips of MR = 6 rows, so that a register-resident micro-kernel streams both
-// from contiguous memory and updates a 6×NR tile of C. On amd64 with AVX2 and FMA the
-// micro-kernels are in assembly (6×8 for float64, 6×16 for float32); elsewhere a Go kernel
-// computes the same thing. Large products are split between goroutines by rows or columns
+// from contiguous memory and updates a 6×NR tile of C. On amd64 the micro-kernels are in
+// assembly, chosen when the process starts from what the CPU supports: AVX-512 (6×32 for
+// float64, 6×64 for float32), else AVX2 with FMA (6×8 and 6×16); elsewhere a Go kernel
+// computes the same thing. Every kernel sums each element of C in the same order, over
+// the same blocks of depth, with one fused multiply-add per product, so the AVX-512 and
+// AVX2 kernels give the same bits (the Go kernel rounds each product separately).
+//
+// The environment variable MIXGRAPH_GEMM_KERNEL, read once at start-up, forces a slower
+// kernel ("avx2-fma" or "go") for comparisons; a name this CPU cannot run is ignored. Large products are split between goroutines by rows or columns
 // of C; every element of C is still summed by one goroutine in one fixed order, so the
 // result does not depend on the number of goroutines.
 package gemm
@@ -18,20 +24,75 @@ import (
 	"github.com/mixgraph/mixgraph/internal/cores"
 )
 
-// Kernel names the micro-kernel this process uses: "avx2-fma" or "go".
+// Kernel names the micro-kernels this process uses: "avx512", "avx2-fma" or "go".
 var Kernel = "go"
 
-// kernels is a pair of micro-kernels: add computes C[0:mr, 0:nr] += Ap·Bp over k steps,
-// set computes C[0:mr, 0:nr] = Ap·Bp without reading C (the first block of depth when β is
-// 0, so that C need not be cleared first). Both sum each element in the same order.
+// HasAVX2FMA reports whether the CPU and the operating system support AVX2 and FMA.
+var HasAVX2FMA bool
+
+// kernels is a pair of micro-kernels for tiles mr×nr: add computes C[0:mr, 0:nr] += Ap·Bp
+// over k steps, set computes C[0:mr, 0:nr] = Ap·Bp without reading C (the first block of
+// depth when β is 0, so that C need not be cleared first). Both sum each element in the
+// same order.
 type kernels[T float] struct {
+	nr       int
 	add, set func(k int, a, b, c *T, ldc int)
 }
 
+// kernelSet is the float64 and float32 kernels of one instruction set.
+type kernelSet struct {
+	name string
+	d    kernels[float64]
+	s    kernels[float32]
+}
+
+// available lists the kernel sets this CPU can run, slowest first.
+var available = []kernelSet{{
+	name: "go",
+	d:    kernels[float64]{nr: 8, add: goKernel[float64], set: goKernelSet[float64]},
+	s:    kernels[float32]{nr: 16, add: goKernel[float32], set: goKernelSet[float32]},
+}}
+
 var (
-	kernelD = kernels[float64]{goKernel[float64], goKernelSet[float64]}
-	kernelS = kernels[float32]{goKernel[float32], goKernelSet[float32]}
+	kernelD = available[0].d
+	kernelS = available[0].s
+	// narrowD and narrowS are the kernels for products at most half as wide as
+	// kernelD's (kernelS's) tile: the AVX2 ones when the AVX-512 ones are in use, which
+	// would compute mostly padding there. The same as kernelD and kernelS otherwise.
+	narrowD = kernelD
+	narrowS = kernelS
 )
+
+// use makes the kernel set called name the one in use, or the fastest available when
+// name is empty or not available; it reports whether name was honoured.
+func use(name string) bool {
+	ks := available[len(available)-1]
+	found := false
+	for _, k := range available {
+		if k.name == name {
+			ks, found = k, true
+		}
+	}
+	kernelD, kernelS, Kernel = ks.d, ks.s, ks.name
+	narrowD, narrowS = ks.d, ks.s
+	if ks.name == "avx512" { // the AVX2 kernels are there too, and give the same bits
+		for _, k := range available {
+			if k.name == "avx2-fma" {
+				narrowD, narrowS = k.d, k.s
+			}
+		}
+	}
+	return found
+}
+
+// Kernels lists the names of the kernel sets this CPU can run, slowest first.
+func Kernels() []string {
+	names := make([]string, len(available))
+	for i, k := range available {
+		names[i] = k.name
+	}
+	return names
+}
 
 const (
 	mr = 6    // rows of the micro-tile
@@ -51,12 +112,20 @@ type float interface{ ~float32 | ~float64 }
 // A is m×k (k×m when transA) with row stride lda; likewise B and C. Arguments that do not
 // describe valid matrices panic, as in any BLAS.
 func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	run(kernelD, 8, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	kern := kernelD
+	if 2*n <= kern.nr {
+		kern = narrowD
+	}
+	run(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Sgemm is Dgemm in float32.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	run(kernelS, 16, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	kern := kernelS
+	if 2*n <= kern.nr {
+		kern = narrowS
+	}
+	run(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func check(name string, trans bool, rows, cols int, s int, ld int) {
@@ -72,7 +141,7 @@ func check(name string, trans bool, rows, cols int, s int, ld int) {
 	}
 }
 
-func run[T float](kern kernels[T], nr int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func run[T float](kern kernels[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
@@ -100,7 +169,7 @@ func run[T float](kern kernels[T], nr int, tA, tB bool, m, n, k int, alpha T, a 
 	if k == 0 || alpha == 0 {
 		return
 	}
-	p := problem[T]{kern: kern, overwrite: overwrite, nr: nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	p := problem[T]{kern: kern, overwrite: overwrite, nr: kern.nr, tA: tA, tB: tB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := cores.Free()
 	if workers < 2 || m*n*k < parallelWork {
 		p.serial(0, m, 0, n)
@@ -289,7 +358,7 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 		if p.tB {
 			// op(B)[q, j] = b[j, q]: the strip's columns of op(B) are contiguous rows
 			// of b; read them side by side so that the strip is written in order.
-			var src [16][]T
+			var src [64][]T
 			for j := range cols {
 				off := (jc+t+j)*p.ldb + pc
 				src[j] = p.b[off : off+kcb : off+kcb]
@@ -316,9 +385,18 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 			continue
 		}
 		if cols == nr {
-			// Whole strips: nr values are 64 bytes in both precisions, copied as one
-			// block per row (no memmove call, no element loop).
+			// Whole strips: nr values are 64 bytes (256 for the AVX-512 kernels) in
+			// both precisions, copied as one block per row (no memmove call, no
+			// element loop).
 			off := pc*p.ldb + jc + t
+			var zero T
+			if uintptr(nr)*unsafe.Sizeof(zero) == 256 {
+				for q := range kcb {
+					src := p.b[off+q*p.ldb : off+q*p.ldb+nr]
+					*(*[256]byte)(unsafe.Pointer(&strip[q*nr])) = *(*[256]byte)(unsafe.Pointer(&src[0]))
+				}
+				continue
+			}
 			for q := range kcb {
 				src := p.b[off+q*p.ldb : off+q*p.ldb+nr]
 				*(*[64]byte)(unsafe.Pointer(&strip[q*nr])) = *(*[64]byte)(unsafe.Pointer(&src[0]))

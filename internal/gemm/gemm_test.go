@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 )
 
@@ -47,9 +49,28 @@ var shapes = []shape{
 	{1, 1, 1}, {1, 7, 3}, {6, 8, 1}, {6, 16, 5}, {7, 9, 2}, {5, 17, 300}, {13, 31, 257},
 	{72, 64, 256}, {73, 65, 513}, {100, 3, 40}, {3, 100, 40}, {128, 128, 128},
 	{200, 340, 64}, {1000, 20, 1}, {20, 20, 1000}, {150, 4100, 3},
+	{6, 32, 7}, {6, 64, 9}, {12, 65, 33}, {7, 97, 260}, {30, 130, 2},
+}
+
+// eachKernel runs f once with every kernel set this CPU can run in use, and restores the
+// default afterwards.
+func eachKernel(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	defer use("")
+	for _, name := range Kernels() {
+		if !use(name) {
+			t.Fatalf("kernel %q listed but not usable", name)
+		}
+		t.Run(name, f)
+	}
 }
 
 func TestGemmAgainstNaive(t *testing.T) {
+	t.Logf("kernels on this CPU: %v; default %s", Kernels(), Kernel)
+	eachKernel(t, testGemmAgainstNaive)
+}
+
+func testGemmAgainstNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range shapes {
 		for _, tA := range []bool{false, true} {
@@ -125,38 +146,107 @@ func to64(s []float32) []float64 {
 	return o
 }
 
-// The assembly and the Go kernels agree: both sum each element's products in the same
-// order, so only FMA's single rounding separates them.
+// Every assembly kernel agrees with the Go kernel of its tile size: both sum each
+// element's products in the same order, so only FMA's single rounding separates them.
 func TestKernelsAgree(t *testing.T) {
-	if Kernel == "go" {
-		t.Skip("no assembly kernel on this CPU; the Go kernel is the one TestGemmAgainstNaive checks")
-	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	k := 37
-	a, b := randSlice(rng, k*mr), randSlice(rng, k*8)
-	c1, c2 := randSlice(rng, mr*10), make([]float64, mr*10)
-	copy(c2, c1)
-	kernelD.add(k, &a[0], &b[0], &c1[0], 10)
-	goKernel(k, &a[0], &b[0], &c2[0], 10)
-	compare(t, "kernel f64", c2, c1, mr, 8, 10, 1e-13)
-	kernelD.set(k, &a[0], &b[0], &c1[0], 10)
-	goKernelSet(k, &a[0], &b[0], &c2[0], 10)
-	compare(t, "set kernel f64", c2, c1, mr, 8, 10, 1e-13)
-	a32, b32 := to32(randSlice(rng, k*mr)), to32(randSlice(rng, k*16))
-	s1, s2 := to32(randSlice(rng, mr*20)), make([]float32, mr*20)
-	copy(s2, s1)
-	kernelS.add(k, &a32[0], &b32[0], &s1[0], 20)
-	goKernel(k, &a32[0], &b32[0], &s2[0], 20)
-	compare(t, "kernel f32", to64(s2), to64(s1), mr, 16, 20, 1e-5)
-	kernelS.set(k, &a32[0], &b32[0], &s1[0], 20)
-	goKernelSet(k, &a32[0], &b32[0], &s2[0], 20)
-	compare(t, "set kernel f32", to64(s2), to64(s1), mr, 16, 20, 1e-5)
+	for _, ks := range available[1:] {
+		t.Run(ks.name, func(t *testing.T) {
+			k := 37
+			nr, ldc := ks.d.nr, ks.d.nr+2
+			a, b := randSlice(rng, k*mr), randSlice(rng, k*nr)
+			c1, c2 := randSlice(rng, mr*ldc), make([]float64, mr*ldc)
+			copy(c2, c1)
+			ks.d.add(k, &a[0], &b[0], &c1[0], ldc)
+			refKernel(k, nr, a, b, c2, ldc, false)
+			compare(t, "kernel f64", c2, c1, mr, nr, ldc, 1e-13)
+			ks.d.set(k, &a[0], &b[0], &c1[0], ldc)
+			refKernel(k, nr, a, b, c2, ldc, true)
+			compare(t, "set kernel f64", c2, c1, mr, nr, ldc, 1e-13)
+
+			nr, ldc = ks.s.nr, ks.s.nr+3
+			a32, b32 := to32(randSlice(rng, k*mr)), to32(randSlice(rng, k*nr))
+			s1 := to32(randSlice(rng, mr*ldc))
+			s2 := to64(s1)
+			ks.s.add(k, &a32[0], &b32[0], &s1[0], ldc)
+			refKernel(k, nr, to64(a32), to64(b32), s2, ldc, false)
+			compare(t, "kernel f32", s2, to64(s1), mr, nr, ldc, 1e-5)
+			ks.s.set(k, &a32[0], &b32[0], &s1[0], ldc)
+			refKernel(k, nr, to64(a32), to64(b32), s2, ldc, true)
+			compare(t, "set kernel f32", s2, to64(s1), mr, nr, ldc, 1e-5)
+		})
+	}
+}
+
+// refKernel is the micro-kernel's contract in plain Go: C[0:mr, 0:nr] (+)= Ap·Bp.
+func refKernel(k, nr int, a, b, c []float64, ldc int, set bool) {
+	for r := range mr {
+		for j := range nr {
+			var s float64
+			for q := range k {
+				s += a[q*mr+r] * b[q*nr+j]
+			}
+			if set {
+				c[r*ldc+j] = s
+			} else {
+				c[r*ldc+j] += s
+			}
+		}
+	}
+}
+
+// The AVX-512 and AVX2 kernels give the same bits for every product: the same sums in
+// the same order with the same fused multiply-adds, only wider.
+func TestWideKernelSameBits(t *testing.T) {
+	if len(available) < 3 {
+		t.Skipf("this CPU runs %v: no AVX-512 kernel to compare", Kernels())
+	}
+	defer use("")
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, sh := range append(shapes, shape{301, 517, 263}, shape{1024, 340, 512}) {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for _, beta := range []float64{0, 1} {
+					m, n, k := sh.m, sh.n, sh.k
+					lda, ldb := k, n
+					if tA {
+						lda = m
+					}
+					if tB {
+						ldb = k
+					}
+					a, b, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+					results := map[string][]float64{}
+					results32 := map[string][]float32{}
+					for _, name := range []string{"avx2-fma", "avx512"} {
+						use(name)
+						got := append([]float64(nil), c...)
+						Dgemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, beta, got, n)
+						results[name] = got
+						got32 := to32(c)
+						Sgemm(tA, tB, m, n, k, 1.5, to32(a), lda, to32(b), ldb, float32(beta), got32, n)
+						results32[name] = got32
+					}
+					for i := range results["avx2-fma"] {
+						if math.Float64bits(results["avx2-fma"][i]) != math.Float64bits(results["avx512"][i]) {
+							t.Fatalf("%dx%dx%d tA=%v tB=%v β=%v f64: element %d: avx2 %v, avx512 %v", m, n, k, tA, tB, beta, i, results["avx2-fma"][i], results["avx512"][i])
+						}
+						if math.Float32bits(results32["avx2-fma"][i]) != math.Float32bits(results32["avx512"][i]) {
+							t.Fatalf("%dx%dx%d tA=%v tB=%v β=%v f32: element %d: avx2 %v, avx512 %v", m, n, k, tA, tB, beta, i, results32["avx2-fma"][i], results32["avx512"][i])
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // With β = 0, C's old contents are never read: NaN and ±Inf there do not reach the result
 // (a kernel that added into C, or a missed edge tile, would leave NaN), in every shape,
 // transposition and dtype, serial and split between goroutines.
-func TestBetaZeroIgnoresC(t *testing.T) {
+func TestBetaZeroIgnoresC(t *testing.T) { eachKernel(t, testBetaZeroIgnoresC) }
+
+func testBetaZeroIgnoresC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, sh := range append(shapes, shape{301, 517, 263}) {
 		for _, tA := range []bool{false, true} {
@@ -194,13 +284,15 @@ func TestBetaZeroIgnoresC(t *testing.T) {
 }
 
 // The result does not depend on how many goroutines share the product.
-func TestDeterministicAcrossSplits(t *testing.T) {
+func TestDeterministicAcrossSplits(t *testing.T) { eachKernel(t, testDeterministicAcrossSplits) }
+
+func testDeterministicAcrossSplits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	m, n, k := 301, 517, 263
 	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
 	c1 := make([]float64, m*n)
 	Dgemm(false, false, m, n, k, 1, a, k, b, n, 0, c1, n)
-	p := &problem[float64]{kern: kernelD, nr: 8, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, c: make([]float64, m*n), ldc: n}
+	p := &problem[float64]{kern: kernelD, nr: kernelD.nr, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, c: make([]float64, m*n), ldc: n}
 	p.serial(0, m, 0, n)
 	for i := range c1 {
 		if c1[i] != p.c[i] {
@@ -230,7 +322,19 @@ func TestBadArgumentsPanic(t *testing.T) {
 	}
 }
 
-func BenchmarkGemm(b *testing.B) {
+// BenchmarkGemm measures the kernel set the dispatch chose (named in the benchmark's
+// name); BenchmarkGemmKernels every set this CPU can run.
+func BenchmarkGemm(b *testing.B) { b.Run("kernel="+Kernel, benchGemm) }
+
+func BenchmarkGemmKernels(b *testing.B) {
+	defer use("")
+	for _, name := range Kernels() {
+		use(name)
+		b.Run("kernel="+name, benchGemm)
+	}
+}
+
+func benchGemm(b *testing.B) {
 	for _, sh := range []shape{{1024, 512, 512}, {512, 512, 1024}, {512, 256, 256}, {512, 512, 20}, {1000, 20, 20}} {
 		for _, dt := range []string{"f64", "f32"} {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", sh.m, sh.n, sh.k, dt), func(b *testing.B) {
@@ -246,6 +350,32 @@ func BenchmarkGemm(b *testing.B) {
 				}
 				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
+		}
+	}
+}
+
+// The dispatch takes the fastest kernel set, or the one MIXGRAPH_GEMM_KERNEL names when
+// this CPU can run it; a name it cannot run leaves the fastest.
+func TestDispatch(t *testing.T) {
+	names := Kernels()
+	if env := os.Getenv("MIXGRAPH_GEMM_KERNEL"); env != "" && slices.Contains(names, env) {
+		if Kernel != env {
+			t.Errorf("MIXGRAPH_GEMM_KERNEL=%s but the kernel in use is %s", env, Kernel)
+		}
+	} else if Kernel != names[len(names)-1] {
+		t.Errorf("kernel in use %s, want the fastest of %v", Kernel, names)
+	}
+	defer use(os.Getenv("MIXGRAPH_GEMM_KERNEL"))
+	if use("no-such-kernel") || Kernel != names[len(names)-1] {
+		t.Errorf("an unknown kernel name was honoured or did not leave the fastest (%s)", Kernel)
+	}
+	if !use("go") || Kernel != "go" || kernelD.nr != 8 || narrowD.nr != 8 {
+		t.Errorf("forcing the Go kernel: %s, nr %d/%d", Kernel, kernelD.nr, narrowD.nr)
+	}
+	if slices.Contains(names, "avx512") {
+		use("avx512")
+		if kernelD.nr != 32 || kernelS.nr != 64 || narrowD.nr != 8 || narrowS.nr != 16 {
+			t.Errorf("avx512: tiles %d/%d wide, narrow %d/%d", kernelD.nr, kernelS.nr, narrowD.nr, narrowS.nr)
 		}
 	}
 }

@@ -108,6 +108,8 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-checkpoint_every", "often"}, `-checkpoint_every "often"`},
 		// Values out of their range.
 		{[]string{"-k", "0"}, "-k 0"},
+		{[]string{"-refit_below", "-1"}, "-refit_below -1"},
+		{[]string{"-refit_below", "100", "-ensemble", "2"}, "-refit_below 100: not with -ensemble"},
 		{[]string{"-k", "-3"}, "-k -3"},
 		{[]string{"-k", "1000000000"}, "-k 1000000000: at most"},
 		{[]string{"-hidden", "0"}, `-hidden "0"`},
@@ -151,6 +153,8 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-patience", "5", "-val_fraction", "0"}, "-patience 5: needs validation rows"},
 		{[]string{"-patience", "5", "-n", "3"}, "-patience 5: needs validation rows"},
 		{[]string{"-k", "0"}, "-k 0"},
+		{[]string{"-refit_below", "-1"}, "-refit_below -1"},
+		{[]string{"-refit_below", "100", "-ensemble", "2"}, "-refit_below 100: not with -ensemble"},
 		{[]string{"-epochs", "AUTO"}, `-epochs "AUTO"`},
 		{[]string{"-csv", "good.csv", "-test_fraction", "1"}, "-test_fraction 1"},
 		{[]string{"-n", "-1"}, "-n -1"},

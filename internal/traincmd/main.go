@@ -53,9 +53,13 @@ type interrupted struct {
 	epoch      int
 	step       int
 	checkpoint bool
+	msg        string // when set, the whole message (an -ensemble or -select run)
 }
 
 func (e *interrupted) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
 	if e.step == 0 && !e.checkpoint {
 		return "interrupted before the first step; nothing was written"
 	}

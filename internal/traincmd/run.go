@@ -42,7 +42,10 @@ type runConfig struct {
 	NTest   int          `json:"n_test"`  // rows tested on
 	Model   mdn.Config   `json:"model"`
 	Train   train.Config `json:"train"`
-	Result  struct {
+	// Select and Ensemble record the -select search and the -ensemble members (search.go).
+	Select   *selectRecord   `json:"select,omitempty"`
+	Ensemble *ensembleRecord `json:"ensemble,omitempty"`
+	Result   struct {
 		TrainNLL  *float64 `json:"train_nll"`
 		ValNLL    *float64 `json:"val_nll,omitempty"`
 		TestNLL   *float64 `json:"test_nll,omitempty"`
@@ -197,6 +200,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s: %s", culprit, trimPrefix(err))
 	}
+	if o.ensemble > 1 {
+		if err := ensembleConfig(mcfg, o.ensemble).Validate(); err != nil {
+			return fmt.Errorf("-ensemble %d, -k %d, -hidden %s: the combined model: %s", o.ensemble, k, o.hidden, trimPrefix(err))
+		}
+	}
 	model, err := mdn.New(mcfg)
 	if err != nil {
 		return err
@@ -258,8 +266,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
-	res, err := train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
+	var res *train.Result
+	var fo fitOutcome
+	if o.selectModel || o.ensemble > 1 {
+		tcfg.SaveCheckpoint = nil // these runs are not resumable (search.go)
+		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, stdout)
+		tcfg.L2 = o.l2
+	} else {
+		res, err = train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
+	}
 	pr.finish()
+	if (o.selectModel || o.ensemble > 1) && err != nil && ctx.Err() != nil {
+		ie := &interrupted{out: out, msg: "interrupted; an -ensemble or -select run cannot be resumed, and nothing was written"}
+		if sc, ok := context.Cause(ctx).(signalCause); ok {
+			ie.sig = sc.sig
+		}
+		return ie
+	}
 	cancelled := err != nil && errors.Is(err, context.Canceled) && res != nil && lastCheckpoint != nil
 	if cancelled && res.Steps == 0 && o.resume == "" {
 		// Nothing was learnt: an existing run folder is worth more than an empty one.
@@ -306,6 +329,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rc.CSV, rc.TestCSV = o.csvPath, o.testCSV
 	}
 	rc.Model, rc.Train = model.Config(), tcfg
+	rc.Select, rc.Ensemble = fo.sel, fo.ens
 	rc.Train.CheckpointEvery = o.checkpointEvery
 	rc.Result.TrainNLL, rc.Result.TestNLL = finite(res.TrainNLL), finite(testNLL)
 	rc.Result.ValNLL = finite(res.ValNLL)
@@ -572,9 +596,11 @@ func trainBaseline(ctx context.Context, x, y, tx, ty [][]float64, hidden []int, 
 	}
 	vx, vy := x, y
 	if cfg.ValFraction > 0 {
-		if _, _, vx, vy, err = train.HoldOut(x, y, cfg.ValFraction, cfg.Seed); err != nil {
+		d, err := train.HoldOut(train.Data{X: x, Y: y}, len(x[0]), len(y[0]), cfg)
+		if err != nil {
 			return nil, 0, err
 		}
+		vx, vy = d.ValX, d.ValY
 	}
 	pv, err := m.Predict(vx)
 	if err != nil {

@@ -17,7 +17,7 @@ func exp64(dst, src *float64, n int)
 func exp32(dst, src *float32, n int)
 
 func init() {
-	if gemm.Kernel == "avx2-fma" { // the same CPU features: AVX2 and FMA
+	if gemm.HasAVX2FMA {
 		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
 		expBlock64, expBlock32 = exp64, exp32
 	}

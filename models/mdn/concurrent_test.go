@@ -50,8 +50,14 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	var ms []*Model
 	wants := map[*Model][]want{}
+	var cfgs []Config
 	for i, dt := range dtypes {
-		m := testModel(t, Config{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: dt, Seed: uint64(7 + i)})
+		cfgs = append(cfgs, Config{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{16, 8}, DType: dt, Seed: uint64(7 + i)})
+	}
+	// An ensemble's combination (Members) is used concurrently as safely.
+	cfgs = append(cfgs, Config{InputDim: 3, OutputDim: 2, K: 6, Members: 3, Hidden: []int{12}, Seed: 9})
+	for _, cfg := range cfgs {
+		m := testModel(t, cfg)
 		if err := m.SetNormalization(models.Normalization{XMean: []float64{1, -2, 0.5}, XStd: []float64{2, 0.5, 3}, YMean: []float64{10, -4}, YStd: []float64{5, 0.25}}); err != nil {
 			t.Fatal(err)
 		}

@@ -41,6 +41,16 @@ type Config struct {
 	DType models.DType `json:"dtype"`
 	// Seed seeds every random draw of the initial weights.
 	Seed uint64 `json:"seed"`
+	// Members, when above 1, makes the mixing weights those of an equal-weight ensemble
+	// of Members mixtures of K/Members components each: the K logits z are cut into
+	// Members consecutive groups of K/Members, and the weight of component k of group g is
+	//
+	//	π_gk = exp(z_gk − log Σ_j exp(z_gj)) / Members,
+	//
+	// each group's softmax divided by Members, in place of the softmax over all K. K must
+	// be a multiple of Members. 0 and 1 mean one group, the plain softmax. Combine builds
+	// such a model from trained members; it trains like any other.
+	Members int `json:"members,omitempty"`
 }
 
 // Size limits. Config.Validate (and so New and Load) refuses a config beyond any of them
@@ -82,6 +92,9 @@ const (
 func (c Config) withDefaults() Config {
 	if c.K == 0 {
 		c.K = DefaultK
+	}
+	if c.Members == 1 {
+		c.Members = 0 // one group: the plain softmax, written as no members at all
 	}
 	if c.Hidden == nil {
 		c.Hidden = append([]int(nil), DefaultHidden...)
@@ -162,6 +175,12 @@ func (c Config) checkSizes(limits bool) error {
 	}
 	if limits && c.K > MaxK {
 		return fmt.Errorf("mdn: K = %d components (at most MaxK = %d)", c.K, MaxK)
+	}
+	if c.Members < 0 {
+		return fmt.Errorf("mdn: %d members (want 0 or more)", c.Members)
+	}
+	if c.Members > 1 && c.K%c.Members != 0 {
+		return fmt.Errorf("mdn: K = %d components do not split into %d members of equal size", c.K, c.Members)
 	}
 	if len(c.Hidden) == 0 {
 		return fmt.Errorf("mdn: no hidden layers (want at least one width)")

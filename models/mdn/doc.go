@@ -46,6 +46,15 @@
 // MaxWidth, MaxDim, MaxLayers, MaxParams). New's documentation says how the weights
 // start.
 //
+// # Ensembles
+//
+// Combine turns M trained models of one config (and one normalisation) into one model
+// whose density is the mean of theirs: K·M components, member m's weights divided by M,
+// the members' networks side by side in block-diagonal layers. Config.Members = M makes
+// the logits every member's own log-softmax, which is what keeps the weights π/M
+// exactly. The result is an ordinary model (Predict, LogLik, Save, Load, the safetensors
+// export); train.Ensemble trains the members and combines them.
+//
 // # Files
 //
 // Save and SaveFile write the config, normalisation, column names and weights in the

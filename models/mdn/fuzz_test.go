@@ -19,8 +19,8 @@ const (
 	fuzzBody = 1
 )
 
-// fuzzSeedBodies returns model file bodies: two real ones and crafted ones that must be
-// refused.
+// fuzzSeedBodies returns model file bodies: three real ones (one an ensemble's) and
+// crafted ones that must be refused.
 func fuzzSeedBodies(f *testing.F) [][]byte {
 	m := testModel(f, Config{InputDim: 2, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 1})
 	if err := m.SetNormalization(models.Normalization{XMean: []float64{1, 2}, XStd: []float64{0.5, 3}, YMean: []float64{-1}, YStd: []float64{2}}); err != nil {
@@ -32,7 +32,8 @@ func fuzzSeedBodies(f *testing.F) [][]byte {
 	good := saveBody(f, m)
 	m32 := testModel(f, Config{InputDim: 1, OutputDim: 2, K: 1, Hidden: []int{2, 2}, Seed: 2, DType: models.Float32, Scale: "softplus", Activation: "relu"})
 	good32 := saveBody(f, m32)
-	bodies := [][]byte{good, good32}
+	ens := testModel(f, Config{InputDim: 1, OutputDim: 1, K: 4, Members: 2, Hidden: []int{2}, Seed: 3})
+	bodies := [][]byte{good, good32, saveBody(f, ens)}
 	replace := func(old, new string) {
 		if !bytes.Contains(good, []byte(old)) {
 			f.Fatalf("the seed body holds no %s", old)
@@ -47,6 +48,9 @@ func fuzzSeedBodies(f *testing.F) [][]byte {
 	replace(`"k":2`, `"k":1000000000`)
 	replace(`"k":2`, `"k":-1`)
 	replace(`"k":2`, `"k":0`)
+	replace(`"seed":1`, `"seed":1,"members":-1`)
+	replace(`"seed":1`, `"seed":1,"members":3`)
+	replace(`"seed":1`, `"seed":1,"members":2000000000`)
 	replace(`"input_dim":2`, `"input_dim":4000000000`)
 	replace(`"input_dim":2`, `"input_dim":-4000000000`)
 	replace(`"output_dim":1`, `"output_dim":16385`)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/losses"
@@ -202,6 +203,9 @@ func (m *Model) CostInOriginalUnits(cost float64) float64 {
 
 // Outputs are the network's output nodes for a batch of inputs.
 type Outputs struct {
+	// Logits are the mixing logits z, whose softmax over the K components is π. With
+	// Config.Members = M > 1 they are every group's log-softmax, log π + log M (see
+	// groupLogits), whose softmax over all K is the same π.
 	Logits *G.Node // (B, K)
 	Means  *G.Node // (B, K·D), component-major, standardised units
 	Scales *G.Node // (B, K·D), raw scale parameters
@@ -218,6 +222,9 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 	if o.Logits, err = m.logits.Forward(h); err != nil {
 		return nil, prefixed(err)
 	}
+	if o.Logits, err = m.groupLogits(o.Logits); err != nil {
+		return nil, prefixed(err)
+	}
 	if o.Means, err = m.means.Forward(h); err != nil {
 		return nil, prefixed(err)
 	}
@@ -225,6 +232,28 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 		return nil, prefixed(err)
 	}
 	return &o, nil
+}
+
+// groupLogits returns z unchanged for a model of one group, and for Config.Members =
+// M > 1 every group's log-softmax: z of shape (B, K) is seen as (B·M, K/M), each of
+// its rows (one group of one input row) goes through graph.LogSoftmax, and the result
+// is seen as (B, K) again. Then Σ_k exp(out_bk) = M for every row b, so the softmax over
+// all K components, which the loss and Predict take, divides every group's weights by M
+// exactly (up to rounding): the ensemble's π_gk / M.
+func (m *Model) groupLogits(z *G.Node) (*G.Node, error) {
+	groups := m.cfg.Members
+	if groups <= 1 {
+		return z, nil
+	}
+	b, k := z.Shape()[0], m.cfg.K
+	r, err := G.Reshape(z, tensor.Shape{b * groups, k / groups})
+	if err != nil {
+		return nil, err
+	}
+	if r, err = graph.LogSoftmax(r, 1); err != nil {
+		return nil, err
+	}
+	return G.Reshape(r, tensor.Shape{b, k})
 }
 
 // Graph holds the nodes of a model and its loss built for one batch size: what

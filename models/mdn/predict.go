@@ -8,6 +8,8 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/vecmath"
+	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -35,67 +37,151 @@ func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 
 // Predict returns, for every row of x (original units, InputDim columns), the mixture
 // p(y | x) in original units. A row of the wrong width or holding NaN or ±Inf is an
-// error naming the row and column.
+// error naming the row and column. The mixtures' slices are views into one Mixtures (see
+// PredictMixtures, which skips building them).
 func (m *Model) Predict(x [][]float64) ([]Mixture, error) {
+	p, err := m.PredictMixtures(x)
+	if err != nil {
+		return nil, err
+	}
+	return p.All(), nil
+}
+
+// Mixtures holds the predicted mixtures of N rows in flat row-major arrays, each
+// component's D values contiguous: component c of row i starts at (i·K + c)·D in Means
+// and StdDevs and sits at i·K + c in Weights and LogWeights.
+type Mixtures struct {
+	N, K, D    int
+	Weights    []float64 // π, N×K
+	LogWeights []float64 // log π, N×K, finite where π underflows to 0
+	Means      []float64 // μ, N×K×D
+	StdDevs    []float64 // σ, N×K×D
+}
+
+// At returns row i's mixture, its slices views into p's arrays (capacities capped, so
+// appending to one copies it).
+func (p *Mixtures) At(i int) Mixture {
+	mix := Mixture{}
+	p.fill(&mix, i, make([][]float64, 2*p.K))
+	return mix
+}
+
+// All returns every row's mixture, as At does, with the slice headers of all rows in
+// one allocation.
+func (p *Mixtures) All() []Mixture {
+	out := make([]Mixture, p.N)
+	rows := make([][]float64, 2*p.N*p.K)
+	for i := range out {
+		p.fill(&out[i], i, rows[2*i*p.K:2*(i+1)*p.K:2*(i+1)*p.K])
+	}
+	return out
+}
+
+func (p *Mixtures) fill(mix *Mixture, i int, rows [][]float64) {
+	k, d := p.K, p.D
+	means, sds := rows[:k:k], rows[k:]
+	for c := range k {
+		o := (i*k + c) * d
+		means[c] = p.Means[o : o+d : o+d]
+		sds[c] = p.StdDevs[o : o+d : o+d]
+	}
+	*mix = Mixture{
+		Weights:    p.Weights[i*k : (i+1)*k : (i+1)*k],
+		LogWeights: p.LogWeights[i*k : (i+1)*k : (i+1)*k],
+		Means:      means,
+		StdDevs:    sds,
+	}
+}
+
+// PredictMixtures is Predict returning the mixtures in flat arrays: what a server
+// predicting many rows at once wants, at the cost of the network and the mixtures' values
+// alone. The rows' chunks run in parallel over the processors.
+func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 	flat, err := models.CheckRows("mdn: input", x, m.cfg.InputDim)
 	if err != nil {
 		return nil, err
 	}
 	norm := m.Normalization()
 	norm.X(flat, flat)
-	k, d := m.cfg.K, m.cfg.OutputDim
-	out := make([]Mixture, 0, len(x))
-	err = m.predict.Run(len(x), [][]float64{flat}, func(start, rows int, o [][]float64) error {
-		logits, means, scales := o[0], o[1], o[2]
-		for i := 0; i < rows; i++ {
-			mix, err := m.mixture(norm, logits[i*k:(i+1)*k], means[i*k*d:(i+1)*k*d], scales[i*k*d:(i+1)*k*d])
-			if err != nil {
-				return fmt.Errorf("mdn: input row %d: %w", start+i, err)
-			}
-			out = append(out, mix)
+	n, k, d := len(x), m.cfg.K, m.cfg.OutputDim
+	weights, values := make([]float64, 2*n*k), make([]float64, 2*n*k*d)
+	p := &Mixtures{N: n, K: k, D: d, Weights: weights[:n*k], LogWeights: weights[n*k:], Means: values[:n*k*d], StdDevs: values[n*k*d:]}
+	// Each chunk writes its own rows.
+	err = m.predict.RunParallel(n, [][]float64{flat}, func(start, rows int, o [][]float64) error {
+		if i, err := m.mixtures(p, start, rows, norm, o[0], o[1], o[2]); err != nil {
+			return fmt.Errorf("mdn: input row %d: %w", i, err)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, prefixed(err)
 	}
-	return out, nil
+	return p, nil
 }
 
-// mixture turns one row of network outputs into a Mixture in original units:
-// π = softmax(z) (max-shifted), μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor),
-// where m and s are norm's target means and standard deviations.
-func (m *Model) mixture(norm models.Normalization, logits, means, scales []float64) (Mixture, error) {
-	k, d := m.cfg.K, m.cfg.OutputDim
-	mix := Mixture{Weights: make([]float64, k), Means: make([][]float64, k), StdDevs: make([][]float64, k)}
-	mx := math.Inf(-1)
-	for _, z := range logits {
-		mx = math.Max(mx, z)
-	}
-	sum := 0.0
-	for c, z := range logits {
-		mix.Weights[c] = math.Exp(z - mx)
-		sum += mix.Weights[c]
-	}
-	// log π = z − max − log Σ exp(z − max), finite where π underflows to 0 (see Mixture).
-	mix.LogWeights = make([]float64, k)
-	logSum := math.Log(sum)
-	for c, z := range logits {
-		mix.Weights[c] /= sum
-		mix.LogWeights[c] = z - mx - logSum
-	}
-	for c := 0; c < k; c++ {
-		mix.Means[c] = make([]float64, d)
-		mix.StdDevs[c] = make([]float64, d)
-		for j := 0; j < d; j++ {
-			mix.Means[c][j] = means[c*d+j]*norm.YStd[j] + norm.YMean[j]
-			mix.StdDevs[c][j] = m.cfg.Scale.Sigma(scales[c*d+j], m.cfg.VarianceFloor) * norm.YStd[j]
+// mixtures turns a chunk of network outputs into rows start to start+rows−1 of p, in
+// original units: π = softmax(z) (max-shifted), log π = z − max − log Σ exp(z − max),
+// μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are norm's target
+// means and standard deviations. The exponentials run vectorised over the whole chunk. It
+// returns the first row whose outputs are not a valid mixture, with the reason.
+func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales []float64) (int, error) {
+	k, d := p.K, p.D
+	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
+	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
+	for i := range rows {
+		z, shifted := logits[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		mx := math.Inf(-1)
+		for _, v := range z {
+			mx = math.Max(mx, v)
+		}
+		for c, v := range z {
+			shifted[c] = v - mx
 		}
 	}
-	if err := mix.Validate(); err != nil {
-		return Mixture{}, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+	vecmath.Exp64(w, lw)
+	bad := false
+	for i := range rows {
+		wi, lwi := w[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		sum := 0.0
+		for _, v := range wi {
+			sum += v
+		}
+		logSum := math.Log(sum)
+		for c := range wi {
+			wi[c] /= sum
+			lwi[c] -= logSum
+		}
+		bad = bad || math.IsNaN(sum) || math.IsInf(sum, 0)
 	}
-	return mix, nil
+	raw := scales[:rows*k*d]
+	if m.cfg.Scale == losses.ScaleExp {
+		vecmath.Exp64(sd, raw)
+	} else {
+		for i, r := range raw {
+			sd[i] = m.cfg.Scale.Sigma(r, 0)
+		}
+	}
+	floor := m.cfg.VarianceFloor
+	for o := 0; o < rows*k*d; o += d {
+		for j := range d {
+			mu[o+j] = means[o+j]*norm.YStd[j] + norm.YMean[j]
+			t := sd[o+j]
+			if floor > 0 {
+				t = math.Sqrt(t*t + floor)
+			}
+			sd[o+j] = t * norm.YStd[j]
+			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
+		}
+	}
+	if bad {
+		// Only a broken chunk pays for the full check, which names what is wrong.
+		for i := start; i < start+rows; i++ {
+			if err := p.At(i).Validate(); err != nil {
+				return i, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+			}
+		}
+	}
+	return start, nil
 }
 
 // LogLik returns log p(y_i | x_i) for every row, in original units, computed by the same

@@ -42,12 +42,17 @@ import (
 //	h  = act(… act(x'·W₀ + b₀) …·W_L + b_L)            act on every hidden layer
 //	z  = h·W_logits + b_logits                          (K)
 //	m  = h·W_means + b_means,  s = h·W_scales + b_scales (K·D, component-major: [k·D + d])
+//	z_g = z_g − log Σ exp(z_g)  for each group g of K/M logits, when "members" M > 1
 //	π  = softmax(z),  μ_kd = m_kd·y_std_d + y_mean_d,  σ_kd = √(t(s_kd)² + floor)·y_std_d
 //
 // with act and t, the scale transform, named by the config's "activation" and "scale"
 // (see graph.Activation and losses.Scale.Sigma) and floor its "variance_floor". For a
 // float32 model the network runs in float32 on x' rounded to float32, and the last line
 // in float64, as Predict does.
+//
+// The z_g line applies to an ensemble (Config.Members = M > 1, see Combine) only: its K
+// logits are M consecutive groups, each replaced by its own log-softmax in the
+// network's dtype, so that the softmax gives every member's weights divided by M.
 const (
 	SafetensorsFormat  = "mixgraph.mdn.safetensors"
 	SafetensorsVersion = 1

@@ -1,0 +1,223 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/mdn"
+)
+
+// EnsembleResult is what Ensemble returns besides the combined model.
+type EnsembleResult struct {
+	// Members holds every member's own run, in member order.
+	Members []*Result
+	// Seeds are the members' seeds (MemberSeed): member m's model is built with
+	// Seeds[m] and trained with MemberSeed(Config.Seed, m).
+	Seeds []uint64
+	// TrainNLL and ValNLL are the combined model's mean NLL per point on the training
+	// and validation rows, in original units; ValNLL is NaN without validation rows.
+	TrainNLL, ValNLL float64
+	// NTrain and NVal are the numbers of training and validation rows every member saw.
+	NTrain, NVal int
+}
+
+// MemberSeed returns ensemble member m's seed given the ensemble's seed: the seed
+// itself for member 0 (so that member 0 is the model a plain run with that seed
+// trains), and for m ≥ 1 a SplitMix64 hash of seed and m, so that ensembles of nearby
+// seeds share no other member.
+func MemberSeed(seed uint64, m int) uint64 {
+	if m == 0 {
+		return seed
+	}
+	z := seed + uint64(m)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Ensemble trains members models of config mcfg on d, each as Run would with cfg but
+// from its own seeds (model mcfg.Seed and training cfg.Seed, both through MemberSeed),
+// and returns their equal-weight combination (mdn.Combine): one model of K·members
+// components whose density is the mean of the members' densities.
+//
+// The members share everything but their seeds: the validation rows are held out once
+// (Config.ValFraction, drawn from cfg.Seed, the rows a plain Run with cfg would hold
+// out), so every member trains on the same rows and fits the same normalisation.
+//
+// Members train concurrently, as many at once as there are processors
+// (runtime.GOMAXPROCS) and each in one graph (Workers 1), so that the result depends on
+// the seeds alone, not on the number of processors. With Config.Workers set, each
+// member's step is split over that many graphs and GOMAXPROCS/Workers members (at least
+// one) train at once; the result then depends on Workers, as a Run's does.
+//
+// cfg.Progress, if set, is called from one member at a time, with Progress.Member set.
+// Checkpoints (CheckpointPath, SaveCheckpoint) and Resume are refused: an ensemble run
+// is not resumable. The first member error cancels the other members and is returned,
+// naming the member, with a nil model.
+func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members int) (*mdn.Model, *EnsembleResult, error) {
+	if members < 1 {
+		return nil, nil, fmt.Errorf("train: an ensemble of %d members (want at least 1)", members)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if cfg.CheckpointPath != "" || cfg.SaveCheckpoint != nil || cfg.Resume != "" {
+		return nil, nil, fmt.Errorf("train: an ensemble takes no checkpoints and does not resume (CheckpointPath, SaveCheckpoint and Resume must be unset)")
+	}
+	if err := mcfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	// The combination's size limits, before anything is trained.
+	comb := mcfg
+	comb.Members = members
+	if comb.K == 0 {
+		comb.K = mdn.DefaultK
+	}
+	if comb.Hidden == nil {
+		comb.Hidden = mdn.DefaultHidden
+	}
+	if comb.K > mdn.MaxK/members {
+		return nil, nil, fmt.Errorf("train: %d members of K = %d make %d components (at most mdn.MaxK = %d)", members, comb.K, comb.K*members, mdn.MaxK)
+	}
+	comb.K *= members
+	comb.Hidden = append([]int(nil), comb.Hidden...)
+	for i, w := range comb.Hidden {
+		if w > mdn.MaxWidth/members {
+			return nil, nil, fmt.Errorf("train: %d members of hidden width %d make a layer of %d units (at most mdn.MaxWidth = %d)", members, w, w*members, mdn.MaxWidth)
+		}
+		comb.Hidden[i] = w * members
+	}
+	if err := comb.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("train: the combination of %d members: %w", members, err)
+	}
+
+	// The validation rows, held out once.
+	d, err := HoldOut(d, mcfg.InputDim, mcfg.OutputDim, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	mcfg2 := cfg
+	mcfg2.ValFraction = 0
+	parallel := runtime.GOMAXPROCS(0)
+	if cfg.Workers == 0 {
+		mcfg2.Workers = 1
+	} else {
+		parallel = max(1, parallel/cfg.Workers)
+	}
+	var progressMu sync.Mutex
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	res := &EnsembleResult{Members: make([]*Result, members), Seeds: make([]uint64, members), NTrain: len(d.X), NVal: len(d.ValX)}
+	trained := make([]*mdn.Model, members)
+	errs := make([]error, members)
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for m := range members {
+		res.Seeds[m] = MemberSeed(mcfg.Seed, m)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				errs[m] = ctx.Err()
+				return
+			}
+			mc := mcfg
+			mc.Seed = res.Seeds[m]
+			tc := mcfg2
+			tc.Seed = MemberSeed(cfg.Seed, m)
+			if cfg.Progress != nil {
+				tc.Progress = func(p Progress) {
+					p.Member = m
+					progressMu.Lock()
+					defer progressMu.Unlock()
+					cfg.Progress(p)
+				}
+			}
+			model, err := mdn.New(mc)
+			if err == nil {
+				res.Members[m], err = Run(ctx, model, d, tc)
+			}
+			if err != nil {
+				errs[m] = err
+				cancel()
+				return
+			}
+			trained[m] = model
+		}()
+	}
+	wg.Wait()
+	// A member's own error rather than the cancellations it caused; the lowest member
+	// first, so that the error does not depend on timing when several failed.
+	var first error
+	for m, err := range errs {
+		if err != nil && (first == nil || isCancel(first) && !isCancel(err)) {
+			first = fmt.Errorf("train: ensemble member %d (seed %d): %w", m, res.Seeds[m], err)
+		}
+	}
+	if first != nil {
+		return nil, res, first
+	}
+	out, err := mdn.Combine(trained)
+	if err != nil {
+		return nil, res, err
+	}
+	if res.TrainNLL, err = out.NLL(d.X, d.Y); err != nil {
+		return nil, res, err
+	}
+	res.ValNLL = math.NaN()
+	if len(d.ValX) > 0 {
+		if res.ValNLL, err = out.NLL(d.ValX, d.ValY); err != nil {
+			return nil, res, err
+		}
+	}
+	return out, res, nil
+}
+
+// isCancel reports whether err is a context's cancellation.
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// HoldOut returns d split as Run with cfg splits it: d itself when it has validation
+// rows or cfg.ValFraction is 0, else d's rows less the cfg.ValFraction of them Run would
+// hold out for validation (drawn from cfg.Seed), and those as the validation rows. xDim
+// and yDim are the widths of x and y. Training on the result with ValFraction 0 trains
+// on the same rows as training on d with cfg.
+func HoldOut(d Data, xDim, yDim int, cfg Config) (Data, error) {
+	if len(d.ValX) > 0 || cfg.ValFraction == 0 {
+		return d, nil
+	}
+	if len(d.X) != len(d.Y) {
+		return d, fmt.Errorf("train: %d input rows but %d target rows", len(d.X), len(d.Y))
+	}
+	x, err := models.CheckRows("train: input", d.X, xDim)
+	if err != nil {
+		return d, err
+	}
+	y, err := models.CheckRows("train: target", d.Y, yDim)
+	if err != nil {
+		return d, err
+	}
+	tx, ty, vx, vy, err := holdOut(x, y, xDim, yDim, cfg.ValFraction, cfg.Seed)
+	if err != nil {
+		return d, err
+	}
+	return Data{X: rows(tx, xDim), Y: rows(ty, yDim), ValX: rows(vx, xDim), ValY: rows(vy, yDim)}, nil
+}
+
+// rows cuts row-major v into rows of width w.
+func rows(v []float64, w int) [][]float64 {
+	out := make([][]float64, len(v)/w)
+	for i := range out {
+		out[i] = v[i*w : (i+1)*w : (i+1)*w]
+	}
+	return out
+}
