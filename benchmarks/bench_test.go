@@ -3,10 +3,13 @@ package benchmarks
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
 var dtypes = []struct {
@@ -45,6 +48,71 @@ func BenchmarkTrainStep(b *testing.B) {
 			b.Run(fmt.Sprintf("workload=%s/dtype=%s", w.Name, d.name), func(b *testing.B) { benchSteps(b, w, d.dt, 0) })
 		}
 	}
+	// Full covariances for the workloads with D = 2 and 4.
+	for _, name := range []string{"small", "medium"} {
+		w, _ := Lookup(name)
+		w.Covariance = mdn.CovarianceFull
+		for _, d := range dtypes {
+			b.Run(fmt.Sprintf("workload=%s/cov=full/dtype=%s", w.Name, d.name), func(b *testing.B) { benchSteps(b, w, d.dt, 0) })
+		}
+	}
+}
+
+// BenchmarkFullCovarianceRatio measures the cost of full covariances side by side: each
+// iteration takes one training step of the workload with diagonal covariances and one
+// with full ones (alternating which goes first), timing each, and reports the medians
+// (diag-ms, full-ms) and their ratio (full/diag), which a shared machine's drifting load
+// disturbs far less than two separate benchmarks' times. The goal is full/diag ≤ 1.5.
+func BenchmarkFullCovarianceRatio(b *testing.B) {
+	for _, name := range []string{"small", "medium"} {
+		w, _ := Lookup(name)
+		for _, d := range dtypes {
+			b.Run(fmt.Sprintf("workload=%s/dtype=%s", name, d.name), func(b *testing.B) {
+				wf := w
+				wf.Covariance = mdn.CovarianceFull
+				var setups [2]*Setup
+				for i, wl := range []Workload{w, wf} {
+					s, err := NewSetup(wl, d.dt, 0, 1)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
+						b.Fatal(err)
+					}
+					setups[i] = s
+				}
+				var times [2][]float64
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					first := len(times[0]) % 2
+					for j := range 2 {
+						i := (first + j) % 2
+						s := setups[i]
+						start := time.Now()
+						if _, err := s.Stepper.Step(s.X, s.Y); err != nil {
+							b.Fatal(err)
+						}
+						times[i] = append(times[i], float64(time.Since(start))/1e6)
+					}
+				}
+				md, mf := median(times[0]), median(times[1])
+				b.ReportMetric(md, "diag-ms")
+				b.ReportMetric(mf, "full-ms")
+				b.ReportMetric(mf/md, "full/diag")
+			})
+		}
+	}
+}
+
+// median returns the median of v (which it sorts).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // BenchmarkClipping compares the step with value clipping at 10 and with none.

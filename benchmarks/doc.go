@@ -15,6 +15,13 @@
 //	small   8     [64 64]    5   2      256
 //	medium  16    [256 256]  10  4      512
 //	large   32    [512 512]  20  8      1024
+//
+// BenchmarkTrainStep also runs small and medium with full covariances
+// (workload=small/cov=full/dtype=…): the head gives in addition K·D(D−1)/2 entries of
+// the components' Cholesky factors, and the loss solves a triangular system per row and
+// component (mdn.CovarianceFull). The goal is a full step at most 1.5 times the diagonal
+// one of the same workload; BenchmarkFullCovarianceRatio measures that ratio with the two
+// steps alternated in one loop, so that a shared machine's changing load falls on both.
 package benchmarks
 
 import (
@@ -32,6 +39,8 @@ type Workload struct {
 	In, K, Out int
 	Hidden     []int
 	Batch      int
+	// Covariance is the components' covariance; "" is diagonal (the workloads above).
+	Covariance mdn.Covariance
 }
 
 // Workloads are the four training-step workloads (see the package documentation).
@@ -90,7 +99,7 @@ func PredictSetup(w Workload, dtype models.DType, n int, seed uint64) (*mdn.Mode
 
 // NewSetupConfig is NewSetup with the stepper's whole training configuration.
 func NewSetupConfig(w Workload, dtype models.DType, cfg train.Config, seed uint64) (*Setup, error) {
-	m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: dtype, Seed: seed})
+	m, err := mdn.New(mdn.Config{InputDim: w.In, OutputDim: w.Out, K: w.K, Hidden: w.Hidden, DType: dtype, Seed: seed, Covariance: w.Covariance})
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func denseOp(act Activation) *op {
 			}
 			return tensor.Shape{x[0], w[1]}, nil
 		},
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			x, w, b := in[0], in[1], in[2]
 			y := output(prealloc, x.Dtype(), tensor.Shape{x.Shape()[0], w.Shape()[1]})
 			if x.Dtype() == tensor.Float64 {
@@ -88,7 +88,7 @@ func denseActGradOp(act Activation) *op {
 			}
 			return in[0].Clone(), nil
 		},
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			y, dy := in[0], in[1]
 			dz := output(prealloc, y.Dtype(), y.Shape())
 			if y.Dtype() == tensor.Float64 {
@@ -121,7 +121,7 @@ func matMulOp(transA, transB bool) *op {
 		}
 		return tensor.Shape{m, n}, nil
 	}
-	o.run = func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+	o.run = func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 		a, b := in[0], in[1]
 		m, k, kb, n := dims(a.Shape(), b.Shape())
 		if k != kb {
@@ -139,7 +139,7 @@ var colSumOp = &op{
 	name:  "ColSum",
 	dims:  []int{2, 2},
 	shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{1, in[0][1]}, nil },
-	run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+	run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 		a := in[0]
 		s := output(prealloc, a.Dtype(), tensor.Shape{1, a.Shape()[1]})
 		if a.Dtype() == tensor.Float64 {

@@ -31,10 +31,10 @@
 //
 // # Fused ops
 //
-// Dense layers, the row LogSumExp and LogSoftmax and the mixture's Gaussian log-density
-// (GaussianLogDensity) are Gorgonia ops of their own (op.go), each with gradient ops
-// returned by its SymDiff, so that graphs built from them are still differentiated by
-// Gorgonia. They write into the buffers they are handed, take their tanh and exp four
+// Dense layers, the row LogSumExp and LogSoftmax and the mixture's Gaussian
+// log-densities (GaussianLogDensity, and FullGaussianLogDensity for full covariances) are
+// Gorgonia ops of their own (op.go), each with gradient ops returned by its SymDiff, so
+// that graphs built from them are still differentiated by Gorgonia. They write into the buffers they are handed, take their tanh and exp four
 // lanes at a time (internal/vecmath) and multiply matrices with the BLAS handed to
 // Gorgonia (in the default build mixgraph's own GEMM, internal/gemm). Each is tested
 // against the graph of Gorgonia's ops it replaces and by finite differences.

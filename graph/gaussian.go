@@ -37,7 +37,7 @@ func gaussOp(k, d int) *op {
 		name:  fmt.Sprintf("GaussianLogDensity{K=%d,D=%d}", k, d),
 		dims:  []int{2, 2, 2, 2},
 		shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{in[0][0], k}, nil },
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			out := output(prealloc, in[0].Dtype(), tensor.Shape{in[2].Shape()[0], k})
 			if out.Dtype() == tensor.Float64 {
 				gaussLogDensity(out.Float64s(), in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), k, d)
@@ -72,7 +72,7 @@ func gaussGradOp(k, d, wrt int) *op {
 		name:  fmt.Sprintf("GaussianLogDensityGrad{K=%d,D=%d,wrt=%d}", k, d, wrt),
 		dims:  []int{2, 2, 2, 2, 2},
 		shape: func(in []tensor.Shape) (tensor.Shape, error) { return in[wrt].Clone(), nil },
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			out := output(prealloc, in[0].Dtype(), in[wrt].Shape())
 			if out.Dtype() == tensor.Float64 {
 				gaussGrad(wrt, out.Float64s(), in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), in[3].Float64s(), k, d)
@@ -91,7 +91,7 @@ func gaussTargetGradOp(k, d int) *op {
 		name:  fmt.Sprintf("GaussianLogDensityTargetGrad{K=%d,D=%d}", k, d),
 		dims:  []int{2, 2},
 		shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{in[0][0], d}, nil },
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			out := output(prealloc, in[0].Dtype(), tensor.Shape{in[0].Shape()[0], d})
 			if out.Dtype() == tensor.Float64 {
 				negComponentSum(out.Float64s(), in[0].Float64s(), k, d)

@@ -14,9 +14,9 @@ import (
 )
 
 // op is one of mixgraph's own Gorgonia ops: the dense layer (denseop.go), the row
-// log-sum-exp and log-softmax (rows.go), the Gaussian log-density (gaussian.go), and their
-// gradients. Every one takes up to four float tensors of one dtype (matrices, and the
-// vector of a row log-sum-exp's gradient), writes its output into the buffer it is handed
+// log-sum-exp and log-softmax (rows.go), the Gaussian log-densities (gaussian.go,
+// fullgauss.go), and their gradients. Every one takes up to five float tensors of one
+// dtype (matrices, and the vector of a row log-sum-exp's gradient), writes its output into the buffer it is handed
 // (Gorgonia's UsePreallocDo, which the machine calls from the second run on), and is
 // differentiated by Gorgonia like any other op when it has a diff, whose gradient nodes
 // are built from more such ops. What the ops differ in is given as functions; an op is
@@ -28,7 +28,7 @@ type op struct {
 	shape func(in []tensor.Shape) (tensor.Shape, error)
 	// run computes the output into prealloc, or into a new tensor when prealloc does not
 	// fit (see output).
-	run func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error)
+	run func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error)
 	// diff returns the gradient nodes with respect to every input; nil: no gradient.
 	diff func(in G.Nodes, output, grad *G.Node) (G.Nodes, error)
 }
@@ -106,9 +106,9 @@ func (o *op) Hashcode() uint32 {
 // apply adds a node applying o to the inputs.
 func (o *op) apply(inputs ...*G.Node) (*G.Node, error) { return G.ApplyOp(o, inputs...) }
 
-// values reads n ≤ 4 inputs as dense float tensors of one dtype (returned in an array, so
+// values reads n ≤ 5 inputs as dense float tensors of one dtype (returned in an array, so
 // that reading them allocates nothing).
-func values(name string, n int, inputs []G.Value) (ts [4]*tensor.Dense, err error) {
+func values(name string, n int, inputs []G.Value) (ts [5]*tensor.Dense, err error) {
 	if len(inputs) != n {
 		return ts, fmt.Errorf("%s: %d inputs, want %d", name, len(inputs), n)
 	}

@@ -87,7 +87,7 @@ var (
 		name:  "RowLogSumExp",
 		dims:  []int{2, 1},
 		shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{in[0][0]}, nil },
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			x := in[0]
 			out := output(prealloc, x.Dtype(), tensor.Shape{x.Shape()[0]})
 			if x.Dtype() == tensor.Float64 {
@@ -103,7 +103,7 @@ var (
 		name:  "RowLogSumExpGrad",
 		dims:  []int{2, 1, 2},
 		shape: firstShape,
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			x, g := in[0], in[1]
 			dx := output(prealloc, x.Dtype(), x.Shape())
 			if x.Dtype() == tensor.Float64 {
@@ -118,7 +118,7 @@ var (
 		name:  "RowLogSoftmax",
 		dims:  []int{2, 2},
 		shape: firstShape,
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			x := in[0]
 			out := output(prealloc, x.Dtype(), x.Shape())
 			if x.Dtype() == tensor.Float64 {
@@ -134,7 +134,7 @@ var (
 		name:  "RowLogSoftmaxGrad",
 		dims:  []int{2, 2, 2},
 		shape: firstShape,
-		run: func(prealloc G.Value, in [4]*tensor.Dense) (*tensor.Dense, error) {
+		run: func(prealloc G.Value, in [5]*tensor.Dense) (*tensor.Dense, error) {
 			y, g := in[0], in[1]
 			dx := output(prealloc, y.Dtype(), y.Shape())
 			if y.Dtype() == tensor.Float64 {

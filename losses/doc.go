@@ -36,4 +36,17 @@
 //
 // where γ_k = π_k N_k / Σ_j π_j N_j is the posterior responsibility of component k; the
 // tests check the expression against them.
+//
+// # Full covariances
+//
+// FullMixtureNLL takes in addition, per row, K·M entries (M = D(D−1)/2) below the
+// diagonals of lower-triangular factors L_bk, whose diagonals are the σ_bkd above, and
+// uses Σ_bk = L_bk L_bkᵀ:
+//
+//	log N_bk = −(D/2) log 2π − Σ_d log L_bkdd − ½ ‖L_bk⁻¹ (y_b − μ_bk)‖²,
+//
+// with the triangular solve done by forward substitution inside one op
+// (graph.FullGaussianLogDensity, whose gradient ops are given there), log L_dd = log σ
+// taken as above, and the same log-softmax and log-sum-exp. Zero off-diagonals give
+// MixtureNLL's values to the bit.
 package losses

@@ -94,7 +94,7 @@ type MixtureLoss struct {
 	Cost     *G.Node // scalar: the mean negative log-likelihood over the batch
 	LogLik   *G.Node // (B): log p(y_b) per row
 	LogPi    *G.Node // (B, K): log mixing proportions
-	LogSigma *G.Node // (B, K·D): log standard deviations
+	LogSigma *G.Node // (B, K·D): log standard deviations (full covariance: log L_kdd)
 	LogComp  *G.Node // (B, K): log π_bk + log N_bk, whose row softmax is the responsibilities
 }
 
@@ -102,8 +102,37 @@ type MixtureLoss struct {
 // (see the package documentation for the formula) from logits (B, K), means (B, K·D),
 // raw scales (B, K·D) and targets y (B, D), all of one float dtype and one graph.
 func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*MixtureLoss, error) {
+	return mixtureNLL(logits, means, scales, nil, y, cfg)
+}
+
+// FullMixtureNLL builds the negative log-likelihood of a mixture of K Gaussians with full
+// covariances Σ_k = L_k L_kᵀ, L_k lower-triangular:
+//
+//	NLL = −(1/B) Σ_b log Σ_k π_bk N(y_b | μ_bk, L_bk L_bkᵀ),
+//	log N = −½ ‖L⁻¹(y − μ)‖² − Σ_d log L_dd − (D/2) log 2π,
+//
+// from logits (B, K), means (B, K·D), raw scales (B, K·D), off-diagonals (B, K·M) and
+// targets y (B, D), M = D(D−1)/2. The diagonal of L_k is σ_kd = t(s_kd) (with the
+// variance floor: √(t(s)² + f)), exactly as MixtureNLL makes its standard deviations,
+// so that zero off-diagonals give MixtureNLL's loss; the off-diagonals are L's free
+// entries below the diagonal, component by component and row by row (L_10, L_20, L_21,
+// …; see graph.FullGaussianLogDensity, which solves L z = y − μ by forward
+// substitution). Log π and the log-sum-exp over components are those of MixtureNLL.
+// It needs D ≥ 2.
+func FullMixtureNLL(logits, means, scales, offDiag, y *G.Node, cfg MixtureConfig) (*MixtureLoss, error) {
+	if offDiag == nil {
+		return nil, fmt.Errorf("losses: off-diagonals node is nil")
+	}
+	return mixtureNLL(logits, means, scales, offDiag, y, cfg)
+}
+
+// mixtureNLL builds MixtureNLL, or FullMixtureNLL when offDiag is not nil.
+func mixtureNLL(logits, means, scales, offDiag, y *G.Node, cfg MixtureConfig) (*MixtureLoss, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if offDiag != nil && cfg.D < 2 {
+		return nil, fmt.Errorf("losses: a full covariance needs target dimension D ≥ 2, got %d", cfg.D)
 	}
 	if err := checkMatrix("logits", logits, -1, cfg.K); err != nil {
 		return nil, err
@@ -121,6 +150,14 @@ func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*MixtureLo
 			return nil, fmt.Errorf("losses: %s are %v, logits are %v", c.name, c.n.Dtype(), logits.Dtype())
 		}
 	}
+	if offDiag != nil {
+		if err := checkMatrix("off-diagonals", offDiag, b, cfg.K*graph.OffDiagonals(cfg.D)); err != nil {
+			return nil, err
+		}
+		if offDiag.Dtype() != logits.Dtype() {
+			return nil, fmt.Errorf("losses: off-diagonals are %v, logits are %v", offDiag.Dtype(), logits.Dtype())
+		}
+	}
 	if err := graph.CheckDtype(logits.Dtype()); err != nil {
 		return nil, err
 	}
@@ -129,7 +166,14 @@ func MixtureNLL(logits, means, scales, y *G.Node, cfg MixtureConfig) (*MixtureLo
 	if err != nil {
 		return nil, err
 	}
-	logN, logSigma, err := gaussianLogDensity(means, scales, y, cfg)
+	var logN, logSigma *G.Node
+	if offDiag == nil {
+		logN, logSigma, err = gaussianLogDensity(means, scales, y, cfg)
+	} else {
+		if logSigma, err = logScale(scales, cfg); err == nil {
+			logN, err = graph.FullGaussianLogDensity(means, logSigma, offDiag, y, cfg.K, cfg.D)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

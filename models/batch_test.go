@@ -200,11 +200,30 @@ func TestBatcherRunParallel(t *testing.T) {
 			}
 		}
 	}
+	// Two spans of 8 rows, each holding its graph until the other has started too (a span
+	// that finished before the other began would hand its graph on, which the loop above
+	// allows on a busy machine): they must run at once, on graphs of their own.
+	var started sync.WaitGroup
+	started.Add(2)
+	allIn := make(chan struct{})
+	go func() { started.Wait(); close(allIn) }()
+	err := b.RunParallel(16, [][]float64{make([]float64, 32), make([]float64, 16)}, func(start, rows int, _ [][]float64) error {
+		started.Done()
+		select {
+		case <-allIn:
+			return nil
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("span at row %d: the other span did not start within 10 s", start)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if b.Idle()[8] < 2 {
 		t.Errorf("idle graphs %v: the spans did not run on graphs of their own", b.Idle())
 	}
 	// Rows 40 and 90 fail; the error of row 40 comes back whatever finished first.
-	err := b.RunParallel(101, [][]float64{make([]float64, 202), make([]float64, 101)}, func(start, rows int, _ [][]float64) error {
+	err = b.RunParallel(101, [][]float64{make([]float64, 202), make([]float64, 101)}, func(start, rows int, _ [][]float64) error {
 		for _, bad := range []int{40, 90} {
 			if start <= bad && bad < start+rows {
 				return fmt.Errorf("row %d", bad)

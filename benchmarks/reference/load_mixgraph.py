@@ -23,6 +23,9 @@ Usage as a library:
     out["log_pi"]  # (B, K)     their logarithms, computed without forming pi
     out["mu"]      # (B, K, D)  component means, original units
     out["sigma"]   # (B, K, D)  component standard deviations, original units
+    out["chol"]    # (B, K, D, D) full-covariance models only: lower-triangular L_k with
+                   #            Sigma_k = L_k L_k^T, original units (sigma is then the
+                   #            marginal sqrt(Sigma_k,dd))
 
     # or differentiable, on tensors: model(x_tensor) returns the same as torch tensors
 
@@ -50,6 +53,14 @@ The computation, for a row x (original units):
     pi = softmax(z)                                  max-shifted, float64
     mu_kd    = m_kd * y_std_d + y_mean_d             float64
     sigma_kd = sqrt(t(s_kd)^2 + floor) * y_std_d     float64 (no floor: t(s_kd) * y_std_d)
+
+For a config with "covariance": "full" the file also holds the head "mdn.offdiag" (the
+K*Q entries, Q = D(D-1)/2, below the diagonals of the components' Cholesky factors,
+component-major, row by row: (1,0), (2,0), (2,1), ...), and
+
+    o     = h W_offdiag + b_offdiag                  (K*Q)
+    L_kii = sigma_ki (above),  L_kij = o_kij * y_std_i  (i > j),  0 above the diagonal
+    p(y | x) = sum_k pi_k N(y | mu_k, L_k L_k^T),  sigma_kd := sqrt(sum_j L_kdj^2)
 
 With "members" M > 1 (an ensemble of M models combined by mixgraph's mdn.Combine) the K
 logits are M consecutive groups z_g of K/M, each replaced by its own log-softmax (in the
@@ -170,6 +181,10 @@ class MixGraphMDN(torch.nn.Module):
             raise ValueError(f"unknown activation {self.activation!r}")
         self.scale = cfg["scale"]
         self.floor = float(cfg.get("variance_floor", 0.0))
+        covariance = cfg.get("covariance", "") or "diagonal"
+        if covariance not in ("diagonal", "full"):
+            raise ValueError(f"unknown covariance {covariance!r}")
+        self.full = covariance == "full"
 
         def linear(name, fan_in, fan_out):
             w, b = tensors[name + ".W"], tensors[name + ".b"]
@@ -188,6 +203,9 @@ class MixGraphMDN(torch.nn.Module):
         self.logits = linear("mdn.logits", h, self.k)
         self.means = linear("mdn.means", h, self.k * self.d)
         self.scales = linear("mdn.scales", h, self.k * self.d)
+        self.offdiag = None
+        if self.full:
+            self.offdiag = linear("mdn.offdiag", h, self.k * (self.d * (self.d - 1) // 2))
         for name in ("x_mean", "x_std", "y_mean", "y_std"):
             self.register_buffer(name, torch.from_numpy(tensors[name].astype(np.float64)))
 
@@ -200,7 +218,8 @@ class MixGraphMDN(torch.nn.Module):
     def forward(self, x):
         """Mixture parameters for x, a (B, input_dim) tensor in original units.
 
-        Returns a dict of float64 tensors: pi and log_pi (B, K), mu and sigma (B, K, D)."""
+        Returns a dict of float64 tensors: pi and log_pi (B, K), mu and sigma (B, K, D),
+        and for a full-covariance model chol (B, K, D, D)."""
         x = torch.as_tensor(x, dtype=torch.float64)
         if x.dim() != 2 or x.shape[1] != self.x_mean.shape[0]:
             raise ValueError(f"x has shape {tuple(x.shape)}, the model takes (B, {self.x_mean.shape[0]})")
@@ -223,12 +242,21 @@ class MixGraphMDN(torch.nn.Module):
         tot = e.sum(dim=1, keepdim=True)
         t = _scale_transform(self.scale, s)
         sigma = torch.sqrt(t * t + self.floor) if self.floor > 0 else t
-        return {
+        out = {
             "pi": e / tot,
             "log_pi": z - torch.log(tot),
             "mu": m * self.y_std + self.y_mean,
             "sigma": sigma * self.y_std,
         }
+        if self.full:
+            rows, cols = np.tril_indices(self.d, -1)  # (1,0), (2,0), (2,1), ...: mixgraph's order
+            o = self.offdiag(h).double().reshape(-1, self.k, len(rows))
+            below = torch.zeros(o.shape[0], self.k, self.d, self.d, dtype=torch.float64)
+            below[:, :, rows, cols] = o * self.y_std[rows]
+            chol = torch.diag_embed(out["sigma"]) + below
+            out["chol"] = chol
+            out["sigma"] = torch.sqrt((chol * chol).sum(dim=-1))
+        return out
 
     def predict(self, x):
         """forward on a numpy array (or nested lists), returning numpy float64 arrays."""

@@ -12,6 +12,7 @@ Usage:
   mdn_bench.py --matmul --threads N [--tuned]
   mdn_bench.py --predict --workload NAME --dtype f32|f64 --threads N [--rows R] [--tuned]
   mdn_bench.py --check case.json
+  mdn_bench.py --serve --threads N [--tuned]
 
 --check reads a JSON case {"dtype":"f64","K":k,"D":d,"layers":[{"w":[[...]],"b":[...]},...],
 "x":[[...]],"y":[[...]]} (w is fan_in x fan_out; hidden layers tanh, the last layer the
@@ -24,6 +25,11 @@ standard deviations, i.e. every mixture parameter of every row.
 
 Every mode's JSON also names the BLAS core OpenBLAS runs (openblas_get_corename, through
 the library torch loaded; "unknown" when the BLAS is not OpenBLAS).
+
+--serve keeps one process (one set-up, one OpenBLAS core) for many measurements: it reads
+JSON requests from stdin, one a line — {"mode": "train"|"predict"|"matmul", "workload":
+NAME, "dtype": "f32"|"f64", "seconds": S, "rows": R} — and answers each with the JSON line
+the matching command-line mode prints, timing for about S seconds (at least 5 repeats).
 
 --tuned applies the tuned set-up: glibc's mallopt raises M_MMAP_THRESHOLD to 32 MiB and
 M_TRIM_THRESHOLD to 1 GiB before torch is imported (set OMP_WAIT_POLICY=PASSIVE in the
@@ -95,7 +101,7 @@ def mixture_nll(logits, means, log_sigma, y, k, d):
     return -torch.logsumexp(log_pi + log_n, dim=1).mean()
 
 
-def step_times(name, dtype, steps, warmup, seed=1):
+def step_times(name, dtype, steps, warmup, seed=1, seconds=None):
     d_in, hidden, k, d_out, batch = WORKLOADS[name]
     torch.manual_seed(seed)
     model = MDN(d_in, hidden, k, d_out).to(dtype)
@@ -103,7 +109,10 @@ def step_times(name, dtype, steps, warmup, seed=1):
     x = torch.randn(batch, d_in, dtype=dtype)
     y = torch.randn(batch, d_out, dtype=dtype)
     times = []
+    start = time.perf_counter()
     for i in range(warmup + steps):
+        if seconds is not None and len(times) >= 5 and time.perf_counter() - start > seconds:
+            break
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = mixture_nll(*model(x), y, k, d_out)
@@ -116,15 +125,18 @@ def step_times(name, dtype, steps, warmup, seed=1):
     return statistics.median(times), batch
 
 
-def predict_times(name, dtype, rows, repeats, seed=1):
+def predict_times(name, dtype, rows, repeats, seed=1, seconds=None):
     d_in, hidden, k, d_out, _ = WORKLOADS[name]
     torch.manual_seed(seed)
     model = MDN(d_in, hidden, k, d_out).to(dtype)
     model.eval()
     x = torch.randn(rows, d_in, dtype=dtype)
     times = []
+    start = time.perf_counter()
     with torch.no_grad():
         for i in range(3 + repeats):
+            if seconds is not None and len(times) >= 5 and time.perf_counter() - start > seconds:
+                break
             t0 = time.perf_counter()
             logits, means, log_sigma = model(x)
             pi = torch.softmax(logits, dim=1)
@@ -179,6 +191,27 @@ def check(path):
                       "grads": [{"w": w.grad.tolist(), "b": b.grad.tolist()} for w, b in zip(ws, bs)]}))
 
 
+def serve(common):
+    for line in sys.stdin:
+        req = json.loads(line)
+        mode, seconds = req["mode"], float(req.get("seconds", 1.0))
+        if mode == "matmul":
+            out = {"mode": "matmul", "shape": [1024, 512, 512], "gflops_f64": matmul_gflops(torch.float64),
+                   "gflops_f32": matmul_gflops(torch.float32)}
+        else:
+            dtype = torch.float32 if req["dtype"] == "f32" else torch.float64
+            if mode == "predict":
+                rows = int(req.get("rows", 10000))
+                med = predict_times(req["workload"], dtype, rows, 100000, seconds=seconds)
+                out = {"mode": "predict", "workload": req["workload"], "dtype": req["dtype"], "rows": rows,
+                       "median_ms": med * 1e3, "rows_per_s": rows / med}
+            else:
+                med, batch = step_times(req["workload"], dtype, 100000, 10, seconds=seconds)
+                out = {"mode": "train", "workload": req["workload"], "dtype": req["dtype"],
+                       "median_ms": med * 1e3, "samples_per_s": batch / med}
+        print(json.dumps({**out, **common}), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workload", choices=sorted(WORKLOADS))
@@ -190,6 +223,7 @@ def main():
     p.add_argument("--matmul", action="store_true")
     p.add_argument("--check", metavar="CASE.json")
     p.add_argument("--predict", action="store_true")
+    p.add_argument("--serve", action="store_true")
     p.add_argument("--rows", type=int, default=10000)
     p.add_argument("--repeats", type=int, default=20)
     a = p.parse_args()
@@ -199,6 +233,9 @@ def main():
     torch.set_num_threads(a.threads)
     common = {"threads": a.threads, "tuned": a.tuned, "torch_version": torch.__version__,
               "blas_core": blas_core()}
+    if a.serve:
+        serve(common)
+        return
     if a.matmul:
         print(json.dumps({"mode": "matmul", "shape": [1024, 512, 512],
                           "gflops_f64": matmul_gflops(torch.float64),

@@ -22,6 +22,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -126,6 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		modes = append(modes, m)
 	}
 	cpu := readCPU()
+	defer stopServers()
 	var cores []blasCore
 	if !o.skipPeer {
 		if o.script == "" {
@@ -365,57 +367,103 @@ func oursPredict(w benchmarks.Workload, dt models.DType, seconds float64) (float
 	return median(ts), nil
 }
 
-func peerCmd(ctx context.Context, o options, tuned bool, core string, args ...string) ([]byte, error) {
-	if tuned {
+// server is one long-lived PyTorch process (mdn_bench.py --serve) for one configuration:
+// the interpreter and torch load once, and every measurement is a request on its stdin.
+type server struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	err *bytes.Buffer
+}
+
+var servers = map[peerConfig]*server{}
+
+// serverFor returns the running server of configuration pc, starting it if need be.
+func serverFor(ctx context.Context, o options, pc peerConfig) (*server, error) {
+	if s := servers[pc]; s != nil {
+		return s, nil
+	}
+	args := []string{o.script, "--serve", "--threads", fmt.Sprint(pc.setup.threads)}
+	if pc.setup.tuned {
 		args = append(args, "--tuned")
 	}
-	cmd := exec.CommandContext(ctx, o.python, append([]string{o.script}, args...)...)
-	cmd.Env = nil
+	cmd := exec.CommandContext(ctx, o.python, args...)
 	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "OPENBLAS_CORETYPE=") {
+		if !strings.HasPrefix(e, "OPENBLAS_CORETYPE=") && !strings.HasPrefix(e, "OMP_WAIT_POLICY=") {
 			cmd.Env = append(cmd.Env, e)
 		}
 	}
-	if core != "" {
-		cmd.Env = append(cmd.Env, "OPENBLAS_CORETYPE="+core)
+	if pc.core.env != "" {
+		cmd.Env = append(cmd.Env, "OPENBLAS_CORETYPE="+pc.core.env)
 	}
-	if tuned {
+	if pc.setup.tuned {
 		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY=PASSIVE")
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	s := &server{cmd: cmd, err: &bytes.Buffer{}}
+	cmd.Stderr = s.err
+	in, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, fmt.Errorf("peer %v: %v: %s", args, err, strings.TrimSpace(stderr.String()))
+		return nil, err
 	}
-	return out, nil
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("peer %s: %w", pc, err)
+	}
+	s.in, s.out = in, bufio.NewReader(out)
+	servers[pc] = s
+	return s, nil
+}
+
+// stopServers ends every server.
+func stopServers() {
+	for pc, s := range servers {
+		s.in.Close()
+		s.cmd.Wait()
+		delete(servers, pc)
+	}
+}
+
+// request sends one measurement request to configuration pc's server and decodes the
+// answer into v.
+func request(ctx context.Context, o options, pc peerConfig, req map[string]any, v any) error {
+	s, err := serverFor(ctx, o, pc)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(req)
+	if _, err := s.in.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("peer %s: %v: %s", pc, err, strings.TrimSpace(s.err.String()))
+	}
+	line, err := s.out.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("peer %s: %v: %s", pc, err, strings.TrimSpace(s.err.String()))
+	}
+	if err := json.Unmarshal(line, v); err != nil {
+		return fmt.Errorf("peer %s output %q: %w", pc, line, err)
+	}
+	return nil
 }
 
 // peer returns PyTorch's median time of one training step or one prediction of
 // PredictRows rows in configuration pc.
 func peer(ctx context.Context, o options, mode string, w benchmarks.Workload, d string, pc peerConfig) (float64, error) {
-	args := []string{"--workload", w.Name, "--dtype", d, "--threads", fmt.Sprint(pc.setup.threads)}
-	if mode == "predict" {
-		repeats := map[string]int{"bishop": 40, "small": 40, "medium": 15, "large": 6}[w.Name]
-		args = append(args, "--predict", "--rows", fmt.Sprint(benchmarks.PredictRows), "--repeats", fmt.Sprint(repeats))
-	} else {
-		steps := map[string]int{"bishop": 400, "small": 400, "medium": 120, "large": 30}[w.Name]
-		args = append(args, "--steps", fmt.Sprint(steps), "--warmup", "10")
-	}
-	out, err := peerCmd(ctx, o, pc.setup.tuned, pc.core.env, args...)
-	if err != nil {
-		return 0, err
-	}
 	var r struct {
 		MedianMS float64 `json:"median_ms"`
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		return 0, fmt.Errorf("peer output %q: %w", out, err)
+	req := map[string]any{"mode": mode, "workload": w.Name, "dtype": d, "seconds": o.seconds, "rows": benchmarks.PredictRows}
+	if err := request(ctx, o, pc, req, &r); err != nil {
+		return 0, err
 	}
 	return r.MedianMS / 1e3, nil
 }
 
-// peerCores runs PyTorch's matrix multiply under each candidate OPENBLAS_CORETYPE
+// tunedPair is the set-up the matrix multiply is measured in: 2 threads, tuned.
+var tunedPair = peerSetups[2]
+
+// peerCores measures PyTorch's matrix multiply under each candidate OPENBLAS_CORETYPE
 // ("auto" or "" for OpenBLAS's detection) and returns those that run a distinct core,
 // as OpenBLAS names it (a core type the library does not know falls back to another).
 func peerCores(ctx context.Context, o options, candidates []string) ([]blasCore, error) {
@@ -426,35 +474,36 @@ func peerCores(ctx context.Context, o options, candidates []string) ([]blasCore,
 		if c == "auto" {
 			c = ""
 		}
-		out, err := peerCmd(ctx, o, true, c, "--matmul", "--threads", "2")
-		if err != nil {
-			return nil, err
-		}
 		var r struct {
 			Core string `json:"blas_core"`
 		}
-		if err := json.Unmarshal(out, &r); err != nil {
-			return nil, fmt.Errorf("peer output %q: %w", out, err)
+		pc := peerConfig{tunedPair, blasCore{env: c, name: c}}
+		if err := request(ctx, o, pc, map[string]any{"mode": "matmul"}, &r); err != nil {
+			return nil, err
 		}
-		if !seen[r.Core] {
-			seen[r.Core] = true
-			cores = append(cores, blasCore{env: c, name: r.Core})
+		// The server stays, under the core's real name.
+		s := servers[pc]
+		delete(servers, pc)
+		core := blasCore{env: c, name: r.Core}
+		if seen[r.Core] {
+			s.in.Close()
+			s.cmd.Wait()
+			continue
 		}
+		seen[r.Core] = true
+		servers[peerConfig{tunedPair, core}] = s
+		cores = append(cores, core)
 	}
 	return cores, nil
 }
 
 func peerMatmul(ctx context.Context, o options, core blasCore) (map[string]float64, error) {
-	out, err := peerCmd(ctx, o, true, core.env, "--matmul", "--threads", "2")
-	if err != nil {
-		return nil, err
-	}
 	var r struct {
 		F64 float64 `json:"gflops_f64"`
 		F32 float64 `json:"gflops_f32"`
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		return nil, fmt.Errorf("peer output %q: %w", out, err)
+	if err := request(ctx, o, peerConfig{tunedPair, core}, map[string]any{"mode": "matmul"}, &r); err != nil {
+		return nil, err
 	}
 	return map[string]float64{"f64": r.F64, "f32": r.F32}, nil
 }

@@ -56,6 +56,8 @@ func TestPythonLoader(t *testing.T) {
 		{"f32-ensemble", mdn.Config{InputDim: 1, OutputDim: 1, K: 10, Members: 5, Hidden: []int{20}, Activation: graph.Tanh, DType: models.Float32}},
 		{"f32-tanh-exp", mdn.Config{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{32, 32}, Activation: graph.Tanh, DType: models.Float32}},
 		{"f32-D2-K3-relu-softplus-floor", mdn.Config{InputDim: 2, OutputDim: 2, K: 3, Hidden: []int{16}, Activation: graph.ReLU, Scale: losses.ScaleSoftplus, VarianceFloor: 1e-3, DType: models.Float32}},
+		{"f64-full-D3-K2-softplus-floor", mdn.Config{InputDim: 2, OutputDim: 3, K: 2, Hidden: []int{10}, Scale: losses.ScaleSoftplus, VarianceFloor: 0.05, Covariance: mdn.CovarianceFull}},
+		{"f32-full-D2-K3", mdn.Config{InputDim: 1, OutputDim: 2, K: 3, Hidden: []int{12}, DType: models.Float32, Covariance: mdn.CovarianceFull}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,6 +95,16 @@ func TestPythonLoader(t *testing.T) {
 					for d := range w.Means[k] {
 						worst.note("mu", r, k, d, got.Mu[r][k][d], w.Means[k][d], math.Max(math.Abs(w.Means[k][d]), yStd[d]))
 						worst.note("sigma", r, k, d, got.Sigma[r][k][d], w.StdDevs[k][d], w.StdDevs[k][d])
+						if w.Cholesky != nil {
+							dim := len(w.Means[k])
+							for e := range dim {
+								// Relative to the row's scale, σ_kd = ‖row d of L_k‖.
+								worst.note("chol", r, k, d, got.Chol[r][k][d][e], w.Cholesky[k][d*dim+e], w.StdDevs[k][d])
+							}
+						}
+					}
+					if (w.Cholesky != nil) != (got.Chol != nil) {
+						t.Fatalf("row %d: Predict's Cholesky factors %v, the loader's %v", r, w.Cholesky != nil, got.Chol != nil)
 					}
 				}
 			}
@@ -151,11 +163,12 @@ func inputs(dim int) [][]float64 {
 
 // loaderOutput is what load_mixgraph.py prints.
 type loaderOutput struct {
-	DType string        `json:"dtype"`
-	Pi    [][]float64   `json:"pi"`
-	LogPi [][]float64   `json:"log_pi"`
-	Mu    [][][]float64 `json:"mu"`
-	Sigma [][][]float64 `json:"sigma"`
+	DType string          `json:"dtype"`
+	Pi    [][]float64     `json:"pi"`
+	LogPi [][]float64     `json:"log_pi"`
+	Mu    [][][]float64   `json:"mu"`
+	Sigma [][][]float64   `json:"sigma"`
+	Chol  [][][][]float64 `json:"chol"`
 }
 
 func runLoader(t *testing.T, script, export string, x [][]float64) loaderOutput {

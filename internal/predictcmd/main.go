@@ -164,6 +164,10 @@ type prediction struct {
 	Mode      []float64          `json:"mode"`
 	Quantiles map[string]float64 `json:"quantiles,omitempty"`
 	Samples   [][]float64        `json:"samples,omitempty"`
+	// Full-covariance models only: every component's Cholesky factor L_k (D·D,
+	// row-major, Σ_k = L_k L_kᵀ) and the mixture's covariance matrix (D·D, row-major).
+	Chol [][]float64 `json:"chol,omitempty"`
+	Cov  []float64   `json:"cov,omitempty"`
 }
 
 func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -285,6 +289,12 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 				p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)] = mx.Quantile(q)
 			}
 		}
+		if mx.Cholesky != nil {
+			p.Chol = mx.Cholesky
+			for _, r := range mx.Covariance() {
+				p.Cov = append(p.Cov, r...)
+			}
+		}
 		if o.samples > 0 {
 			p.Samples = mx.Sample(rng, o.samples, o.temperature)
 		}
@@ -305,7 +315,7 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 		if o.format == "jsonl" {
 			err = writeJSONL(bw, preds)
 		} else {
-			err = writeCSV(bw, preds, names, targets, cfg.K, probs, o.samples, o.spread)
+			err = writeCSV(bw, preds, names, targets, cfg.K, probs, o.samples, o.spread, cfg.Full())
 		}
 		if err != nil {
 			return err
@@ -393,6 +403,8 @@ func (p *prediction) check() error {
 	vals = append(vals, p.Mu...)
 	vals = append(vals, p.Sigma...)
 	vals = append(vals, p.Samples...)
+	vals = append(vals, p.Chol...)
+	vals = append(vals, p.Cov)
 	for _, v := range vals {
 		for _, x := range v {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -457,9 +469,11 @@ func writeJSONL(w io.Writer, preds []prediction) error {
 }
 
 // writeCSV writes one row per prediction: the inputs; per target mean_, std_ and/or iqr_
-// (as spread asks) and mode_; the quantiles; per component pi_k, log_pi_k and per target
-// mu_k_ and sigma_k_; the samples.
-func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, probs []float64, samples int, spread string) error {
+// (as spread asks) and mode_; for a full-covariance model the covariance cov_<a>_<b> of
+// every pair of targets a before b; the quantiles; per component pi_k, log_pi_k and per
+// target mu_k_ and sigma_k_, and for a full model the Cholesky factor's lower triangle
+// chol_k_<a>_<b> (row a, column b ≤ a); the samples.
+func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, probs []float64, samples int, spread string, full bool) error {
 	hasStd, hasIQR := spread != "iqr", spread != "std"
 	var head []string
 	head = append(head, xNames...)
@@ -473,6 +487,13 @@ func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, p
 		}
 		head = append(head, "mode_"+y)
 	}
+	if full {
+		for a := range yNames {
+			for b := a + 1; b < len(yNames); b++ {
+				head = append(head, "cov_"+yNames[a]+"_"+yNames[b])
+			}
+		}
+	}
 	for _, q := range probs {
 		head = append(head, "q"+strconv.FormatFloat(q, 'g', -1, 64))
 	}
@@ -480,6 +501,13 @@ func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, p
 		head = append(head, fmt.Sprintf("pi_%d", c), fmt.Sprintf("log_pi_%d", c))
 		for _, y := range yNames {
 			head = append(head, fmt.Sprintf("mu_%d_%s", c, y), fmt.Sprintf("sigma_%d_%s", c, y))
+		}
+		if full {
+			for a := range yNames {
+				for b := 0; b <= a; b++ {
+					head = append(head, fmt.Sprintf("chol_%d_%s_%s", c, yNames[a], yNames[b]))
+				}
+			}
 		}
 	}
 	for s := 0; s < samples; s++ {
@@ -509,6 +537,13 @@ func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, p
 			}
 			rec = append(rec, f(p.Mode[j]))
 		}
+		if full {
+			for a := 0; a < d; a++ {
+				for b := a + 1; b < d; b++ {
+					rec = append(rec, f(p.Cov[a*d+b]))
+				}
+			}
+		}
 		for _, q := range probs {
 			rec = append(rec, f(p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)]))
 		}
@@ -516,6 +551,13 @@ func writeCSV(w io.Writer, preds []prediction, xNames, yNames []string, k int, p
 			rec = append(rec, f(p.Pi[c]), f(p.LogPi[c]))
 			for j := 0; j < d; j++ {
 				rec = append(rec, f(p.Mu[c][j]), f(p.Sigma[c][j]))
+			}
+			if full {
+				for a := 0; a < d; a++ {
+					for b := 0; b <= a; b++ {
+						rec = append(rec, f(p.Chol[c][a*d+b]))
+					}
+				}
 			}
 		}
 		for _, s := range p.Samples {

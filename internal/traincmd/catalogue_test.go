@@ -164,6 +164,8 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-variance_floor", "Inf"}, "-variance_floor +Inf"},
 		{[]string{"-activation", "swish"}, `-activation "swish"`},
 		{[]string{"-scale", "cubic"}, `-scale "cubic"`},
+		{[]string{"-covariance", "banana"}, `-covariance "banana"`},
+		{[]string{"-covariance", "full"}, "-covariance full: covariance full needs an output dimension of at least 2"},
 		{[]string{"-dtype", "float16"}, `-dtype "float16"`},
 		{[]string{"-solver", "adagrad"}, `-solver "adagrad"`},
 		{[]string{"-schedule", "linear"}, `-schedule "linear"`},

@@ -21,7 +21,8 @@ import (
 )
 
 // maxPoints bounds -n, the points generated for each of the training and test sets of
-// bishop and sine (2 × 2^24 points of two float64s are 512 MiB).
+// bishop, sine and arm (2 × 2^24 points of two float64s are 512 MiB; of arm's four,
+// 1 GiB).
 const maxPoints = 1 << 24
 
 // options are the command's flags.
@@ -32,6 +33,7 @@ type options struct {
 	valFraction                             autoFloat
 	k                                       autoInt
 	hidden, activation, scale               string
+	covariance                              string
 	varianceFloor                           float64
 	epochs, batch, patience                 autoInt
 	lr                                      float64
@@ -61,7 +63,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.csvPath, "csv", "", "CSV file with a header row to train on instead of a built-in dataset")
 	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
 	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
-	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop and sine, for each of the training and test sets (0: 1000 for bishop, 3000 for sine; at most %d)", maxPoints))
+	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop, sine and arm, for each of the training and test sets (0: 1000 for bishop, 3000 for sine, 2000 for arm; at most %d)", maxPoints))
 	fs.StringVar(&o.testCSV, "test_csv", "", "with -csv: a CSV file of test rows (same columns, by name) instead of holding out -test_fraction")
 	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set (0: none, every row trains or validates)")
 	o.valFraction.auto, o.epochs.auto, o.batch.auto, o.patience.auto = true, true, true, true
@@ -71,8 +73,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
+	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
-	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 1500)")
+	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")
 	fs.Var(&o.batch, "batch", "rows per step, the last batch of an epoch may be shorter (auto: 250, more above 25000 rows)")
 	fs.Float64Var(&o.lr, "lr", 0.01, "initial learning rate")
 	fs.StringVar(&o.solver, "solver", "adam", "solver: "+strings.Join(train.Solvers(), ", "))
@@ -206,6 +209,9 @@ func (o *options) check() error {
 	}
 	if _, err := losses.ParseScale(o.scale); err != nil {
 		return fmt.Errorf("-scale %q: want one of %s", o.scale, strings.Join(losses.Scales(), ", "))
+	}
+	if _, err := mdn.ParseCovariance(o.covariance); err != nil {
+		return fmt.Errorf("-covariance %q: want one of %s", o.covariance, strings.Join(mdn.Covariances(), ", "))
 	}
 	if _, err := models.ParseDType(o.dtype); err != nil {
 		return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)

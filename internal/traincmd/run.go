@@ -109,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	act, _ := graph.ParseActivation(o.activation)
 	scale, _ := losses.ParseScale(o.scale)
 	dtype, _ := models.ParseDType(o.dtype)
+	covariance, _ := mdn.ParseCovariance(o.covariance)
 	solver, _ := train.ParseSolver(o.solver)
 	schedule, _ := train.ParseSchedule(o.schedule)
 
@@ -188,11 +189,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.k.auto {
 		k = train.ScaledK(trainSet.N)
 	}
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed}
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
 		culprit := fmt.Sprintf("-k %d, -hidden %s", k, o.hidden)
 		switch msg := err.Error(); {
+		case strings.Contains(msg, "covariance"):
+			culprit = fmt.Sprintf("-covariance %s", o.covariance)
 		case strings.Contains(msg, "variance floor"):
 			culprit = fmt.Sprintf("-variance_floor %g", o.varianceFloor)
 		case strings.Contains(msg, "dimension"):
@@ -262,7 +265,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if testSet != nil {
 			nTest = testSet.N
 		}
-		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, k, o.widths, act, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
+		kind := ""
+		if mcfg.Full() {
+			kind = ", full covariance"
+		}
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s%s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, k, o.widths, act, kind, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()

@@ -51,6 +51,56 @@ type Config struct {
 	// be a multiple of Members. 0 and 1 mean one group, the plain softmax. Combine builds
 	// such a model from trained members; it trains like any other.
 	Members int `json:"members,omitempty"`
+	// Covariance is the components' covariance: "" or "diagonal" (the classic MDN, each
+	// component a product of D independent Gaussians) or "full" (Σ_k = L_k L_kᵀ, see
+	// CovarianceFull), which needs OutputDim ≥ 2. The diagonal choice is always held as
+	// "" (Config() reports it so), so that the files of diagonal models are those
+	// written before the choice existed.
+	Covariance Covariance `json:"covariance,omitempty"`
+}
+
+// Covariance names the form of the components' covariance matrices.
+type Covariance string
+
+// The covariance choices.
+const (
+	// CovarianceDiagonal: Σ_k = diag(σ²_k1, …, σ²_kD), the network giving K·D raw scales.
+	CovarianceDiagonal Covariance = "diagonal"
+	// CovarianceFull: Σ_k = L_k L_kᵀ with L_k lower-triangular, the network giving per
+	// component D raw scales, turned into the diagonal L_kdd exactly as the diagonal
+	// choice turns them into σ_kd (the same transform and variance floor), and the
+	// M = D(D−1)/2 free entries below the diagonal from a fourth head, "mdn.offdiag"
+	// (K·M outputs, component-major, within a component row by row: L_10, L_20, L_21, …).
+	CovarianceFull Covariance = "full"
+)
+
+// Covariances lists the names ParseCovariance accepts.
+func Covariances() []string { return []string{string(CovarianceDiagonal), string(CovarianceFull)} }
+
+// ParseCovariance returns the covariance choice of the given name; "" is diagonal.
+func ParseCovariance(name string) (Covariance, error) {
+	switch c := strings.ToLower(strings.TrimSpace(name)); c {
+	case "", string(CovarianceDiagonal):
+		return CovarianceDiagonal, nil
+	case string(CovarianceFull):
+		return CovarianceFull, nil
+	}
+	return "", fmt.Errorf("mdn: unknown covariance %.40q (want one of %s)", name, strings.Join(Covariances(), ", "))
+}
+
+// Full reports whether c asks for full covariances.
+func (c Config) Full() bool {
+	cv, err := ParseCovariance(string(c.Covariance))
+	return err == nil && cv == CovarianceFull
+}
+
+// offDiagonals is the number of the off-diagonal head's outputs per component: D(D−1)/2
+// for full covariances, 0 for diagonal ones.
+func (c Config) offDiagonals() int {
+	if !c.Full() {
+		return 0
+	}
+	return graph.OffDiagonals(c.OutputDim)
 }
 
 // Size limits. Config.Validate (and so New and Load) refuses a config beyond any of them
@@ -119,6 +169,12 @@ func (c Config) withDefaults() Config {
 	if d, err := models.ParseDType(string(c.DType)); err == nil {
 		c.DType = d
 	}
+	if cv, err := ParseCovariance(string(c.Covariance)); err == nil {
+		c.Covariance = cv
+		if cv == CovarianceDiagonal {
+			c.Covariance = ""
+		}
+	}
 	return c
 }
 
@@ -146,6 +202,12 @@ func (c Config) Validate() error {
 	}
 	if _, err := models.ParseDType(string(c.DType)); err != nil {
 		return fmt.Errorf("mdn: %s", unprefixed(err))
+	}
+	if _, err := ParseCovariance(string(c.Covariance)); err != nil {
+		return err
+	}
+	if c.Full() && c.OutputDim < 2 {
+		return fmt.Errorf("mdn: covariance full needs an output dimension of at least 2, got %d (with one target column it is the diagonal model)", c.OutputDim)
 	}
 	return nil
 }
@@ -204,6 +266,7 @@ func (c Config) checkSizes(limits bool) error {
 //	Σ_i (w_i·w_{i+1} + w_{i+1})   the body, w_0 = InputDim, w_1… = Hidden
 //	+ h·K + K                     the logits head, h = the last hidden width
 //	+ 2·(h·K·D + K·D)             the means and scales heads, D = OutputDim
+//	+ h·K·M + K·M                 full covariance only: the off-diagonal head, M = D(D−1)/2
 //
 // It does not apply the size limits, so that it can say how large a refused config
 // would be, but every product and sum is checked: a size below 1, or a count that does
@@ -224,6 +287,12 @@ func (c Config) ParamCount() (int, error) {
 	n.add(n.mul(h, k), k)
 	n.add(n.mul(h, kd), kd)
 	n.add(n.mul(h, kd), kd)
+	if c.Full() {
+		// D ≤ MaxDim is not checked here, so M is counted with overflow checks too.
+		m := n.mul(d, d-1) / 2
+		km := n.mul(k, m)
+		n.add(n.mul(h, km), km)
+	}
 	if n.overflow {
 		return 0, fmt.Errorf("mdn: the model's parameter count does not fit in an int")
 	}

@@ -26,6 +26,20 @@
 // that no probability or density is formed and then logged (losses.MixtureNLL builds it;
 // its documentation gives the gradients).
 //
+// # Full covariances
+//
+// With Config.Covariance = full (D ≥ 2), a fourth head gives per component the
+// M = D(D−1)/2 entries below the diagonal of a lower-triangular L′_k whose diagonal is
+// σ′_k above (same transform, same floor), and each component is N(μ′_k, L′_k L′_kᵀ):
+//
+//	log N_bk = −(D/2) log 2π − Σ_d log L′_bkdd − ½ ‖L′_bk⁻¹ (y′_b − μ′_bk)‖²,
+//
+// the triangular solve done by forward substitution inside one graph op
+// (graph.FullGaussianLogDensity, with its own gradient ops; losses.FullMixtureNLL),
+// combined with log π by the same log-sum-exp. Zero off-diagonals give the diagonal
+// model exactly. Predict's Mixture then carries the factors in original units,
+// L = diag(s_y) L′ (Mixture.Cholesky), and Covariance, Sample and Mode use them.
+//
 // # Units
 //
 // The network works in standardised units: x′ = (x − m_x)/s_x and y′ = (y − m_y)/s_y

@@ -65,11 +65,15 @@ func TestCombine(t *testing.T) {
 		for _, shape := range []struct {
 			in, out, k int
 			hidden     []int
-		}{{1, 1, 3, []int{5}}, {3, 2, 2, []int{4, 6}}} {
+			cov        Covariance
+		}{{1, 1, 3, []int{5}, ""}, {3, 2, 2, []int{4, 6}, ""}, {2, 3, 2, []int{4}, CovarianceFull}} {
 			name := fmt.Sprintf("%s/in=%d,out=%d,k=%d,hidden=%v", dt, shape.in, shape.out, shape.k, shape.hidden)
+			if shape.cov != "" {
+				name += ",covariance=" + string(shape.cov)
+			}
 			t.Run(name, func(t *testing.T) {
 				const nm = 3
-				cfg := Config{InputDim: shape.in, OutputDim: shape.out, K: shape.k, Hidden: shape.hidden, DType: dt, VarianceFloor: 0.01}
+				cfg := Config{InputDim: shape.in, OutputDim: shape.out, K: shape.k, Hidden: shape.hidden, DType: dt, VarianceFloor: 0.01, Covariance: shape.cov}
 				members := randomMembers(t, cfg, nm)
 				if err := members[0].SetColumns(colNames("x", shape.in), colNames("y", shape.out)); err != nil {
 					t.Fatal(err)

@@ -198,7 +198,8 @@ type paramShape struct {
 
 // paramShapes lists the parameters New(c) makes, in order, for c valid and with
 // defaults: every dense layer's weight (in, out) and bias (1, out), the body's layers
-// first, then the logits, means and scales heads.
+// first, then the logits, means and scales heads, and for full covariances the
+// off-diagonal head.
 func (c Config) paramShapes() []paramShape {
 	var ps []paramShape
 	dense := func(name string, in, out int) {
@@ -212,6 +213,9 @@ func (c Config) paramShapes() []paramShape {
 	dense("mdn.logits", prev, c.K)
 	dense("mdn.means", prev, c.K*c.OutputDim)
 	dense("mdn.scales", prev, c.K*c.OutputDim)
+	if m := c.offDiagonals(); m > 0 {
+		dense("mdn.offdiag", prev, c.K*m)
+	}
 	return ps
 }
 

@@ -81,6 +81,12 @@ func fuzzSeedBodies(f *testing.F) [][]byte {
 	edit(func(b *fileBody) { b.Params = b.Params[:3] })
 	edit(func(b *fileBody) { b.Params = append(b.Params, b.Params[0]) })
 	edit(func(b *fileBody) { b.Columns = nil })
+	full := testModel(f, Config{InputDim: 1, OutputDim: 3, K: 2, Hidden: []int{2}, Seed: 3, Covariance: CovarianceFull})
+	goodFull := saveBody(f, full)
+	bodies = append(bodies, goodFull,
+		bytes.Replace(goodFull, []byte(`"covariance":"full"`), []byte(`"covariance":"banana"`), 1),
+		bytes.Replace(goodFull, []byte(`"covariance":"full"`), []byte(`"covariance":"diagonal"`), 1),
+		bytes.Replace(good, []byte(`"seed":1`), []byte(`"seed":1,"covariance":"full"`), 1))
 	bodies = append(bodies, append(append([]byte(nil), good...), "{}"...))
 	bodies = append(bodies, []byte(""), []byte("{}"), []byte("null"), []byte(`{"config":{"input_dim":1,"output_dim":1,"hidden":[1],"k":1},"normalization":{"x_mean":[0],"x_std":[1],"y_mean":[0],"y_std":[1]},"params":[]}`))
 	return bodies

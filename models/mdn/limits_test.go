@@ -87,6 +87,8 @@ func TestParamCount(t *testing.T) {
 		{InputDim: 2, OutputDim: 4, K: 17, Hidden: []int{1}},
 		{InputDim: 16, OutputDim: 90, K: 5, Hidden: []int{256, 256}},
 		{InputDim: 300, OutputDim: 2, K: 1, Hidden: []int{4000}},
+		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{7}, Covariance: CovarianceFull},
+		{InputDim: 2, OutputDim: 5, K: 3, Hidden: []int{6, 5}, Covariance: "FULL"},
 	}
 	for _, cfg := range cfgs {
 		n, err := cfg.ParamCount()

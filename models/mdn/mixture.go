@@ -7,10 +7,12 @@ import (
 	"sort"
 )
 
-// Mixture is a mixture of K diagonal Gaussians over R^D, the conditional density p(y|x)
-// an MDN predicts for one input row:
+// Mixture is a mixture of K Gaussians over R^D, the conditional density p(y|x) an MDN
+// predicts for one input row. Its components are diagonal,
 //
-//	p(y) = Σ_k π_k Π_d N(y_d | μ_kd, σ²_kd).
+//	p(y) = Σ_k π_k Π_d N(y_d | μ_kd, σ²_kd),
+//
+// or, when Cholesky is set, full: p(y) = Σ_k π_k N(y | μ_k, L_k L_kᵀ).
 //
 // LogWeights is optional. A model's Predict fills it with log π computed from the
 // network's logits z as the stable log-softmax
@@ -25,7 +27,50 @@ type Mixture struct {
 	Means      [][]float64 // μ, K rows of D values
 	StdDevs    [][]float64 // σ, K rows of D positive values
 	LogWeights []float64   // log π, K values or nil (then log π is taken from Weights)
+	// Cholesky is nil for diagonal components. For full ones it holds every component's
+	// lower-triangular Cholesky factor L_k of Σ_k = L_k L_kᵀ: K rows of D·D values,
+	// row-major (L_k[i][j] at i·D + j), zero above the diagonal and positive on it. Then
+	// StdDevs must hold the marginal standard deviations √Σ_kdd = ‖row d of L_k‖
+	// (FullMixture fills them in), so that Variance, Marginal, CDF and Quantile, which
+	// need only the marginals, serve both kinds.
+	Cholesky [][]float64
 }
+
+// FullMixture returns the mixture of full-covariance Gaussians with the given weights,
+// means (K rows of D) and Cholesky factors (K rows of D·D, see Mixture.Cholesky), with
+// StdDevs computed from the factors. It does not validate them (see Validate).
+func FullMixture(weights []float64, means, cholesky [][]float64) Mixture {
+	m := Mixture{Weights: weights, Means: means, Cholesky: cholesky, StdDevs: make([][]float64, len(cholesky))}
+	for c, l := range cholesky {
+		m.StdDevs[c] = choleskyStdDevs(l, len(means[c]))
+	}
+	return m
+}
+
+// choleskyStdDevs returns √Σ_dd = √(Σ_j L_dj²) for each row d of the D×D factor l.
+func choleskyStdDevs(l []float64, d int) []float64 {
+	out := make([]float64, d)
+	for i := range out {
+		// Scaled by the row's largest entry, so that neither squares nor sum overflow.
+		mx := 0.0
+		for _, v := range l[i*d : i*d+i+1] {
+			mx = math.Max(mx, math.Abs(v))
+		}
+		if mx == 0 || math.IsInf(mx, 0) || math.IsNaN(mx) {
+			out[i] = mx
+			continue
+		}
+		s := 0.0
+		for _, v := range l[i*d : i*d+i+1] {
+			s += (v / mx) * (v / mx)
+		}
+		out[i] = mx * math.Sqrt(s)
+	}
+	return out
+}
+
+// stdDevTol bounds the relative mismatch between StdDevs and the Cholesky factors' rows.
+const stdDevTol = 1e-12
 
 // K is the number of components.
 func (m Mixture) K() int { return len(m.Weights) }
@@ -48,7 +93,10 @@ const logWeightTol = 1e-9
 // Validate reports the first thing wrong with m: mismatched lengths, a weight that is
 // negative or not finite, weights not summing to one, a log weight that is NaN or
 // positive or disagrees with its weight, a mean that is not finite or a standard
-// deviation that is not positive and finite.
+// deviation that is not positive and finite; and for full components a Cholesky factor
+// of the wrong size, not lower-triangular, with a diagonal entry that is not positive
+// and finite or another entry that is not finite, or whose rows' norms are not StdDevs
+// (to 1e-12 relative).
 func (m Mixture) Validate() error {
 	k := len(m.Weights)
 	if k == 0 {
@@ -93,6 +141,42 @@ func (m Mixture) Validate() error {
 	if math.Abs(sum-1) > weightSumTol {
 		return fmt.Errorf("mdn: mixture weights sum to %.17g, not 1", sum)
 	}
+	if m.Cholesky != nil {
+		return m.validateCholesky(d)
+	}
+	return nil
+}
+
+// validateCholesky checks the Cholesky factors of a mixture otherwise valid, of
+// dimension d.
+func (m Mixture) validateCholesky(d int) error {
+	if len(m.Cholesky) != m.K() {
+		return fmt.Errorf("mdn: mixture has %d weights and %d Cholesky factors", m.K(), len(m.Cholesky))
+	}
+	for c, l := range m.Cholesky {
+		if len(l) != d*d {
+			return fmt.Errorf("mdn: mixture component %d Cholesky factor has %d entries, want %d×%d", c, len(l), d, d)
+		}
+		for i := 0; i < d; i++ {
+			for j := 0; j < d; j++ {
+				v := l[i*d+j]
+				switch {
+				case j > i && v != 0:
+					return fmt.Errorf("mdn: mixture component %d Cholesky factor entry (%d,%d) above the diagonal is %g", c, i, j, v)
+				case j == i && (!(v > 0) || math.IsInf(v, 1)):
+					return fmt.Errorf("mdn: mixture component %d Cholesky factor diagonal entry %d is %g", c, i, v)
+				case math.IsNaN(v) || math.IsInf(v, 0):
+					return fmt.Errorf("mdn: mixture component %d Cholesky factor entry (%d,%d) is %g", c, i, j, v)
+				}
+			}
+		}
+		want := choleskyStdDevs(l, d)
+		for i, w := range want {
+			if got := m.StdDevs[c][i]; math.IsInf(w, 0) || math.Abs(got-w) > stdDevTol*w {
+				return fmt.Errorf("mdn: mixture component %d standard deviation %d is %g, its Cholesky factor gives %g", c, i, got, w)
+			}
+		}
+	}
 	return nil
 }
 
@@ -106,9 +190,29 @@ func (m Mixture) logWeight(c int) float64 {
 	return math.Log(m.Weights[c])
 }
 
-// componentLogDensity returns log π_c + log N(y | μ_c, diag σ_c²).
+// componentLogDensity returns log π_c + log N(y | μ_c, diag σ_c²), or for a full
+// component log π_c + log N(y | μ_c, L_c L_cᵀ) = log π_c − ½‖z‖² − Σ_d log L_cdd −
+// (D/2) log 2π with z = L_c⁻¹(y − μ_c) by forward substitution.
 func (m Mixture) componentLogDensity(c int, y []float64) float64 {
 	lp := m.logWeight(c)
+	if m.Cholesky != nil {
+		var buf [16]float64
+		z := buf[:0]
+		if len(y) > len(buf) {
+			z = make([]float64, 0, len(y))
+		}
+		z = z[:len(y)]
+		l, d := m.Cholesky[c], len(y)
+		for i := range z {
+			r := y[i] - m.Means[c][i]
+			for j := 0; j < i; j++ {
+				r -= l[i*d+j] * z[j]
+			}
+			z[i] = r / l[i*d+i]
+			lp -= logSqrt2Pi + math.Log(l[i*d+i]) + 0.5*z[i]*z[i]
+		}
+		return lp
+	}
 	for j, v := range y {
 		s := m.StdDevs[c][j]
 		z := (v - m.Means[c][j]) / s
@@ -178,6 +282,125 @@ func (m Mixture) Variance() []float64 {
 	return v
 }
 
+// Covariance returns the D×D covariance matrix of y by the law of total covariance,
+//
+//	Cov[y] = Σ_k π_k Σ_k + Σ_k π_k (μ_k − E[y])(μ_k − E[y])ᵀ,
+//
+// the expected within-component covariance plus the covariance of the component means,
+// with Σ_k = L_k L_kᵀ for full components and diag σ²_k for diagonal ones. Its diagonal
+// is Variance. It is returned as D rows of D values, symmetric by construction.
+func (m Mixture) Covariance() [][]float64 {
+	mean := m.Mean()
+	d := len(mean)
+	cov := make([][]float64, d)
+	for i := range cov {
+		cov[i] = make([]float64, d)
+	}
+	e := make([]float64, d)
+	for c, w := range m.Weights {
+		for i := range e {
+			e[i] = m.Means[c][i] - mean[i]
+		}
+		for i := 0; i < d; i++ {
+			for j := 0; j <= i; j++ {
+				s := 0.0
+				if m.Cholesky != nil {
+					l := m.Cholesky[c]
+					for t := 0; t <= j; t++ {
+						s += l[i*d+t] * l[j*d+t]
+					}
+				} else if i == j {
+					s = m.StdDevs[c][i] * m.StdDevs[c][i]
+				}
+				cov[i][j] += w * (s + e[i]*e[j])
+			}
+		}
+	}
+	for i := 0; i < d; i++ {
+		for j := 0; j < i; j++ {
+			cov[j][i] = cov[i][j]
+		}
+	}
+	return cov
+}
+
+// precisions returns every full component's precision matrix P_k = Σ_k⁻¹ = L_k⁻ᵀ L_k⁻¹
+// (D·D, row-major) and P_k μ_k.
+func (m Mixture) precisions() (p, pmu [][]float64) {
+	d := m.Dim()
+	inv := make([]float64, d*d)
+	for c, l := range m.Cholesky {
+		// L⁻¹, lower-triangular, column by column by forward substitution.
+		clear(inv)
+		for col := 0; col < d; col++ {
+			for i := col; i < d; i++ {
+				r := 0.0
+				if i == col {
+					r = 1
+				}
+				for j := col; j < i; j++ {
+					r -= l[i*d+j] * inv[j*d+col]
+				}
+				inv[i*d+col] = r / l[i*d+i]
+			}
+		}
+		pk := make([]float64, d*d)
+		for i := 0; i < d; i++ {
+			for j := 0; j < d; j++ {
+				s := 0.0
+				for t := max(i, j); t < d; t++ {
+					s += inv[t*d+i] * inv[t*d+j]
+				}
+				pk[i*d+j] = s
+			}
+		}
+		v := make([]float64, d)
+		for i := 0; i < d; i++ {
+			for j := 0; j < d; j++ {
+				v[i] += pk[i*d+j] * m.Means[c][j]
+			}
+		}
+		p, pmu = append(p, pk), append(pmu, v)
+	}
+	return p, pmu
+}
+
+// solveSPD solves a x = b in place (x returned in b) for a symmetric positive definite
+// D×D matrix a (row-major, overwritten by its Cholesky factor). It reports false when a
+// is not numerically positive definite.
+func solveSPD(a, b []float64, d int) bool {
+	for j := 0; j < d; j++ {
+		s := a[j*d+j]
+		for t := 0; t < j; t++ {
+			s -= a[j*d+t] * a[j*d+t]
+		}
+		if !(s > 0) {
+			return false
+		}
+		a[j*d+j] = math.Sqrt(s)
+		for i := j + 1; i < d; i++ {
+			r := a[i*d+j]
+			for t := 0; t < j; t++ {
+				r -= a[i*d+t] * a[j*d+t]
+			}
+			a[i*d+j] = r / a[j*d+j]
+		}
+	}
+	for i := 0; i < d; i++ { // L w = b
+		for t := 0; t < i; t++ {
+			b[i] -= a[i*d+t] * b[t]
+		}
+		b[i] /= a[i*d+i]
+	}
+	for i := d - 1; i >= 0; i-- { // Lᵀ x = w
+		for t := i + 1; t < d; t++ {
+			b[i] -= a[t*d+i] * b[t]
+		}
+		b[i] /= a[i*d+i]
+	}
+	return true
+}
+
 // Mode tolerances: the fixed-point iteration stops when a step moves less than modeTol
 // (relative to the point's scale) or after modeMaxIter steps.
 const (
@@ -190,7 +413,8 @@ const (
 //
 //	y ← (Σ_k γ_k(y) Σ_k⁻¹)⁻¹ Σ_k γ_k(y) Σ_k⁻¹ μ_k,  γ_k(y) ∝ π_k N(y | μ_k, Σ_k),
 //
-// (per dimension, as the covariances are diagonal), which increases p(y) at every step
+// (per dimension for diagonal covariances; for full ones by solving the D×D system with
+// the precisions Σ_k⁻¹ = L_k⁻ᵀ L_k⁻¹), which increases p(y) at every step
 // (Carreira-Perpiñán 2000, "Mode-finding for mixtures of Gaussian distributions"). It
 // is started from every component mean; the converged point with the highest log p(y)
 // wins, ties going to the lower component index. This differs from the heaviest
@@ -204,6 +428,12 @@ func (m Mixture) Mode() []float64 {
 	num := make([]float64, d)
 	den := make([]float64, d)
 	lps := make([]float64, m.K())
+	var prec, precMu [][]float64
+	var a []float64
+	if m.Cholesky != nil {
+		prec, precMu = m.precisions()
+		a = make([]float64, d*d)
+	}
 	for start := range m.Weights {
 		copy(y, m.Means[start])
 		for iter := 0; iter < modeMaxIter; iter++ {
@@ -214,12 +444,31 @@ func (m Mixture) Mode() []float64 {
 			}
 			clear(num)
 			clear(den)
-			for c := range m.Weights {
-				g := math.Exp(lps[c] - mx)
-				for j := 0; j < d; j++ {
-					p := g / (m.StdDevs[c][j] * m.StdDevs[c][j])
-					num[j] += p * m.Means[c][j]
-					den[j] += p
+			if prec != nil {
+				clear(a)
+				for c := range m.Weights {
+					g := math.Exp(lps[c] - mx)
+					for i, v := range prec[c] {
+						a[i] += g * v
+					}
+					for j, v := range precMu[c] {
+						num[j] += g * v
+					}
+				}
+				if !solveSPD(a, num, d) { // cannot happen for valid precisions; stay put
+					copy(num, y)
+				}
+				for j := range den {
+					den[j] = 1
+				}
+			} else {
+				for c := range m.Weights {
+					g := math.Exp(lps[c] - mx)
+					for j := 0; j < d; j++ {
+						p := g / (m.StdDevs[c][j] * m.StdDevs[c][j])
+						num[j] += p * m.Means[c][j]
+						den[j] += p
+					}
 				}
 			}
 			moved := 0.0
@@ -407,9 +656,10 @@ func stdNormalQuantile(lp float64) float64 {
 	return z
 }
 
-// Marginal returns the one-dimensional mixture of y_d: for a diagonal Gaussian mixture it
-// has the same weights (and log weights) and the components' means μ_kd and standard
-// deviations σ_kd. It panics if d is not in [0, D).
+// Marginal returns the one-dimensional mixture of y_d: it has the same weights (and log
+// weights) and the components' means μ_kd and standard deviations σ_kd, which for full
+// components are the marginal √Σ_kdd (the marginal of N(μ, Σ) in dimension d is
+// N(μ_d, Σ_dd)). It panics if d is not in [0, D).
 func (m Mixture) Marginal(d int) Mixture {
 	if d < 0 || d >= m.Dim() {
 		panic(fmt.Sprintf("mdn: marginal %d of a %d-dimensional mixture", d, m.Dim()))
@@ -437,7 +687,8 @@ func (m Mixture) IQR() []float64 {
 
 // Sample draws n points. Each draw picks one component k with probability
 // softmax_k(log π_k / τ) and draws all D dimensions from that component with standard
-// deviations σ_k √τ. τ = 1 samples the mixture itself; τ < 1 favours the heavier
+// deviations σ_k √τ (full components: μ_k + √τ L_k ε with ε ~ N(0, I), so with
+// covariance τ Σ_k and its correlations). τ = 1 samples the mixture itself; τ < 1 favours the heavier
 // components and narrows them (τ → 0 tends to the heaviest mean); τ > 1 flattens. It
 // panics for τ ≤ 0 or n < 0.
 func (m Mixture) Sample(rng *rand.Rand, n int, temperature float64) [][]float64 {
@@ -450,6 +701,7 @@ func (m Mixture) Sample(rng *rand.Rand, n int, temperature float64) [][]float64 
 	cum := m.temperedCumulative(temperature)
 	scale := math.Sqrt(temperature)
 	d := m.Dim()
+	eps := make([]float64, d)
 	out := make([][]float64, n)
 	for i := range out {
 		// The first c with cum[c] > u: a zero-weight component never qualifies.
@@ -459,8 +711,22 @@ func (m Mixture) Sample(rng *rand.Rand, n int, temperature float64) [][]float64 
 			c = len(cum) - 1
 		}
 		row := make([]float64, d)
-		for j := range row {
-			row[j] = m.Means[c][j] + m.StdDevs[c][j]*scale*rng.NormFloat64()
+		if m.Cholesky != nil {
+			l := m.Cholesky[c]
+			for j := range eps {
+				eps[j] = rng.NormFloat64()
+			}
+			for j := range row {
+				s := 0.0
+				for t := 0; t <= j; t++ {
+					s += l[j*d+t] * eps[t]
+				}
+				row[j] = m.Means[c][j] + scale*s
+			}
+		} else {
+			for j := range row {
+				row[j] = m.Means[c][j] + m.StdDevs[c][j]*scale*rng.NormFloat64()
+			}
 		}
 		out[i] = row
 	}

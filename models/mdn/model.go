@@ -19,7 +19,9 @@ var _ models.Trainable = (*Model)(nil)
 
 // Model is a mixture density network: an MLP body with three dense heads giving, per
 // input row, K mixing logits, K·D means and K·D raw scales of a diagonal Gaussian
-// mixture over y. The network works in standardised units (see Normalization); Predict
+// mixture over y (with Config.Covariance full, a fourth head gives the K·D(D−1)/2
+// entries of the components' Cholesky factors below their diagonals; see
+// CovarianceFull). The network works in standardised units (see Normalization); Predict
 // and LogLik speak original units.
 //
 // Concurrency: Predict, LogLik, NLL, Config, InputDim, OutputDim, Normalization,
@@ -39,6 +41,7 @@ type Model struct {
 	logits      *graph.Dense
 	means       *graph.Dense
 	scales      *graph.Dense
+	offdiag     *graph.Dense // full covariance only; nil for diagonal
 	// xCols and yCols name the input and target columns; both nil when unset.
 	xCols, yCols []string
 
@@ -50,7 +53,8 @@ type Model struct {
 const headGain = 0.1
 
 // New builds a model from cfg, drawing the initial weights from cfg.Seed: the body's
-// layers in order, then the logits, means and scales heads. Mixing logits start near
+// layers in order, then the logits, means and scales heads (and, for full covariances,
+// the off-diagonal head, whose entries start near 0). Mixing logits start near
 // zero (near-uniform π), scales at σ = 1 in standardised units, and the means' biases
 // at the quantiles Φ⁻¹((k+½)/K) of a standard normal along every target dimension;
 // InitFromData places them on the training targets instead.
@@ -88,9 +92,18 @@ func New(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, prefixed(err)
 	}
+	// The off-diagonal head comes last, so that a diagonal model's draws are unchanged;
+	// its zero bias and small weights start every L_k near diagonal.
+	var offdiag *graph.Dense
+	if om := cfg.offDiagonals(); om > 0 {
+		offdiag, err = graph.NewDense(ps, graph.DenseConfig{Name: "mdn.offdiag", In: h, Out: k * om, WeightInit: small, BiasInit: graph.Constant(0)}, rng)
+		if err != nil {
+			return nil, prefixed(err)
+		}
+	}
 	m := &Model{
 		Base: models.NewBase("mdn", ps, cfg.InputDim, cfg.OutputDim),
-		cfg:  cfg, body: body, logits: logits, means: means, scales: scales,
+		cfg:  cfg, body: body, logits: logits, means: means, scales: scales, offdiag: offdiag,
 	}
 	m.predict = models.NewBatcher(predictChunk, m.buildPredictor)
 	m.eval = models.NewLossBatcher(m, predictChunk)
@@ -209,6 +222,10 @@ type Outputs struct {
 	Logits *G.Node // (B, K)
 	Means  *G.Node // (B, K·D), component-major, standardised units
 	Scales *G.Node // (B, K·D), raw scale parameters
+	// OffDiag are the entries of the Cholesky factors L_k below their diagonals,
+	// (B, K·M), M = D(D−1)/2, for full covariances (see CovarianceFull); nil for
+	// diagonal ones.
+	OffDiag *G.Node
 }
 
 // Forward adds the network to x's graph for x of shape (B, InputDim) in standardised
@@ -230,6 +247,11 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 	}
 	if o.Scales, err = m.scales.Forward(h); err != nil {
 		return nil, prefixed(err)
+	}
+	if m.offdiag != nil {
+		if o.OffDiag, err = m.offdiag.Forward(h); err != nil {
+			return nil, prefixed(err)
+		}
 	}
 	return &o, nil
 }
@@ -277,7 +299,12 @@ func (m *Model) BuildGraph(g *G.ExprGraph, batch int) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	nll, err := losses.MixtureNLL(out.Logits, out.Means, out.Scales, y, m.cfg.mixture())
+	var nll *losses.MixtureLoss
+	if out.OffDiag != nil {
+		nll, err = losses.FullMixtureNLL(out.Logits, out.Means, out.Scales, out.OffDiag, y, m.cfg.mixture())
+	} else {
+		nll, err = losses.MixtureNLL(out.Logits, out.Means, out.Scales, y, m.cfg.mixture())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mdn: %w", err)
 	}

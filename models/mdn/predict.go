@@ -19,7 +19,8 @@ import (
 const predictChunk = 256
 
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
-// input "mdn.x", outputs the logits, means and raw scales.
+// input "mdn.x", outputs the logits, means and raw scales (and the off-diagonals of a
+// full-covariance model).
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", rows, m.cfg.InputDim)
@@ -28,6 +29,9 @@ func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 		return nil, err
 	}
 	outs := G.Nodes{out.Logits, out.Means, out.Scales}
+	if out.OffDiag != nil {
+		outs = append(outs, out.OffDiag)
+	}
 	r, err := graph.NewRunner(g, outs)
 	if err != nil {
 		return nil, err
@@ -55,14 +59,27 @@ type Mixtures struct {
 	Weights    []float64 // π, N×K
 	LogWeights []float64 // log π, N×K, finite where π underflows to 0
 	Means      []float64 // μ, N×K×D
-	StdDevs    []float64 // σ, N×K×D
+	StdDevs    []float64 // σ, N×K×D (full covariances: the marginal √Σ_dd)
+	// Cholesky holds, for a full-covariance model, every component's lower-triangular
+	// factor L of Σ = L Lᵀ, N×K×D×D (row-major within a factor, component c of row i
+	// at (i·K + c)·D²); nil for a diagonal model. See Mixture.Cholesky.
+	Cholesky []float64
+}
+
+// headers is how many slice headers one row's Mixture needs: K means, K standard
+// deviations and, with full covariances, K Cholesky factors.
+func (p *Mixtures) headers() int {
+	if p.Cholesky != nil {
+		return 3 * p.K
+	}
+	return 2 * p.K
 }
 
 // At returns row i's mixture, its slices views into p's arrays (capacities capped, so
 // appending to one copies it).
 func (p *Mixtures) At(i int) Mixture {
 	mix := Mixture{}
-	p.fill(&mix, i, make([][]float64, 2*p.K))
+	p.fill(&mix, i, make([][]float64, p.headers()))
 	return mix
 }
 
@@ -70,16 +87,17 @@ func (p *Mixtures) At(i int) Mixture {
 // one allocation.
 func (p *Mixtures) All() []Mixture {
 	out := make([]Mixture, p.N)
-	rows := make([][]float64, 2*p.N*p.K)
+	h := p.headers()
+	rows := make([][]float64, h*p.N)
 	for i := range out {
-		p.fill(&out[i], i, rows[2*i*p.K:2*(i+1)*p.K:2*(i+1)*p.K])
+		p.fill(&out[i], i, rows[h*i:h*(i+1):h*(i+1)])
 	}
 	return out
 }
 
 func (p *Mixtures) fill(mix *Mixture, i int, rows [][]float64) {
 	k, d := p.K, p.D
-	means, sds := rows[:k:k], rows[k:]
+	means, sds := rows[:k:k], rows[k:2*k:2*k]
 	for c := range k {
 		o := (i*k + c) * d
 		means[c] = p.Means[o : o+d : o+d]
@@ -90,6 +108,14 @@ func (p *Mixtures) fill(mix *Mixture, i int, rows [][]float64) {
 		LogWeights: p.LogWeights[i*k : (i+1)*k : (i+1)*k],
 		Means:      means,
 		StdDevs:    sds,
+	}
+	if p.Cholesky != nil {
+		chol, dd := rows[2*k:3*k:3*k], d*d
+		for c := range k {
+			o := (i*k + c) * dd
+			chol[c] = p.Cholesky[o : o+dd : o+dd]
+		}
+		mix.Cholesky = chol
 	}
 }
 
@@ -106,9 +132,17 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 	n, k, d := len(x), m.cfg.K, m.cfg.OutputDim
 	weights, values := make([]float64, 2*n*k), make([]float64, 2*n*k*d)
 	p := &Mixtures{N: n, K: k, D: d, Weights: weights[:n*k], LogWeights: weights[n*k:], Means: values[:n*k*d], StdDevs: values[n*k*d:]}
+	full := m.cfg.offDiagonals() > 0
+	if full {
+		p.Cholesky = make([]float64, n*k*d*d)
+	}
 	// Each chunk writes its own rows.
 	err = m.predict.RunParallel(n, [][]float64{flat}, func(start, rows int, o [][]float64) error {
-		if i, err := m.mixtures(p, start, rows, norm, o[0], o[1], o[2]); err != nil {
+		var off []float64
+		if full {
+			off = o[3]
+		}
+		if i, err := m.mixtures(p, start, rows, norm, o[0], o[1], o[2], off); err != nil {
 			return fmt.Errorf("mdn: input row %d: %w", i, err)
 		}
 		return nil
@@ -124,7 +158,12 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 // μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are norm's target
 // means and standard deviations. The exponentials run vectorised over the whole chunk. It
 // returns the first row whose outputs are not a valid mixture, with the reason.
-func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales []float64) (int, error) {
+//
+// For a full-covariance model (off, the chunk's off-diagonal outputs, not nil) the
+// Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
+// L_jj = σ'_j s_j, L_jl = off'_jl s_j below the diagonal; the standard deviations are
+// then the marginal ones, ‖row j of L‖.
+func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales, off []float64) (int, error) {
 	k, d := p.K, p.D
 	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
 	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
@@ -171,6 +210,25 @@ func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization
 			}
 			sd[o+j] = t * norm.YStd[j]
 			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
+		}
+	}
+	if off != nil {
+		om, dd := m.cfg.offDiagonals(), d*d
+		chol := p.Cholesky[start*k*dd : (start+rows)*k*dd]
+		for c := 0; c < rows*k; c++ {
+			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], off[c*om:(c+1)*om]
+			for j := range d {
+				l[j*d+j] = s[j]
+				for e := 0; e < j; e++ {
+					v := lo[j*(j-1)/2+e] * norm.YStd[j]
+					l[j*d+e] = v
+					bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
+				}
+			}
+			copy(s, choleskyStdDevs(l, d))
+			for _, v := range s {
+				bad = bad || math.IsInf(v, 1)
+			}
 		}
 	}
 	if bad {

@@ -27,7 +27,8 @@ import (
 //
 // The tensors are every parameter by its name in Params().List() order ("mdn.body.0.W"
 // of shape (in, out), "mdn.body.0.b" of shape (1, out), …, then the heads "mdn.logits",
-// "mdn.means" and "mdn.scales"), in the model's dtype (F64, or F32 holding the float32
+// "mdn.means" and "mdn.scales", and for a config with "covariance":"full" "mdn.offdiag"),
+// in the model's dtype (F64, or F32 holding the float32
 // weights exactly), then the normalisation "x_mean", "x_std" (InputDim) and "y_mean",
 // "y_std" (OutputDim) as F64 vectors. The metadata holds
 //
@@ -44,6 +45,12 @@ import (
 //	m  = h·W_means + b_means,  s = h·W_scales + b_scales (K·D, component-major: [k·D + d])
 //	z_g = z_g − log Σ exp(z_g)  for each group g of K/M logits, when "members" M > 1
 //	π  = softmax(z),  μ_kd = m_kd·y_std_d + y_mean_d,  σ_kd = √(t(s_kd)² + floor)·y_std_d
+//
+// and for "covariance":"full" the components' lower-triangular Cholesky factors L_k of
+// Σ_k = L_k L_kᵀ, in place of σ (which is then L_k's diagonal):
+//
+//	o  = h·W_offdiag + b_offdiag   (K·M, M = D(D−1)/2; entry (i, j), i > j, at k·M + i(i−1)/2 + j)
+//	L_kii = √(t(s_ki)² + floor)·y_std_i,  L_kij = o_kij·y_std_i (i > j),  0 above
 //
 // with act and t, the scale transform, named by the config's "activation" and "scale"
 // (see graph.Activation and losses.Scale.Sigma) and floor its "variance_floor". For a

@@ -165,19 +165,20 @@ const (
 	NameSine            = "sine"
 	NameFaithful        = "faithful"
 	NameFaithfulInverse = "faithful-inverse"
+	NameRobotArm        = "arm"
 )
 
 // BuiltinNames lists the names Builtin accepts, sorted.
 func BuiltinNames() []string {
-	n := []string{NameBishop, NameSine, NameFaithful, NameFaithfulInverse}
+	n := []string{NameBishop, NameSine, NameFaithful, NameFaithfulInverse, NameRobotArm}
 	sort.Strings(n)
 	return n
 }
 
-// Builtin returns the training and test sets of a built-in dataset. For bishop and sine,
-// n points each, the training set drawn from seed and the test set from seed+1 (n ≤ 0
-// means 1000 for bishop and 3000 for sine); for faithful and faithful-inverse, a seeded
-// 80/20 split of the 272 rows (n is ignored).
+// Builtin returns the training and test sets of a built-in dataset. For bishop, sine and
+// arm (RobotArm), n points each, the training set drawn from seed and the test set from
+// seed+1 (n ≤ 0 means 1000 for bishop, 3000 for sine and 2000 for arm); for faithful and
+// faithful-inverse, a seeded 80/20 split of the 272 rows (n is ignored).
 func Builtin(name string, n int, seed uint64) (train, test *Set, err error) {
 	switch name {
 	case NameBishop:
@@ -190,6 +191,11 @@ func Builtin(name string, n int, seed uint64) (train, test *Set, err error) {
 			n = 3000
 		}
 		return Sine(n, seed), Sine(n, seed+1), nil
+	case NameRobotArm:
+		if n <= 0 {
+			n = 2000
+		}
+		return RobotArm(n, seed), RobotArm(n, seed+1), nil
 	case NameFaithful, NameFaithfulInverse:
 		train, test, err := Split(Faithful(name == NameFaithfulInverse), 0.2, newRand(seed))
 		return train, test, err
