@@ -27,8 +27,9 @@ import (
 // Kernel names the micro-kernels this process uses: "avx512", "avx2-fma" or "go".
 var Kernel = "go"
 
-// HasAVX2FMA reports whether the CPU and the operating system support AVX2 and FMA.
-var HasAVX2FMA bool
+// HasAVX2FMA reports whether the CPU and the operating system support AVX2 and FMA;
+// HasAVX512 whether they support AVX-512 Foundation as well.
+var HasAVX2FMA, HasAVX512 bool
 
 // kernels is a pair of micro-kernels for tiles mr×nr: add computes C[0:mr, 0:nr] += Ap·Bp
 // over k steps, set computes C[0:mr, 0:nr] = Ap·Bp without reading C (the first block of

@@ -70,6 +70,7 @@ func init() {
 		})
 	}
 	if avx512 {
+		HasAVX512 = true
 		available = append(available, kernelSet{
 			name: "avx512",
 			d:    kernels[float64]{nr: 32, add: kernD512, set: kernD512Set},

@@ -2,7 +2,11 @@
 
 package vecmath
 
-import "github.com/mixgraph/mixgraph/internal/gemm"
+import (
+	"unsafe"
+
+	"github.com/mixgraph/mixgraph/internal/gemm"
+)
 
 //go:noescape
 func tanh64(dst, src *float64, n int)
@@ -16,9 +20,40 @@ func exp64(dst, src *float64, n int)
 //go:noescape
 func exp32(dst, src *float32, n int)
 
+//go:noescape
+func tanh64x8(dst, src *float64, n int)
+
+//go:noescape
+func exp64x8(dst, src *float64, n int)
+
+//go:noescape
+func tanh32x8(dst, src *float32, n int)
+
+//go:noescape
+func exp32x8(dst, src *float32, n int)
+
+// wide runs an eight-lane AVX-512 kernel over n (a multiple of 4) elements and its
+// four-lane AVX2 form over a last four; both give the same bits.
+func wide[T float32 | float64](k8, k4 block[T]) block[T] {
+	return func(dst, src *T, n int) {
+		n8 := n &^ 7
+		if n8 > 0 {
+			k8(dst, src, n8)
+		}
+		if n8 < n {
+			size := uintptr(unsafe.Sizeof(*dst))
+			k4((*T)(unsafe.Add(unsafe.Pointer(dst), size*uintptr(n8))), (*T)(unsafe.Add(unsafe.Pointer(src), size*uintptr(n8))), n-n8)
+		}
+	}
+}
+
 func init() {
-	if gemm.HasAVX2FMA {
+	if gemm.HasAVX2FMA { // the same CPU features: AVX2 and FMA
 		tanhBlock64, tanhBlock32, Kernel = tanh64, tanh32, "avx2-fma"
 		expBlock64, expBlock32 = exp64, exp32
+	}
+	if gemm.HasAVX512 && gemm.Kernel == "avx512" { // not when MIXGRAPH_GEMM_KERNEL forces AVX2
+		tanhBlock64, expBlock64, Kernel = wide(tanh64x8, tanh64), wide(exp64x8, exp64), "avx512"
+		tanhBlock32, expBlock32 = wide(tanh32x8, tanh32), wide(exp32x8, exp32)
 	}
 }
