@@ -77,6 +77,15 @@ type Config struct {
 	// L2 adds L2·w to every weight's gradient before clipping (weight decay folded into
 	// the gradient, the same for every solver); 0 means none.
 	L2 float64 `json:"l2,omitempty"`
+	// WeightDecay λ is weight decay scaled to the data: it adds (λ/N)·w to the gradient of
+	// every weight matrix (the parameters named "….W", not the biases), N the number of
+	// training rows (after the validation hold-out), on top of L2. That is the MAP
+	// estimate under a Gaussian prior N(0, 1/λ) on each weight, the batch-mean cost being
+	// the negative log-likelihood divided by N, so its pull fades as data grow. Biases are
+	// left free so that the output heads can still place the mixture's scale and location
+	// (a decayed log σ bias would pull σ towards the targets' standard deviation). 0 means
+	// none.
+	WeightDecay float64 `json:"weight_decay,omitempty"`
 	// BatchSize is the number of rows per step; 0 means 64. An epoch covers every
 	// training row: the last batch is shorter when BatchSize does not divide N.
 	BatchSize int `json:"batch_size"`
@@ -236,6 +245,7 @@ func (c Config) Validate() error {
 		{"Rho", c.Rho, c.Rho >= 0 && c.Rho < 1, "in [0, 1)"},
 		{"Momentum", c.Momentum, c.Momentum >= 0 && c.Momentum < 1, "in [0, 1)"},
 		{"L2", c.L2, c.L2 >= 0, "≥ 0"},
+		{"weight decay", c.WeightDecay, c.WeightDecay >= 0, "≥ 0"},
 		{"minimum learning rate", c.MinLearnRate, c.MinLearnRate >= 0, "≥ 0"},
 		{"decay factor", c.DecayFactor, c.DecayFactor >= 0 && c.DecayFactor <= 1, "in (0, 1]"},
 		{"clip", c.Clip, !math.IsNaN(c.Clip), "a number"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -98,7 +99,6 @@ func reduceGrads[T float32 | float64](t *trainer, s *stepper, g, w []T) (sq floa
 		t.chunkSq = make([]float64, len(t.chunks))
 		t.chunkClipped = make([]int, len(t.chunks))
 	}
-	l2 := T(t.cfg.L2)
 	clip := math.Inf(1)
 	if t.cfg.Clip > 0 {
 		clip = t.cfg.Clip
@@ -111,7 +111,7 @@ func reduceGrads[T float32 | float64](t *trainer, s *stepper, g, w []T) (sq floa
 			src := dataOf[T](s.srcs[j][ch.param])[ch.lo-off : ch.hi-off]
 			scaleInto(dst, src, T(float64(p.rows)/float64(s.rows)), j > 0)
 		}
-		if l2 != 0 {
+		if l2 := T(t.l2At(ch.param)); l2 != 0 {
 			for k, x := range w[ch.lo:ch.hi] {
 				dst[k] += l2 * x
 			}
@@ -257,4 +257,13 @@ func allFinite[T float32 | float64](d []T) bool {
 		a0 += x - x
 	}
 	return a0+a1+a2+a3 == 0
+}
+
+// l2At is the decay coefficient of parameter i: Config.L2, plus Config.WeightDecay/N for a
+// weight matrix (a parameter named "….W"; biases are not decayed by WeightDecay).
+func (t *trainer) l2At(i int) float64 {
+	if t.decay != 0 && strings.HasSuffix(t.params[i].Name, ".W") {
+		return t.l2 + t.decay
+	}
+	return t.l2
 }

@@ -113,6 +113,10 @@ type Progress struct {
 	Last          *Epoch
 	Elapsed       time.Duration
 	Done          bool // the final call
+	// BestEpoch is the epoch with the best validation NLL so far (0: none yet, or no
+	// validation rows), BestValNLL that NLL: the weights Run keeps if it ends now.
+	BestEpoch  int
+	BestValNLL float64
 	// Member is, in a callback from Ensemble, the member (0-based) whose run this is;
 	// 0 in a plain run.
 	Member int

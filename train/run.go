@@ -30,6 +30,9 @@ type Result struct {
 	TrainNLL, ValNLL float64
 	// BestEpoch is the epoch whose weights were kept (0: the final ones).
 	BestEpoch int
+	// TrainRows and ValRows are the numbers of rows trained on and validated on (after
+	// any Config.ValFraction hold-out).
+	TrainRows, ValRows int
 	// Stopped says why the run ended; with an error that is neither a non-finite value
 	// nor a cancellation (a graph, evaluation or checkpoint error) it is Failed.
 	Stopped StopReason
@@ -117,6 +120,8 @@ type trainer struct {
 	xs, ys   []float64 // standardised training rows
 	vxs, vys []float64 // standardised validation rows
 	n, nVal  int
+	l2       float64 // Config.L2, added to every parameter's gradient (times w)
+	decay    float64 // Config.WeightDecay/n, added to every weight matrix's (l2At)
 	xDim     int
 	yDim     int
 	solver   *solvers
@@ -179,6 +184,8 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: n, nVal: len(vx) / xDim, xDim: xDim, yDim: yDim,
 		steppers: map[int]*stepper{},
+		l2:       cfg.L2,
+		decay:    cfg.WeightDecay / float64(n),
 	}
 	t.batchesPerEpoch = (n + cfg.BatchSize - 1) / cfg.BatchSize
 	if cfg.BatchSize > n {
@@ -330,6 +337,7 @@ func (t *trainer) finish(res *Result) error {
 	res.History = cp.History
 	res.Epochs = len(cp.History)
 	res.Steps = cp.Step
+	res.TrainRows, res.ValRows = t.n, t.nVal
 	var err error
 	res.TrainNLL, err = t.evaluate(t.xs, t.ys, t.n)
 	res.ValNLL = math.NaN()
@@ -392,6 +400,9 @@ func (t *trainer) progress(done bool) {
 	p := Progress{Epoch: t.cp.Epoch + 1, Epochs: t.epochs, Step: t.cp.Step + 1, Steps: t.totalSteps, Elapsed: time.Duration(t.elapsed() * float64(time.Second)), Done: done}
 	if done {
 		p.Epoch, p.Step = len(t.cp.History), t.cp.Step
+	}
+	if t.cp.BestEpoch > 0 {
+		p.BestEpoch, p.BestValNLL = t.cp.BestEpoch, t.cp.BestVal
 	}
 	if h := t.cp.History; len(h) > 0 {
 		last := h[len(h)-1]

@@ -28,6 +28,9 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("train: stepper batch size %d (want at least 1)", batch)
 	}
+	if cfg.WeightDecay != 0 {
+		return nil, fmt.Errorf("train: a stepper does not take WeightDecay %g (it has no data size; give L2)", cfg.WeightDecay)
+	}
 	cfg.Patience, cfg.ValFraction, cfg.CheckpointPath, cfg.SaveCheckpoint, cfg.Resume, cfg.Progress = 0, 0, "", nil, "", nil
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -42,7 +45,7 @@ func NewStepper(m models.Trainable, batch int, cfg Config) (*Stepper, error) {
 		m: m, cfg: cfg, ps: m.Params(), params: m.Params().List(),
 		n: batch, xDim: m.InputDim(), yDim: m.OutputDim(),
 		steppers:        map[int]*stepper{},
-		batchesPerEpoch: 1, epochs: steps, totalSteps: steps,
+		batchesPerEpoch: 1, epochs: steps, totalSteps: steps, l2: cfg.L2,
 	}
 	t.initSolver()
 	t.xs, t.ys = make([]float64, batch*t.xDim), make([]float64, batch*t.yDim)

@@ -46,7 +46,7 @@ func (l *lin) w() float64                                    { return l.ps.Flatt
 func (l *lin) BuildLoss(g *G.ExprGraph, batch int) (*models.Loss, error) {
 	x := graph.NewInput(g, G.Float64, "x", batch, 1)
 	y := graph.NewInput(g, G.Float64, "y", batch, 1)
-	p, err := G.Mul(x, l.ps.Get("w").Node(g))
+	p, err := G.Mul(x, l.ps.List()[0].Node(g)) // the one parameter, whatever its name
 	if err != nil {
 		return nil, err
 	}

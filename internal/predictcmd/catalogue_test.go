@@ -121,6 +121,9 @@ func predictWork(t *testing.T) string {
 		"noheader.csv":   "0.1\n0.2\n",
 		"dup.csv":        "x,x\n1,2\n",
 		"stuff/keep.txt": "keep\n",
+		"xt.csv":         "x,t\n0.1,1\n0.5,2\n",
+		"xtnan.csv":      "x,t\n0.1,1\n0.5,NaN\n",
+		"xtonly.csv":     "x,t\n",
 	}
 	for name, text := range files {
 		path := p(name)
@@ -164,6 +167,16 @@ func TestCatalogue(t *testing.T) {
 		{"", with("-samples", "99999999999999999999"), "out of range"},
 		{"", []string{"-model", "m.mdn", "-in", "rows.csv", "-samples", "100000"}, "over the limit"},
 		{"", with("-seed", "-3"), `-seed "-3"`},
+		{"", with("-calibration", ""), "-calibration: empty file name"},
+		{"", with("-calibration", "-"), "-calibration -: name a file"},
+		{"", with("-calibration", "c.json", "-out", "c.json"), "-calibration c.json: is also -out"},
+		{"", with("-calibration", "cal.json"), `"t"`},
+		{"", with("-calibration", "notes.txt"), "-calibration notes.txt: exists and was not written by predict"},
+		{"", with("-calibration", "stuff"), "-calibration stuff: is a folder"},
+		{"", with("-calibration", "nofolder/cal.json"), "-calibration nofolder/cal.json: no folder"},
+		{"", with("-calibration", "in.csv"), "-calibration in.csv: is the -in file"},
+		{"", []string{"-model", "m.mdn", "-in", "xtnan.csv", "-calibration", "cal.json"}, "xtnan.csv"},
+		{"", []string{"-model", "m.mdn", "-in", "xtonly.csv", "-calibration", "cal.json"}, "xtonly.csv"},
 		{"", with("-temperature", "0", "-samples", "1"), "-temperature 0"},
 		{"", with("-temperature", "-1", "-samples", "1"), "-temperature -1"},
 		{"", with("-temperature", "NaN", "-samples", "1"), "-temperature NaN"},

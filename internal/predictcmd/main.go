@@ -62,6 +62,7 @@ const (
 
 type options struct {
 	model, in, out, xCols, format, quantiles, spread string
+	calibration                                      string
 	samples                                          int
 	temperature                                      float64
 	seed                                             uint64
@@ -82,6 +83,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.spread, "spread", "std", "spread written per target: std (the standard deviation, by the law of total variance, so a very light but very broad component can make it far wider than the quantiles), iqr (the interquartile range q0.75 − q0.25 of the target's marginal, which such a component barely moves) or both")
 	fs.Float64Var(&o.temperature, "temperature", 1, "sampling temperature τ > 0: component logits are divided by τ and σ scaled by √τ")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the samples")
+	fs.StringVar(&o.calibration, "calibration", "", "also read the true targets (the columns named as the model's targets) from the input and write their calibration to this JSON file: per target the PIT histogram and its KS distance from uniform, the CRPS, the coverage of the central 50 % and 90 % intervals, and the NLL")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
@@ -120,6 +122,12 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-out: empty file name (use - for standard output)")
 	case o.set["x_cols"] && strings.TrimSpace(o.xCols) == "":
 		return nil, errors.New("-x_cols: empty column list")
+	case o.set["calibration"] && strings.TrimSpace(o.calibration) == "":
+		return nil, errors.New("-calibration: empty file name")
+	case o.calibration == "-":
+		return nil, errors.New("-calibration -: name a file (standard output holds the predictions)")
+	case o.calibration != "" && o.calibration == o.out:
+		return nil, fmt.Errorf("-calibration %s: is also -out; name another file", o.calibration)
 	}
 	if o.set["temperature"] && o.samples == 0 {
 		return nil, fmt.Errorf("-temperature %g: only with -samples", o.temperature)
@@ -218,6 +226,17 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 	case xNames != nil:
 		cols = xNames
 	}
+	nTargets := 0
+	if o.calibration != "" {
+		if yNames == nil {
+			return fmt.Errorf("-calibration %s: the model's targets have no column names to find the true values by", o.calibration)
+		}
+		if cols == nil {
+			return fmt.Errorf("-calibration %s: name the input columns with -x_cols (the model's inputs have no names)", o.calibration)
+		}
+		cols = append(append([]string(nil), cols...), yNames...)
+		nTargets = len(yNames)
+	}
 	names, flat, err := datasets.ReadColumnsCSV(in, cols)
 	if err != nil {
 		msg := cli.OneLine(err.Error(), "datasets")
@@ -226,10 +245,21 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 		}
 		return fmt.Errorf("%s: %s", inName, msg)
 	}
-	if len(names) != cfg.InputDim {
+	if len(names) != cfg.InputDim+nTargets {
 		return fmt.Errorf("%s: %d input columns (%s), the model takes %d", inName, len(names), strings.Join(names, ", "), cfg.InputDim)
 	}
-	n := len(flat) / cfg.InputDim
+	width := cfg.InputDim + nTargets
+	n := len(flat) / width
+	var truth [][]float64
+	if nTargets > 0 {
+		truth = make([][]float64, n)
+		xs := make([]float64, 0, n*cfg.InputDim)
+		for i := range truth {
+			truth[i] = flat[i*width+cfg.InputDim : (i+1)*width]
+			xs = append(xs, flat[i*width:i*width+cfg.InputDim]...)
+		}
+		flat, names = xs, names[:cfg.InputDim]
+	}
 	if o.samples > 0 && float64(n)*float64(o.samples)*float64(cfg.OutputDim) > maxSampleValues {
 		return fmt.Errorf("-samples %d: %d rows × %d samples × %d targets is over the limit of %d values; draw fewer samples or split the input", o.samples, n, o.samples, cfg.OutputDim, maxSampleValues)
 	}
@@ -292,10 +322,67 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 		}
 		return bw.Flush()
 	}
+	if truth != nil {
+		if n == 0 {
+			return fmt.Errorf("-calibration %s: %s has no rows to score", o.calibration, inName)
+		}
+		cal, err := mdn.CalibrateColumns(mix, truth)
+		if err != nil {
+			return fmt.Errorf("-calibration %s: %v", o.calibration, err)
+		}
+		nll, err := m.NLL(rows, truth)
+		if err != nil {
+			return err
+		}
+		rep := calibrationReport{Format: calibrationFormat, N: n, NLL: nll}
+		for d, c := range cal {
+			rep.Columns = append(rep.Columns, columnCalibration{Column: yNames[d], Calibration: c})
+		}
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(o.calibration, func(w io.Writer) error {
+			_, err := w.Write(append(b, '\n'))
+			return err
+		}); err != nil {
+			return err
+		}
+	}
 	if o.out == "-" {
 		return write(stdout)
 	}
 	return atomicfile.Write(o.out, write)
+}
+
+// calibrationFormat marks the files -calibration writes.
+const calibrationFormat = "mixgraph.calibration"
+
+// calibrationReport is what -calibration writes: the NLL of the true targets and, per
+// target column, mdn.Calibration.
+type calibrationReport struct {
+	Format  string              `json:"format"`
+	N       int                 `json:"n"`
+	NLL     float64             `json:"nll"`
+	Columns []columnCalibration `json:"columns"`
+}
+
+type columnCalibration struct {
+	Column string `json:"column"`
+	mdn.Calibration
+}
+
+// isCalibrationOutput reports whether path is a file -calibration wrote.
+func isCalibrationOutput(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head struct {
+		Format string `json:"format"`
+	}
+	return json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&head) == nil && head.Format == calibrationFormat
 }
 
 // describeInputs names a model's inputs: `"waiting"` or `2 unnamed columns`.
@@ -338,10 +425,16 @@ func (p *prediction) check() error {
 // folder, a symbolic link, the input or model file, and any other existing file are
 // refused.
 func checkOut(o *options) error {
+	inputs := []cli.Input{{Flag: "-model", Path: o.model}, {Flag: "-in", Path: o.in}}
+	if o.calibration != "" {
+		if err := cli.CheckOutFile(o.calibration, "predict", inputs, isCalibrationOutput); err != nil {
+			return errors.New(strings.Replace(err.Error(), "-out ", "-calibration ", 1))
+		}
+	}
 	if o.out == "-" {
 		return nil
 	}
-	return cli.CheckOutFile(o.out, "predict", []cli.Input{{Flag: "-model", Path: o.model}, {Flag: "-in", Path: o.in}}, isPredictOutput)
+	return cli.CheckOutFile(o.out, "predict", inputs, isPredictOutput)
 }
 
 // isPredictOutput reports whether path's first line is one predict writes: a CSV header

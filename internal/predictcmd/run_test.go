@@ -3,6 +3,7 @@ package predictcmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -159,5 +160,62 @@ func TestBadInput(t *testing.T) {
 		if out != "" {
 			t.Errorf("%v: partial output %q", c.args, out)
 		}
+	}
+}
+
+// TestCalibrationFile: -calibration scores the true targets read beside the inputs (in
+// any column order) and writes mdn.CalibrateColumns' figures and the model's NLL; the
+// predictions are unchanged by it.
+func TestCalibrationFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.mdn")
+	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 2, K: 2, Hidden: []int{4}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetNormalization(models.IdentityNormalization(1, 2))
+	m.SetColumns([]string{"x"}, []string{"a", "b"})
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	x := [][]float64{{0.1}, {0.5}, {0.9}, {-1}}
+	y := [][]float64{{0.3, -1}, {1, 0}, {-0.2, 2}, {0, 0.5}}
+	var b strings.Builder
+	b.WriteString("b,x,a\n")
+	for i := range x {
+		fmt.Fprintf(&b, "%g,%g,%g\n", y[i][1], x[i][0], y[i][0])
+	}
+	cal := filepath.Join(dir, "cal.json")
+	withCal, err := runPredict(t, b.String(), "-model", path, "-calibration", cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := runPredict(t, "x\n0.1\n0.5\n0.9\n-1\n", "-model", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withCal != plain {
+		t.Errorf("predictions with -calibration:\n%s\nwithout:\n%s", withCal, plain)
+	}
+	var rep calibrationReport
+	raw, _ := os.ReadFile(cal)
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	mix, _ := m.Predict(x)
+	want, _ := mdn.CalibrateColumns(mix, y)
+	nll, _ := m.NLL(x, y)
+	if rep.Format != calibrationFormat || rep.N != 4 || math.Abs(rep.NLL-nll) > 1e-12 || len(rep.Columns) != 2 {
+		t.Fatalf("report %+v, want n 4, NLL %g", rep, nll)
+	}
+	for d, c := range rep.Columns {
+		w := want[d]
+		if c.Column != []string{"a", "b"}[d] || math.Abs(c.CRPS-w.CRPS) > 1e-12 || math.Abs(c.KS-w.KS) > 1e-12 || c.Coverage50 != w.Coverage50 || c.Coverage90 != w.Coverage90 {
+			t.Errorf("column %d: %+v, want %+v", d, c, w)
+		}
+	}
+	// A second run replaces the file it wrote.
+	if _, err := runPredict(t, b.String(), "-model", path, "-calibration", cal); err != nil {
+		t.Errorf("replacing its own calibration file: %v", err)
 	}
 }

@@ -27,27 +27,27 @@ const maxPoints = 1 << 24
 
 // options are the command's flags.
 type options struct {
-	dataset, csvPath, xCols, yCols string
-	n                              int
-	testFraction, valFraction      float64
-	k                              int
-	hidden, activation, scale      string
-	covariance                     string
-	varianceFloor                  float64
-	epochs, batch                  int
-	lr                             float64
-	solver, schedule               string
-	clip, clipNorm, l2             float64
-	patience                       int
-	seed                           uint64
-	dtype, out                     string
-	plotFormat                     string
-	quiet, baseline, plots         bool
-	checkpointEvery                int
-	resume                         string
-	version                        bool
-	ensemble                       int  // -ensemble: members (search.go)
-	selectModel                    bool // -select (search.go)
+	dataset, csvPath, testCSV, xCols, yCols string
+	n                                       int
+	testFraction                            float64
+	valFraction                             autoFloat
+	k                                       autoInt
+	hidden, activation, scale               string
+	covariance                              string
+	varianceFloor                           float64
+	epochs, batch, patience                 autoInt
+	lr                                      float64
+	solver, schedule                        string
+	clip, clipNorm, l2, decay               float64
+	seed                                    uint64
+	dtype, out                              string
+	plotFormat                              string
+	quiet, baseline, plots                  bool
+	checkpointEvery, refitBelow             int
+	resume                                  string
+	version                                 bool
+	ensemble                                int  // -ensemble: members (search.go)
+	selectModel                             bool // -select (search.go)
 
 	set    map[string]bool // the flags given
 	widths []int           // parsed -hidden
@@ -64,23 +64,28 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.xCols, "x_cols", "", "with -csv: comma-separated input columns, by header name or 0-based index (default: every column but the targets)")
 	fs.StringVar(&o.yCols, "y_cols", "", "with -csv: comma-separated target columns, by name or index (default: the last column)")
 	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop, sine and arm, for each of the training and test sets (0: 1000 for bishop, 3000 for sine, 2000 for arm; at most %d)", maxPoints))
-	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set")
-	fs.Float64Var(&o.valFraction, "val_fraction", 0.1, "fraction of the training rows held out for validation (restore-best); 0 for none")
-	fs.IntVar(&o.k, "k", 5, fmt.Sprintf("mixture components K (at most %d)", mdn.MaxK))
+	fs.StringVar(&o.testCSV, "test_csv", "", "with -csv: a CSV file of test rows (same columns, by name) instead of holding out -test_fraction")
+	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set (0: none, every row trains or validates)")
+	o.valFraction.auto, o.epochs.auto, o.batch.auto, o.patience.auto = true, true, true, true
+	fs.Var(&o.valFraction, "val_fraction", "fraction of the training rows held out for validation (early stopping, the best epoch kept); 0 for none (auto: a tenth, at least 20 rows but at most a quarter, and at most 10000 rows)")
+	o.k.auto = true
+	fs.Var(&o.k, "k", fmt.Sprintf("mixture components K, at most %d (auto: 3 below 1000 rows, 10 from 1000)", mdn.MaxK))
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
 	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
-	fs.IntVar(&o.epochs, "epochs", 1500, "passes over the training rows")
-	fs.IntVar(&o.batch, "batch", 250, "rows per step (the last batch of an epoch may be shorter)")
+	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")
+	fs.Var(&o.batch, "batch", "rows per step, the last batch of an epoch may be shorter (auto: 250, more above 25000 rows)")
 	fs.Float64Var(&o.lr, "lr", 0.01, "initial learning rate")
 	fs.StringVar(&o.solver, "solver", "adam", "solver: "+strings.Join(train.Solvers(), ", "))
 	fs.StringVar(&o.schedule, "schedule", "cosine", "learning-rate schedule: constant, cosine, step")
 	fs.Float64Var(&o.clip, "clip", train.DefaultClip, "value-clipping threshold for each gradient element; negative turns clipping off")
 	fs.Float64Var(&o.clipNorm, "clip_norm", 0, "also rescale the whole gradient to this global L2 norm at most, before value clipping (0: off)")
-	fs.Float64Var(&o.l2, "l2", 0, "weight decay: adds l2·w to every weight's gradient (0: none)")
-	fs.IntVar(&o.patience, "patience", 0, "stop when the validation NLL has not improved for this many epochs (0: never; needs -val_fraction > 0)")
+	fs.Float64Var(&o.decay, "weight_decay", train.ScaledWeightDecay, "weight decay scaled to the data: adds (λ/N)·w to every weight's gradient, N the training rows (0: none)")
+	fs.Float64Var(&o.l2, "l2", 0, "unscaled weight decay: also adds l2·w to every weight's gradient (0: none)")
+	fs.Var(&o.patience, "patience", "stop when the validation NLL has not improved for this many epochs (0: never; auto: a fifth of -epochs, at least 20)")
+	fs.IntVar(&o.refitBelow, "refit_below", 0, "with fewer training rows than this, train a fresh model on all of them (validation rows too) for the epochs validation chose (0: never)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data, the initial weights and the shuffles")
 	fs.StringVar(&o.dtype, "dtype", "float64", "float64 or float32")
 	fs.StringVar(&o.out, "out", "", "run folder to write (default runs/<dataset>); an existing one is replaced only if train wrote it")
@@ -128,22 +133,26 @@ func (o *options) check() error {
 	switch {
 	case !slices.Contains(plotFormats, o.plotFormat):
 		return fmt.Errorf("-plot_format %q: want png, svg or pdf", o.plotFormat)
-	case o.k < 1:
-		return fmt.Errorf("-k %d: want at least 1 component", o.k)
-	case o.k > mdn.MaxK:
-		return fmt.Errorf("-k %d: at most %d components (mdn.MaxK)", o.k, mdn.MaxK)
-	case o.epochs < 1:
-		return fmt.Errorf("-epochs %d: want at least 1", o.epochs)
-	case o.batch < 1:
-		return fmt.Errorf("-batch %d: want at least 1", o.batch)
+	case !o.k.auto && o.k.v < 1:
+		return fmt.Errorf("-k %d: want at least 1 component", o.k.v)
+	case !o.k.auto && o.k.v > mdn.MaxK:
+		return fmt.Errorf("-k %d: at most %d components (mdn.MaxK)", o.k.v, mdn.MaxK)
+	case !o.epochs.auto && o.epochs.v < 1:
+		return fmt.Errorf("-epochs %d: want at least 1", o.epochs.v)
+	case !o.batch.auto && o.batch.v < 1:
+		return fmt.Errorf("-batch %d: want at least 1", o.batch.v)
 	case !(o.lr > 0) || math.IsInf(o.lr, 0):
 		return fmt.Errorf("-lr %g: want a finite learning rate > 0", o.lr)
 	case math.IsNaN(o.clip) || o.clip == 0 || math.IsInf(o.clip, 0):
 		return fmt.Errorf("-clip %g: want a finite threshold > 0, or a negative value to turn clipping off", o.clip)
-	case !(o.valFraction >= 0 && o.valFraction < 1):
-		return fmt.Errorf("-val_fraction %g: want 0 ≤ f < 1", o.valFraction)
-	case !(o.testFraction > 0 && o.testFraction < 1):
-		return fmt.Errorf("-test_fraction %g: want 0 < f < 1", o.testFraction)
+	case !o.valFraction.auto && !(o.valFraction.v >= 0 && o.valFraction.v < 1):
+		return fmt.Errorf("-val_fraction %g: want 0 ≤ f < 1", o.valFraction.v)
+	case !(o.testFraction >= 0 && o.testFraction < 1):
+		return fmt.Errorf("-test_fraction %g: want 0 ≤ f < 1 (0: no test set)", o.testFraction)
+	case o.csvPath == "" && o.set["test_csv"]:
+		return fmt.Errorf("-test_csv %q: only with -csv", o.testCSV)
+	case o.set["test_csv"] && o.set["test_fraction"]:
+		return fmt.Errorf("-test_csv %q: give either -test_csv or -test_fraction, not both", o.testCSV)
 	case o.n < 0:
 		return fmt.Errorf("-n %d: want 0 (the default) or more", o.n)
 	case o.n > maxPoints:
@@ -152,23 +161,29 @@ func (o *options) check() error {
 		return fmt.Errorf("-clip_norm %g: want a finite norm ≥ 0 (0: off)", o.clipNorm)
 	case !(o.l2 >= 0) || math.IsInf(o.l2, 0):
 		return fmt.Errorf("-l2 %g: want a finite value ≥ 0", o.l2)
-	case o.patience < 0:
-		return fmt.Errorf("-patience %d: want 0 (never stop early) or a number of epochs", o.patience)
-	case o.patience > 0 && o.valFraction == 0:
-		return fmt.Errorf("-patience %d: needs validation rows (-val_fraction > 0)", o.patience)
+	case !(o.decay >= 0) || math.IsInf(o.decay, 0):
+		return fmt.Errorf("-weight_decay %g: want a finite value ≥ 0", o.decay)
+	case !o.patience.auto && o.patience.v < 0:
+		return fmt.Errorf("-patience %d: want 0 (never stop early), a number of epochs or auto", o.patience.v)
+	case !o.patience.auto && o.patience.v > 0 && !o.valFraction.auto && o.valFraction.v == 0:
+		return fmt.Errorf("-patience %d: needs validation rows (-val_fraction > 0)", o.patience.v)
+	case o.refitBelow < 0:
+		return fmt.Errorf("-refit_below %d: want 0 (never refit) or a number of rows", o.refitBelow)
+	case o.refitBelow > 0 && (o.ensemble > 1 || o.selectModel):
+		return fmt.Errorf("-refit_below %d: not with -ensemble or -select (it refits one model)", o.refitBelow)
 	case o.checkpointEvery < 0:
 		return fmt.Errorf("-checkpoint_every %d: want 0 (only when interrupted) or a number of epochs", o.checkpointEvery)
 	case o.ensemble < 1:
 		return fmt.Errorf("-ensemble %d: want at least 1 member (1: a single model)", o.ensemble)
 	case o.ensemble > maxEnsemble:
 		return fmt.Errorf("-ensemble %d: at most %d members", o.ensemble, maxEnsemble)
-	case o.ensemble > 1 && o.k > mdn.MaxK/o.ensemble:
-		return fmt.Errorf("-ensemble %d: with -k %d that makes %d components, at most %d (mdn.MaxK)", o.ensemble, o.k, o.ensemble*o.k, mdn.MaxK)
+	case o.ensemble > 1 && !o.k.auto && o.k.v > mdn.MaxK/o.ensemble:
+		return fmt.Errorf("-ensemble %d: with -k %d that makes %d components, at most %d (mdn.MaxK)", o.ensemble, o.k.v, o.ensemble*o.k.v, mdn.MaxK)
 	case o.ensemble > 1 && o.checkpointEvery > 0:
 		return fmt.Errorf("-ensemble %d: an ensemble run takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.ensemble, o.checkpointEvery)
 	case o.selectModel && o.checkpointEvery > 0:
 		return fmt.Errorf("-select: a search takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.checkpointEvery)
-	case o.selectModel && o.valFraction == 0:
+	case o.selectModel && !o.valFraction.auto && o.valFraction.v == 0:
 		return errors.New("-select: needs validation rows to compare the candidates (-val_fraction > 0)")
 	case o.csvPath == "" && o.set["x_cols"]:
 		return fmt.Errorf("-x_cols %q: only with -csv", o.xCols)
@@ -177,6 +192,9 @@ func (o *options) check() error {
 	}
 	if o.set["csv"] && strings.TrimSpace(o.csvPath) == "" {
 		return errors.New("-csv: empty file name")
+	}
+	if o.set["test_csv"] && strings.TrimSpace(o.testCSV) == "" {
+		return errors.New("-test_csv: empty file name")
 	}
 	if o.set["out"] && strings.TrimSpace(o.out) == "" {
 		return errors.New("-out: empty folder name")

@@ -36,7 +36,7 @@ func FuzzFlags(f *testing.F) {
 		if o.version {
 			return
 		}
-		if o.k < 1 || o.epochs < 1 || o.batch < 1 || len(o.widths) == 0 || o.n < 0 || o.checkpointEvery < 0 {
+		if !o.k.auto && o.k.v < 1 || !o.epochs.auto && o.epochs.v < 1 || !o.batch.auto && o.batch.v < 1 || len(o.widths) == 0 || o.n < 0 || o.checkpointEvery < 0 {
 			t.Fatalf("%q: accepted %+v", args, o)
 		}
 	})

@@ -45,13 +45,22 @@ const densityDecades = 3
 // writePlots writes learning.<format> always, and density.<format> and
 // mixing.<format> for one-dimensional inputs and targets. bestEpoch is the epoch
 // whose weights were kept (0: the final ones); format is png, svg or pdf.
-func writePlots(dir string, m *mdn.Model, h train.History, bestEpoch int, s *datasets.Set, baseline *mlp.Model, format string) error {
+func writePlots(dir string, m *mdn.Model, h train.History, bestEpoch int, s *datasets.Set, baseline *mlp.Model, format string, cal []mdn.Calibration) error {
 	if format == "" {
 		format = plotFormats[0]
 	}
 	file := func(name string) string { return filepath.Join(dir, name+"."+format) }
 	if err := savePlot(file("learning"), format, learningPlot(h, bestEpoch)); err != nil {
 		return err
+	}
+	for d, c := range cal {
+		name := "calibration"
+		if len(cal) > 1 {
+			name = fmt.Sprintf("calibration-%d", d+1)
+		}
+		if err := savePlot(file(name), format, calibrationPlot(c, s.YNames[d])); err != nil {
+			return err
+		}
 	}
 	if s.XDim != 1 || s.YDim != 1 {
 		return nil
@@ -528,4 +537,32 @@ func name(names []string, def string) string {
 		return names[0]
 	}
 	return def
+}
+
+// calibrationPlot draws the histogram of the test rows' PIT values u = F(y | x) as
+// densities (a calibrated model gives the dashed line at 1), with the KS distance, CRPS
+// and interval coverage in the title.
+func calibrationPlot(c mdn.Calibration, column string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Calibration of %s on %d test rows\nKS %.3f, CRPS %.4g, coverage %.2f (50%%) and %.2f (90%%)", column, c.N, c.KS, c.CRPS, c.Coverage50, c.Coverage90)
+	p.X.Label.Text = "PIT value F(y | x)"
+	p.Y.Label.Text = "density"
+	bins := make([]plotter.HistogramBin, len(c.Histogram))
+	w := 1 / float64(len(c.Histogram))
+	top := 1.0
+	for i, n := range c.Histogram {
+		bins[i] = plotter.HistogramBin{Min: float64(i) * w, Max: float64(i+1) * w, Weight: float64(n) / (float64(max(1, c.N)) * w)}
+		top = math.Max(top, bins[i].Weight)
+	}
+	h := &plotter.Histogram{Bins: bins, Width: w, FillColor: color.RGBA{R: 31, G: 119, B: 180, A: 160}, LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(0.5)}}
+	p.Add(h)
+	if l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 1}}); err == nil {
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		l.Width = vg.Points(1)
+		p.Add(l)
+		p.Legend.Add("uniform (calibrated)", l)
+	}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1.25*top
+	p.Legend.Top = true
+	return p
 }

@@ -88,6 +88,10 @@ func (p *progress) track(s train.Progress) {
 			p.bestEpoch, p.bestNLL = e.Epoch, e.ValNLL
 		}
 	}
+	// The run's own record of the best epoch covers the epochs between reports too.
+	if s.BestEpoch > 0 {
+		p.bestEpoch, p.bestNLL = s.BestEpoch, s.BestValNLL
+	}
 }
 
 // eta is the time left at this session's speed; ok is false before it can be told.

@@ -23,6 +23,7 @@ import (
 	"github.com/mixgraph/mixgraph/internal/version"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/linear"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/models/mlp"
 	"github.com/mixgraph/mixgraph/train"
@@ -33,10 +34,12 @@ import (
 type runConfig struct {
 	Dataset string       `json:"dataset"`
 	CSV     string       `json:"csv,omitempty"`
+	TestCSV string       `json:"test_csv,omitempty"`
 	XNames  []string     `json:"x_columns"`
 	YNames  []string     `json:"y_columns"`
-	NTrain  int          `json:"n_train"`
-	NTest   int          `json:"n_test"`
+	NTrain  int          `json:"n_train"` // rows trained on
+	NVal    int          `json:"n_val"`   // rows validated on (held out of the training set)
+	NTest   int          `json:"n_test"`  // rows tested on
 	Model   mdn.Config   `json:"model"`
 	Train   train.Config `json:"train"`
 	// Select and Ensemble record the -select search and the -ensemble members (search.go).
@@ -45,14 +48,37 @@ type runConfig struct {
 	Result   struct {
 		TrainNLL  *float64 `json:"train_nll"`
 		ValNLL    *float64 `json:"val_nll,omitempty"`
-		TestNLL   *float64 `json:"test_nll"`
+		TestNLL   *float64 `json:"test_nll,omitempty"`
 		BestNLL   *float64 `json:"best_possible_nll,omitempty"`
 		Epochs    int      `json:"epochs"`
 		Steps     int      `json:"steps"`
-		BestEpoch int      `json:"best_epoch"`
+		BestEpoch int      `json:"best_epoch"` // the epoch whose weights were kept (0: the last)
 		Seconds   float64  `json:"seconds"`
 		Stopped   string   `json:"stopped"`
+		// Refit: the model was then trained afresh on every training row (n_train +
+		// n_val) for best_epoch epochs; train_nll is on those rows, val_nll the first fit's.
+		Refit bool `json:"refit,omitempty"`
+		// The baselines' test NLL, on the same test rows.
+		Baselines *baselines `json:"baselines,omitempty"`
+		// The test set's calibration, one entry per target column.
+		Calibration []calibration `json:"calibration,omitempty"`
 	} `json:"result"`
+}
+
+// baselines are the homoscedastic models every run is compared with.
+type baselines struct {
+	// LinearGaussian: least squares on the training rows, maximum-likelihood variance.
+	LinearGaussian *float64 `json:"linear_gaussian_test_nll"`
+	// MLP: the least-squares MLP (the MDN's hidden layers, trained like the MDN with the
+	// same validation rows) with a Gaussian whose variance is fitted on the validation
+	// rows (the training rows when there are none). Absent with -baseline=false.
+	MLP *float64 `json:"mlp_test_nll,omitempty"`
+}
+
+// calibration is mdn.Calibration with the column's name.
+type calibration struct {
+	Column string `json:"column"`
+	mdn.Calibration
 }
 
 // progressHookKey keys a test's view of the training progress in run's context.
@@ -98,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = filepath.Join("runs", name)
 	}
-	if err := checkOut(out, []string{o.csvPath}, o.resume); err != nil {
+	if err := checkOut(out, []string{o.csvPath, o.testCSV}, o.resume); err != nil {
 		return err
 	}
 
@@ -121,23 +147,52 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			// "good.csv: datasets: line 7, …" reads better without the package's name.
 			return errors.New(strings.Replace(err.Error(), ": datasets: ", ": ", 1))
 		}
-		if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
-			return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
+		switch {
+		case o.testCSV != "":
+			tsum, err := fileSHA256(o.testCSV)
+			if err != nil {
+				return fmt.Errorf("-test_csv %s: %v", o.testCSV, cli.UnwrapPath(err))
+			}
+			if o.resume != "" && mk.TestCSVHash != "" && tsum != mk.TestCSVHash {
+				return fmt.Errorf("-resume %s: the test CSV %s has changed since the run started", o.resume, o.testCSV)
+			}
+			if abs, err := filepath.Abs(o.testCSV); err == nil {
+				mk.TestCSV = abs
+			}
+			mk.TestCSVHash = tsum
+			// The test file's columns are found by the training file's names.
+			if testSet, err = datasets.ReadCSVFile(o.testCSV, all.XNames, all.YNames); err != nil {
+				return fmt.Errorf("-test_csv %s", strings.Replace(err.Error(), ": datasets: ", ": ", 1))
+			}
+			trainSet = all
+		case o.testFraction == 0:
+			trainSet = all
+		default:
+			if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
+				return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
+			}
 		}
 	} else if trainSet, testSet, err = datasets.Builtin(o.dataset, o.n, o.seed); err != nil {
 		return fmt.Errorf("-data: %w", err)
 	}
-	if o.valFraction > 0 {
-		nVal := int(math.Round(o.valFraction * float64(trainSet.N)))
+	valFraction, batch, epochs, patience := o.scaled(trainSet.N)
+	if valFraction > 0 {
+		nVal := int(math.Round(valFraction * float64(trainSet.N)))
 		if nVal < 1 || nVal >= trainSet.N {
-			return fmt.Errorf("-val_fraction %g: of %d training rows that leaves %d for validation and %d for training (want at least 1 each)", o.valFraction, trainSet.N, nVal, trainSet.N-nVal)
+			return fmt.Errorf("-val_fraction %g: of %d training rows that leaves %d for validation and %d for training (want at least 1 each)", valFraction, trainSet.N, nVal, trainSet.N-nVal)
 		}
+	} else if patience > 0 {
+		return fmt.Errorf("-patience %d: needs validation rows, and %d training rows are too few to hold any out", patience, trainSet.N)
 	}
 
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: o.k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance}
+	k := o.k.v
+	if o.k.auto {
+		k = train.ScaledK(trainSet.N)
+	}
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
-		culprit := fmt.Sprintf("-k %d, -hidden %s", o.k, o.hidden)
+		culprit := fmt.Sprintf("-k %d, -hidden %s", k, o.hidden)
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "covariance"):
 			culprit = fmt.Sprintf("-covariance %s", o.covariance)
@@ -150,7 +205,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.ensemble > 1 {
 		if err := ensembleConfig(mcfg, o.ensemble).Validate(); err != nil {
-			return fmt.Errorf("-ensemble %d, -k %d, -hidden %s: the combined model: %s", o.ensemble, o.k, o.hidden, trimPrefix(err))
+			return fmt.Errorf("-ensemble %d, -k %d, -hidden %s: the combined model: %s", o.ensemble, k, o.hidden, trimPrefix(err))
 		}
 	}
 	model, err := mdn.New(mcfg)
@@ -160,7 +215,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := model.SetColumns(trainSet.XNames, trainSet.YNames); err != nil {
 		return err
 	}
-	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: o.batch, Epochs: o.epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, Patience: o.patience, Seed: o.seed, ValFraction: o.valFraction}
+	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: batch, Epochs: epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, WeightDecay: o.decay, Patience: patience, Seed: o.seed, ValFraction: valFraction}
 	if err := tcfg.Validate(); err != nil {
 		return err
 	}
@@ -206,11 +261,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if o.resume != "" {
 			verb = "resuming"
 		}
+		nTest := 0
+		if testSet != nil {
+			nTest = testSet.N
+		}
 		kind := ""
 		if mcfg.Full() {
 			kind = ", full covariance"
 		}
-		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s%s) on %s: %d training and %d test rows\n", verb, o.k, o.widths, act, kind, name, trainSet.N, testSet.N)
+		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s%s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, k, o.widths, act, kind, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
@@ -243,17 +302,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil && !cancelled {
 		return err
 	}
-	tx, ty := testSet.Rows()
-	testNLL, err := model.NLL(tx, ty)
-	if err != nil {
-		return err
+	refit := false
+	if !cancelled && res.BestEpoch > 0 && trainSet.N < o.refitBelow {
+		// Few rows: the validation rows are too many to leave out of the final fit. Train
+		// a fresh model on every training row for the epochs validation chose.
+		m2, err := refitModel(ctx, mcfg, trainSet, x, y, tcfg, res.BestEpoch)
+		switch {
+		case err == nil:
+			model, refit = m2, true
+			if res.TrainNLL, err = model.NLL(x, y); err != nil {
+				return err
+			}
+		case ctx.Err() == nil:
+			return fmt.Errorf("refit: %w", err)
+		}
+	}
+	testNLL := math.NaN()
+	var tx, ty [][]float64
+	if testSet != nil {
+		tx, ty = testSet.Rows()
+		if testNLL, err = model.NLL(tx, ty); err != nil {
+			return err
+		}
 	}
 	seconds := time.Since(start).Seconds()
 
 	var rc runConfig
-	rc.Dataset, rc.XNames, rc.YNames, rc.NTrain, rc.NTest = name, trainSet.XNames, trainSet.YNames, trainSet.N, testSet.N
+	rc.Dataset, rc.XNames, rc.YNames, rc.NTrain, rc.NVal = name, trainSet.XNames, trainSet.YNames, res.TrainRows, res.ValRows
+	if testSet != nil {
+		rc.NTest = testSet.N
+	}
 	if o.csvPath != "" {
-		rc.CSV = o.csvPath
+		rc.CSV, rc.TestCSV = o.csvPath, o.testCSV
 	}
 	rc.Model, rc.Train = model.Config(), tcfg
 	rc.Select, rc.Ensemble = fo.sel, fo.ens
@@ -262,6 +342,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rc.Result.ValNLL = finite(res.ValNLL)
 	rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.Epochs, res.Steps, res.BestEpoch, seconds
 	rc.Result.Stopped = string(res.Stopped)
+	rc.Result.Refit = refit
 	best, haveBest := datasets.BestNLL(o.dataset)
 	if haveBest && o.csvPath == "" {
 		rc.Result.BestNLL = &best
@@ -272,7 +353,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mk.Status = statusInterrupted
 		rc.Result.Stopped = statusInterrupted
 		if err := writeRunDir(out, func(dir string) error {
-			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil, "")
+			return fillRunDir(dir, mk, lastCheckpoint, model, res, &rc, nil, nil, "", nil)
 		}); err != nil {
 			return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
 		}
@@ -283,14 +364,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ie
 	}
 
+	// Baselines, on the same test rows. A signal now only skips the MLP baseline: the
+	// run itself is complete.
 	var baseline *mlp.Model
-	if o.baseline && o.plots && trainSet.XDim == 1 && trainSet.YDim == 1 {
-		// A signal now only skips the baseline: the run itself is complete.
-		if baseline, err = trainBaseline(ctx, trainSet, o.widths, act, o); err != nil {
+	var cal []mdn.Calibration
+	if testSet != nil {
+		lin, err := linear.Fit(x, y)
+		if err != nil {
+			return fmt.Errorf("linear baseline: %w", err)
+		}
+		linNLL, err := lin.NLL(tx, ty)
+		if err != nil {
+			return fmt.Errorf("linear baseline: %w", err)
+		}
+		rc.Result.Baselines = &baselines{LinearGaussian: finite(linNLL)}
+		mix, err := model.Predict(tx)
+		if err != nil {
+			return err
+		}
+		if cal, err = mdn.CalibrateColumns(mix, ty); err != nil {
+			return err
+		}
+		for d, c := range cal {
+			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], Calibration: c})
+		}
+	}
+	if o.baseline && (testSet != nil || o.plots && trainSet.XDim == 1 && trainSet.YDim == 1) {
+		var mlpNLL float64
+		if baseline, mlpNLL, err = trainBaseline(ctx, x, y, tx, ty, o.widths, act, tcfg); err != nil {
 			if ctx.Err() == nil {
 				return fmt.Errorf("baseline: %w", err)
 			}
 			baseline = nil
+		} else if rc.Result.Baselines != nil {
+			rc.Result.Baselines.MLP = finite(mlpNLL)
 		}
 	}
 	mk.Status = statusCompleted
@@ -299,23 +406,63 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		plotSet = trainSet
 	}
 	if err := writeRunDir(out, func(dir string) error {
-		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat)
+		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat, cal)
 	}); err != nil {
 		return err
 	}
 	if !o.quiet {
-		fmt.Fprintf(stdout, "train NLL %.4f, test NLL %.4f nats per point", res.TrainNLL, testNLL)
-		if rc.Result.BestNLL != nil {
-			fmt.Fprintf(stdout, " (best possible ≈ %.2f)", best)
-		}
-		fmt.Fprintf(stdout, "; %d epochs, %d steps in %.1fs\nwrote %s/\n", res.Epochs, res.Steps, seconds, filepath.Clean(out))
+		fmt.Fprint(stdout, summary(&rc))
+		fmt.Fprintf(stdout, "wrote %s/\n", filepath.Clean(out))
 	}
 	return nil
 }
 
+// summary is the run's closing lines: the NLLs (test, the baselines', the best possible),
+// the kept epoch, the time and the exact row counts.
+func summary(rc *runConfig) string {
+	var b strings.Builder
+	r := &rc.Result
+	num := func(v *float64) string {
+		if v == nil {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.4f", *v)
+	}
+	fmt.Fprintf(&b, "train NLL %s", num(r.TrainNLL))
+	if r.ValNLL != nil {
+		fmt.Fprintf(&b, ", validation NLL %s", num(r.ValNLL))
+	}
+	if rc.NTest > 0 {
+		fmt.Fprintf(&b, ", test NLL %s", num(r.TestNLL))
+	}
+	b.WriteString(" nats per point")
+	if r.BestNLL != nil {
+		fmt.Fprintf(&b, " (best possible ≈ %.2f)", *r.BestNLL)
+	}
+	if bl := r.Baselines; bl != nil {
+		fmt.Fprintf(&b, "; baselines' test NLL: linear-Gaussian %s", num(bl.LinearGaussian))
+		if bl.MLP != nil {
+			fmt.Fprintf(&b, ", least-squares MLP %s", num(bl.MLP))
+		}
+	}
+	b.WriteString("\n")
+	kept := "the last epoch's weights"
+	if r.BestEpoch > 0 {
+		kept = fmt.Sprintf("kept epoch %d", r.BestEpoch)
+	}
+	if r.Refit {
+		kept = fmt.Sprintf("refit on all %d training rows for the %d epochs validation chose", rc.NTrain+rc.NVal, r.BestEpoch)
+	}
+	fmt.Fprintf(&b, "%s of %d (%s), %d steps in %.1fs; %d training, %d validation and %d test rows\n", kept, r.Epochs, r.Stopped, r.Steps, r.Seconds, rc.NTrain, rc.NVal, rc.NTest)
+	for _, c := range r.Calibration {
+		fmt.Fprintf(&b, "calibration of %s on the test rows: CRPS %.4g, PIT KS distance %.3f, coverage %.2f of the central 50%% and %.2f of the 90%% intervals\n", c.Column, c.CRPS, c.KS, c.Coverage50, c.Coverage90)
+	}
+	return b.String()
+}
+
 // fillRunDir writes a run folder's files into dir: the marker, the checkpoint (when
 // given), the model, config.json, history.csv and, when s is given, the pictures.
-func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *datasets.Set, baseline *mlp.Model, plotFormat string) error {
+func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *train.Result, rc *runConfig, s *datasets.Set, baseline *mlp.Model, plotFormat string, cal []mdn.Calibration) error {
 	if err := m.SaveFile(filepath.Join(dir, modelName)); err != nil {
 		return err
 	}
@@ -331,7 +478,7 @@ func fillRunDir(dir string, mk *marker, checkpoint []byte, m *mdn.Model, res *tr
 		}
 	}
 	if s != nil {
-		if err := writePlots(dir, m, res.History, res.BestEpoch, s, baseline, plotFormat); err != nil {
+		if err := writePlots(dir, m, res.History, res.BestEpoch, s, baseline, plotFormat, cal); err != nil {
 			return err
 		}
 	}
@@ -372,6 +519,9 @@ func resumeOptions(given *options) (*options, *marker, error) {
 	}
 	if mk.CSV != "" {
 		o.csvPath = mk.CSV
+	}
+	if mk.TestCSV != "" {
+		o.testCSV = mk.TestCSV
 	}
 	for name := range given.set {
 		switch name {
@@ -434,12 +584,85 @@ func trimPrefix(err error) string {
 	return msg
 }
 
-func trainBaseline(ctx context.Context, s *datasets.Set, hidden []int, act graph.Activation, o *options) (*mlp.Model, error) {
-	m, err := mlp.New(mlp.Config{InputDim: s.XDim, OutputDim: s.YDim, Hidden: hidden, Activation: act, Seed: o.seed})
+// trainBaseline trains the least-squares MLP with the MDN's hidden layers on the training
+// rows, with the MDN's training settings and validation rows (the best validation epoch
+// kept), and returns it with its test NLL under a Gaussian whose variance is fitted on the
+// validation rows (on the training rows when there are none; NaN without test rows).
+func trainBaseline(ctx context.Context, x, y, tx, ty [][]float64, hidden []int, act graph.Activation, tcfg train.Config) (*mlp.Model, float64, error) {
+	m, err := mlp.New(mlp.Config{InputDim: len(x[0]), OutputDim: len(y[0]), Hidden: hidden, Activation: act, Seed: tcfg.Seed})
+	if err != nil {
+		return nil, 0, err
+	}
+	cfg := train.Config{Solver: tcfg.Solver, LearnRate: tcfg.LearnRate, BatchSize: tcfg.BatchSize, Epochs: tcfg.Epochs, Steps: tcfg.Steps, Schedule: tcfg.Schedule,
+		Clip: tcfg.Clip, ClipNorm: tcfg.ClipNorm, L2: tcfg.L2, Seed: tcfg.Seed, ValFraction: tcfg.ValFraction, Patience: tcfg.Patience}
+	if _, err = train.Run(ctx, m, train.Data{X: x, Y: y}, cfg); err != nil {
+		return nil, 0, err
+	}
+	if tx == nil {
+		return m, math.NaN(), nil
+	}
+	vx, vy := x, y
+	if cfg.ValFraction > 0 {
+		d, err := train.HoldOut(train.Data{X: x, Y: y}, len(x[0]), len(y[0]), cfg)
+		if err != nil {
+			return nil, 0, err
+		}
+		vx, vy = d.ValX, d.ValY
+	}
+	pv, err := m.Predict(vx)
+	if err != nil {
+		return nil, 0, err
+	}
+	variance, err := models.ResidualVariance(pv, vy)
+	if err != nil {
+		return nil, 0, err
+	}
+	pt, err := m.Predict(tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	nll, err := models.GaussianNLL(pt, ty, variance)
+	return m, nll, err
+}
+
+// scaled resolves the flags left at auto for n rows before the validation hold-out, with
+// train.Scaled's rules applied around the values given.
+func (o *options) scaled(n int) (valFraction float64, batch, epochs, patience int) {
+	valFraction, batch, epochs, patience = o.valFraction.v, o.batch.v, o.epochs.v, o.patience.v
+	if o.valFraction.auto {
+		valFraction = train.ScaledValFraction(n)
+	}
+	fit := n - int(math.Round(valFraction*float64(n)))
+	if o.batch.auto {
+		batch = train.ScaledBatch(fit)
+	}
+	if o.epochs.auto {
+		epochs = train.ScaledEpochs(fit, batch)
+	}
+	if o.patience.auto {
+		patience = 0
+		if valFraction > 0 {
+			patience = train.ScaledPatience(epochs)
+		}
+	}
+	return valFraction, batch, epochs, patience
+}
+
+// refitModel trains a fresh model of cfg on every training row (no validation) for epochs
+// epochs, the other settings as tcfg's, without progress or checkpoints.
+func refitModel(ctx context.Context, cfg mdn.Config, s *datasets.Set, x, y [][]float64, tcfg train.Config, epochs int) (*mdn.Model, error) {
+	m, err := mdn.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	x, y := s.Rows()
-	_, err = train.Run(ctx, m, train.Data{X: x, Y: y}, train.Config{LearnRate: o.lr, BatchSize: o.batch, Epochs: max(1, o.epochs/3), Schedule: train.CosineLR, Seed: o.seed})
-	return m, err
+	if err := m.SetColumns(s.XNames, s.YNames); err != nil {
+		return nil, err
+	}
+	c := tcfg
+	c.ValFraction, c.Patience, c.Epochs, c.Steps = 0, 0, epochs, 0
+	c.Progress, c.SaveCheckpoint, c.CheckpointPath, c.Resume, c.CheckpointEvery = nil, nil, "", "", 0
+	if _, err := train.Run(ctx, m, train.Data{X: x, Y: y}, c); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

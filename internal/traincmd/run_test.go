@@ -63,7 +63,8 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"training an MDN", "test NLL", "best possible ≈ -1.28", "wrote " + out} {
+	for _, want := range []string{"training an MDN", "test NLL", "best possible ≈ -1.28", "wrote " + out,
+		"linear-Gaussian", "least-squares MLP", "of 30 (", "270 training, 30 validation and 300 test rows", "calibration of t"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -73,7 +74,7 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	for _, f := range []string{"density.png", "learning.png", "mixing.png"} {
+	for _, f := range []string{"density.png", "learning.png", "mixing.png", "calibration.png"} {
 		checkPNG(t, filepath.Join(out, f))
 	}
 	m, err := mdn.LoadFile(filepath.Join(out, "model.mdn"))
@@ -85,10 +86,17 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	if err := json.Unmarshal(b, &rc); err != nil {
 		t.Fatal(err)
 	}
-	if rc.Dataset != "bishop" || rc.Model.K != 5 || rc.NTrain != 300 || rc.Result.Epochs != 30 {
+	// 300 rows: K is 3 and a tenth of the rows validate (train.Scaled).
+	if rc.Dataset != "bishop" || rc.Model.K != 3 || rc.NTrain != 270 || rc.NVal != 30 || rc.NTest != 300 || rc.Result.Epochs != 30 {
 		t.Errorf("config.json: %+v", rc)
 	}
-	if m.Config().K != 5 {
+	if bl := rc.Result.Baselines; bl == nil || bl.LinearGaussian == nil || bl.MLP == nil {
+		t.Errorf("config.json lacks the baselines: %+v", bl)
+	}
+	if c := rc.Result.Calibration; len(c) != 1 || c[0].Column != "t" || c[0].N != 300 || !(c[0].KS > 0 && c[0].KS < 1) || !(c[0].CRPS > 0) {
+		t.Errorf("config.json's calibration: %+v", c)
+	}
+	if m.Config().K != 3 {
 		t.Errorf("model K = %d", m.Config().K)
 	}
 	hist, _ := os.ReadFile(filepath.Join(out, "history.csv"))
@@ -96,10 +104,10 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 		t.Errorf("history.csv has %d lines, want 31", lines)
 	}
 	// A second run replaces the folder whole.
-	if _, _, err := runTrain(t, append([]string{"-out", out, "-k", "3"}, quick...)...); err != nil {
+	if _, _, err := runTrain(t, append([]string{"-out", out, "-k", "2"}, quick...)...); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := mdn.LoadFile(filepath.Join(out, "model.mdn")); m == nil || m.Config().K != 3 {
+	if m, _ := mdn.LoadFile(filepath.Join(out, "model.mdn")); m == nil || m.Config().K != 2 {
 		t.Errorf("second run did not replace the model")
 	}
 	ents, _ := os.ReadDir(filepath.Dir(out))
@@ -200,5 +208,53 @@ func TestTrainingFlags(t *testing.T) {
 	}
 	if bytes.Equal(modelBytes(t, plain), modelBytes(t, decayed)) {
 		t.Error("-l2 and -clip_norm did not change the model")
+	}
+}
+
+// TestTestCSVAndNoTestSet: -test_csv scores on the given file's rows (its columns found by
+// name), -test_fraction 0 trains and validates on every row and reports no test figures,
+// and config.json gives the exact counts.
+func TestTestCSVAndNoTestSet(t *testing.T) {
+	dir := t.TempDir()
+	trainCSV, testCSV := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
+	os.WriteFile(trainCSV, []byte(goodCSV(50)), 0o644)
+	// The test file's columns in another order.
+	var b strings.Builder
+	b.WriteString("y,x\n")
+	for i := 0; i < 17; i++ {
+		fmt.Fprintf(&b, "%g,%g\n", float64(i%5)/5, float64(i)/17)
+	}
+	os.WriteFile(testCSV, []byte(b.String()), 0o644)
+	read := func(out string) runConfig {
+		var rc runConfig
+		buf, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(buf, &rc); err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	out := filepath.Join(dir, "a")
+	if _, _, err := runTrain(t, "-csv", trainCSV, "-test_csv", testCSV, "-out", out, "-epochs", "20", "-hidden", "4", "-quiet", "-plots=false"); err != nil {
+		t.Fatal(err)
+	}
+	rc := read(out)
+	// 50 rows: a validation share of 20/50 is capped at a quarter (12.5, rounded to 13).
+	if rc.NTrain != 37 || rc.NVal != 13 || rc.NTest != 17 || rc.Result.TestNLL == nil || rc.Result.Baselines == nil || len(rc.Result.Calibration) != 1 {
+		t.Errorf("-test_csv: config.json %+v", rc)
+	}
+	out = filepath.Join(dir, "b")
+	stdout, _, err := runTrain(t, "-csv", trainCSV, "-test_fraction", "0", "-out", out, "-epochs", "20", "-hidden", "4", "-plots=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc = read(out)
+	if rc.NTrain+rc.NVal != 50 || rc.NTest != 0 || rc.Result.TestNLL != nil || rc.Result.Baselines != nil || rc.Result.Calibration != nil {
+		t.Errorf("-test_fraction 0: config.json %+v", rc)
+	}
+	if strings.Contains(stdout, "test NLL") || !strings.Contains(stdout, "and 0 test rows") {
+		t.Errorf("-test_fraction 0: output\n%s", stdout)
 	}
 }

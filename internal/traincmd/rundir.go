@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,27 @@ var runFiles = map[string]bool{
 	"density.svg": true, "learning.svg": true, "mixing.svg": true, "density.pdf": true, "learning.pdf": true, "mixing.pdf": true,
 }
 
+// isRunFile says whether train writes a file of that name: one of runFiles, or a
+// calibration picture (calibration.png, or calibration-2.svg for the second target).
+func isRunFile(n string) bool {
+	if runFiles[n] {
+		return true
+	}
+	base, ext, ok := strings.Cut(n, ".")
+	if !ok || !slices.Contains(plotFormats, ext) {
+		return false
+	}
+	if base == "calibration" {
+		return true
+	}
+	d, ok := strings.CutPrefix(base, "calibration-")
+	if !ok {
+		return false
+	}
+	v, err := strconv.Atoi(d)
+	return err == nil && v >= 1 && strconv.Itoa(v) == d
+}
+
 // legacyFiles are those of run folders written before the marker existed; such a folder
 // is recognised by holding only these, a model file among them.
 var legacyFiles = map[string]bool{
@@ -52,14 +74,16 @@ const (
 
 // marker is the run folder's mixgraph-run.json.
 type marker struct {
-	Format  string   `json:"format"`
-	Version int      `json:"version"`
-	Status  string   `json:"status"`
-	Args    []string `json:"args"`                 // the flags the run was started with, -out and -resume excepted
-	CSV     string   `json:"csv,omitempty"`        // absolute path of the training CSV
-	CSVHash string   `json:"csv_sha256,omitempty"` // its SHA-256 when the run started
-	Epoch   int      `json:"epoch"`                // epochs completed
-	Step    int      `json:"step"`                 // steps taken
+	Format      string   `json:"format"`
+	Version     int      `json:"version"`
+	Status      string   `json:"status"`
+	Args        []string `json:"args"`                      // the flags the run was started with, -out and -resume excepted
+	CSV         string   `json:"csv,omitempty"`             // absolute path of the training CSV
+	CSVHash     string   `json:"csv_sha256,omitempty"`      // its SHA-256 when the run started
+	TestCSV     string   `json:"test_csv,omitempty"`        // absolute path of the -test_csv file
+	TestCSVHash string   `json:"test_csv_sha256,omitempty"` // its SHA-256 when the run started
+	Epoch       int      `json:"epoch"`                     // epochs completed
+	Step        int      `json:"step"`                      // steps taken
 }
 
 func readMarker(dir string) (*marker, error) {
@@ -100,7 +124,7 @@ func checkRunFolder(dir string) error {
 		case n == markerName:
 			hasMarker = true
 		case isTemp(n):
-		case runFiles[n] && e.Type().IsRegular():
+		case isRunFile(n) && e.Type().IsRegular():
 			if !legacyFiles[n] {
 				legacy = false
 			}

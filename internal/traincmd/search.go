@@ -93,7 +93,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		}
 		out.sel = sel
 		win := sel.Candidates[sel.Chosen]
-		o.k, o.widths, o.l2 = win.K, win.Hidden, win.L2
+		o.k, o.widths, o.l2 = autoInt{v: win.K}, win.Hidden, win.L2
 		mcfg.K, mcfg.Hidden, tcfg.L2 = win.K, win.Hidden, win.L2
 		model, res = win.model, win.res
 	}
@@ -142,7 +142,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 // search runs the -select search and prints one line per candidate.
 func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, stdout io.Writer) (*selectRecord, error) {
 	if !o.quiet {
-		fmt.Fprintf(stdout, "select: searching K, then hidden widths, then l2 by validation NLL (%d validation rows)\n", int(math.Round(o.valFraction*float64(len(d.X)))))
+		fmt.Fprintf(stdout, "select: searching K, then hidden widths, then l2 by validation NLL (%d validation rows)\n", int(math.Round(tcfg.ValFraction*float64(len(d.X)))))
 	}
 	tcfg.Progress = nil
 	sel := &selectRecord{}

@@ -30,7 +30,7 @@ func TestCatalogueSearch(t *testing.T) {
 		{[]string{"-ensemble", "-2"}, "-ensemble -2: want at least 1"},
 		{[]string{"-ensemble", "65"}, "-ensemble 65: at most 64 members"},
 		{[]string{"-ensemble", "60", "-k", "20"}, "-ensemble 60: with -k 20 that makes 1200 components"},
-		{[]string{"-ensemble", "3", "-hidden", "30000"}, "-ensemble 3, -k 5, -hidden 30000: the combined model"},
+		{[]string{"-ensemble", "3", "-hidden", "30000"}, "-ensemble 3, -k 10, -hidden 30000: the combined model"},
 		{[]string{"-ensemble", "2", "-hidden", "3000,3000"}, "MaxParams"},
 		{[]string{"-ensemble", "2", "-checkpoint_every", "5"}, "-ensemble 2: an ensemble run takes no checkpoints"},
 		{[]string{"-select=maybe"}, `-select "maybe"`},
