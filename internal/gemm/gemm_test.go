@@ -56,7 +56,7 @@ var shapes = []shape{
 // default afterwards.
 func eachKernel(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	defer use("")
+	defer restoreKernel()
 	for _, name := range Kernels() {
 		if !use(name) {
 			t.Fatalf("kernel %q listed but not usable", name)
@@ -201,7 +201,7 @@ func TestWideKernelSameBits(t *testing.T) {
 	if len(available) < 3 {
 		t.Skipf("this CPU runs %v: no AVX-512 kernel to compare", Kernels())
 	}
-	defer use("")
+	defer restoreKernel()
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, sh := range append(shapes, shape{301, 517, 263}, shape{1024, 340, 512}) {
 		for _, tA := range []bool{false, true} {
@@ -327,7 +327,7 @@ func TestBadArgumentsPanic(t *testing.T) {
 func BenchmarkGemm(b *testing.B) { b.Run("kernel="+Kernel, benchGemm) }
 
 func BenchmarkGemmKernels(b *testing.B) {
-	defer use("")
+	defer restoreKernel()
 	for _, name := range Kernels() {
 		use(name)
 		b.Run("kernel="+name, benchGemm)
@@ -365,7 +365,7 @@ func TestDispatch(t *testing.T) {
 	} else if Kernel != names[len(names)-1] {
 		t.Errorf("kernel in use %s, want the fastest of %v", Kernel, names)
 	}
-	defer use(os.Getenv("MIXGRAPH_GEMM_KERNEL"))
+	defer restoreKernel()
 	if use("no-such-kernel") || Kernel != names[len(names)-1] {
 		t.Errorf("an unknown kernel name was honoured or did not leave the fastest (%s)", Kernel)
 	}
@@ -379,3 +379,6 @@ func TestDispatch(t *testing.T) {
 		}
 	}
 }
+
+// restoreKernel puts back the kernel set the process started with.
+func restoreKernel() { use(os.Getenv("MIXGRAPH_GEMM_KERNEL")) }
