@@ -240,14 +240,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "peak matmul 1024×512×512 (GFLOP/s): f64 %.1f (mixgraph %.1f, PyTorch/OpenBLAS best core %.1f), f32 %.1f (mixgraph %.1f, PyTorch %.1f)\n",
 		peak["f64"], peak["go-f64"], peak["peer-f64"], peak["f32"], peak["go-f32"], peak["peer-f32"])
+	if !o.skipPeer {
+		fmt.Fprintf(stdout, "mixgraph's GEMM ÷ OpenBLAS's best on that product: f64 %.2f, f32 %.2f\n", peak["go-f64"]/peak["peer-f64"], peak["go-f32"]/peak["peer-f32"])
+	}
 	for _, mode := range modes {
 		unit, what := "samples/s", "one training step"
 		if mode == "predict" {
 			unit, what = "rows/s", fmt.Sprintf("the mixtures of %d rows", benchmarks.PredictRows)
 		}
 		fmt.Fprintf(stdout, "\n%s: %s\n\n", mode, what)
-		fmt.Fprintf(stdout, "| workload | dtype | mixgraph %s | PyTorch best %s (set-up, core) | ratio | mixgraph %% of peak | PyTorch %% of peak |\n", unit, unit)
-		fmt.Fprintln(stdout, "|---|---|---:|---:|---:|---:|---:|")
+		fmt.Fprintf(stdout, "| workload | dtype | mixgraph %s | PyTorch best %s (set-up, core) | ratio | mixgraph %% of peak | PyTorch %% of peak | mixgraph GFLOP/s (%% of OpenBLAS's best GEMM) |\n", unit, unit)
+		fmt.Fprintln(stdout, "|---|---|---:|---:|---:|---:|---:|---:|")
 		for _, w := range ws {
 			for _, d := range dts {
 				c := cells[key(mode, w, d)]
@@ -262,7 +265,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				} else {
 					best := fastest(c.peer, 1)[0]
 					psec := median(c.peer[best])
-					line += fmt.Sprintf("| %.0f (%s) | %.2f | %.1f%% | %.1f%% |", n/psec, best, psec/sec, 100*flops/sec/1e9/peak[d], 100*flops/psec/1e9/peak[d])
+					line += fmt.Sprintf("| %.0f (%s) | %.2f | %.1f%% | %.1f%% | %.1f (%.0f%%) |", n/psec, best, psec/sec, 100*flops/sec/1e9/peak[d], 100*flops/psec/1e9/peak[d], flops/sec/1e9, 100*flops/sec/1e9/peak["peer-"+d])
 				}
 				fmt.Fprintln(stdout, line)
 			}
