@@ -20,9 +20,13 @@
 // update is split too, one Gorgonia solver per contiguous run of the parameter array
 // (cut to equal element counts, across parameter boundaries), stepping concurrently.
 // Neither changes a bit: the updates are elementwise (TestSolverSpansMatchPerParameterSolver).
-// Adam clones the gradient four times a step; a shard's gradient tensor carries an engine
-// that gives those clones recycled memory, taken back after each step from whatever the
-// solver no longer keeps, so a step allocates no tensor memory (TestSolverStepRecyclesClones).
+// Adam's update is made in one pass over each shard's elements (adam.go), with Gorgonia's
+// operations in Gorgonia's order and roundings, so the weights and moments are its solver's
+// bit for bit (TestAdamMatchesGorgonia); the moments and the step count stay in the shard's
+// Gorgonia solver, where checkpoints read them. The other solvers are Gorgonia's, whose
+// steps clone the gradient; a shard's gradient tensor carries an engine that gives those
+// clones recycled memory, taken back after each step from whatever the solver no longer
+// keeps, so a step allocates no tensor memory (TestSolverStepRecyclesClones).
 // Before the solver sees the gradient, the loop
 //
 //  1. forms g, the gradient of the batch-mean cost (the parts' gradients weighted by

@@ -67,6 +67,7 @@ func TestSolverStepRecyclesClones(t *testing.T) {
 			}
 			grad := tensor.New(tensor.Of(dt), tensor.WithShape(ps.Count()))
 			s := newSolversN(Config{Solver: Adam, Clip: 1, Workers: 2}.withDefaults(), ps, grad, 2)
+			s.adam = nil // Gorgonia's own Adam step, which clones (RMSProp and Momentum take it too)
 			if !recycle {
 				for _, r := range s.recs {
 					r.stop()

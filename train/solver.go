@@ -73,6 +73,9 @@ type solvers struct {
 	recs   []*recycler     // shard i's gradient engine
 	errs   []error
 	ps     *graph.ParamSet
+	// adam, for Adam, makes each shard's update in one pass (see adam) with the state
+	// kept in the shard's solver; nil for the others, or to test Gorgonia's own step.
+	adam *adam
 }
 
 // span is a run of parameters' values and their gradients as Gorgonia's solvers take them.
@@ -108,12 +111,18 @@ func newSolversN(cfg Config, ps *graph.ParamSet, grad *tensor.Dense, n int) *sol
 		s.recs = append(s.recs, rec)
 		s.model = append(s.model, []G.ValueGrad{span{subVector(all, lo, hi), subVector(grad, lo, hi, tensor.WithEngine(rec))}})
 	}
+	if _, ok := s.shards[0].(*G.AdamSolver); ok {
+		s.adam = newAdam(cfg)
+	}
 	return s
 }
 
 func (s *solvers) setLearnRate(eta float64) {
 	for _, sh := range s.shards {
 		setLearnRate(sh, eta)
+	}
+	if s.adam != nil {
+		s.adam.eta = eta
 	}
 }
 
@@ -136,6 +145,10 @@ func (s *solvers) step() error {
 
 // stepShard steps shard i and takes back the memory its solver let go of.
 func (s *solvers) stepShard(i int) error {
+	if s.adam != nil {
+		sp := s.model[i][0].(span)
+		return s.adam.step(s.shards[i].(*G.AdamSolver), sp.v, sp.g)
+	}
 	err := s.shards[i].Step(s.model[i])
 	s.recs[i].afterStep(s.shards[i])
 	return err

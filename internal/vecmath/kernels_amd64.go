@@ -57,3 +57,35 @@ func init() {
 		tanhBlock32, expBlock32 = wide(tanh32x8, tanh32), wide(exp32x8, exp32)
 	}
 }
+
+//go:noescape
+func adam64z(k *AdamConsts[float64], w, grad, m, v *float64, n int)
+
+//go:noescape
+func adam32z(k *AdamConsts[float32], w, grad, m, v *float32, n int)
+
+// adamZ says whether AdamUpdate uses the AVX-512 kernels (adam_amd64.s): with the GEMM's
+// AVX-512 kernels, so not when MIXGRAPH_GEMM_KERNEL forces AVX2 (the results are the same).
+var adamZ = gemm.HasAVX512 && gemm.Kernel == "avx512"
+
+// adamBlocks64 updates the longest prefix of a multiple of eight elements with the AVX-512
+// kernel, when there is one, and returns its length. (A direct call, unlike a function
+// value, lets k stay on the caller's stack.)
+func adamBlocks64(k *AdamConsts[float64], w, g, m, v []float64) int {
+	n := len(g) &^ 7
+	if !adamZ || n == 0 {
+		return 0
+	}
+	adam64z(k, &w[0], &g[0], &m[0], &v[0], n)
+	return n
+}
+
+// adamBlocks32 is adamBlocks64 for float32, sixteen elements at a time.
+func adamBlocks32(k *AdamConsts[float32], w, g, m, v []float32) int {
+	n := len(g) &^ 15
+	if !adamZ || n == 0 {
+		return 0
+	}
+	adam32z(k, &w[0], &g[0], &m[0], &v[0], n)
+	return n
+}
