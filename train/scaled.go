@@ -15,6 +15,10 @@ const (
 	ScaledMaxEpochs = 5000
 	// ScaledWeightDecay is Scaled's WeightDecay λ (see Config.WeightDecay).
 	ScaledWeightDecay = 2.0
+	// ScaledMembers is the ensemble size ScaledEnsemble gives below ScaledEnsembleBelow rows.
+	ScaledMembers = 10
+	// ScaledEnsembleBelow is the row count from which ScaledEnsemble trains one model.
+	ScaledEnsembleBelow = 1000
 )
 
 // Scaled returns training settings scaled to n rows (before the validation hold-out), the
@@ -77,4 +81,16 @@ func ScaledK(n int) int {
 		return 3
 	}
 	return 10
+}
+
+// ScaledEnsemble is the number of ensemble members (Ensemble) the train command trains by
+// default for n rows (before the validation hold-out): ScaledMembers below
+// ScaledEnsembleBelow rows, where one model's fit varies much with its seed and its
+// validation rows are few, and one model from there on, where a run of ten would take
+// too long and gains little.
+func ScaledEnsemble(n int) int {
+	if n < ScaledEnsembleBelow {
+		return ScaledMembers
+	}
+	return 1
 }

@@ -46,8 +46,8 @@ type options struct {
 	checkpointEvery, refitBelow             int
 	resume                                  string
 	version                                 bool
-	ensemble                                int  // -ensemble: members (search.go)
-	selectModel                             bool // -select (search.go)
+	ensemble                                autoInt // -ensemble: members (search.go); auto: train.ScaledEnsemble
+	selectModel                             bool    // -select (search.go)
 
 	set    map[string]bool // the flags given
 	widths []int           // parsed -hidden
@@ -95,7 +95,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.plotFormat, "plot_format", "png", "format of the pictures: png, svg or pdf (density.<format> etc.)")
 	fs.IntVar(&o.checkpointEvery, "checkpoint_every", 0, "write the run folder with a checkpoint every N epochs (0: only when interrupted)")
 	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
-	fs.IntVar(&o.ensemble, "ensemble", 1, fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; not with -checkpoint_every)", maxEnsemble))
+	o.ensemble.auto = true
+	fs.Var(&o.ensemble, "ensemble", fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; not with -checkpoint_every; auto: %d below %d rows, else 1, and 1 with -checkpoint_every, -refit_below or -select)", maxEnsemble, train.ScaledMembers, train.ScaledEnsembleBelow))
 	fs.BoolVar(&o.selectModel, "select", false, "first choose K, the hidden widths and -l2 by validation NLL (about 11 training runs, spread over the cores; prints the table; needs -val_fraction > 0)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
@@ -169,18 +170,18 @@ func (o *options) check() error {
 		return fmt.Errorf("-patience %d: needs validation rows (-val_fraction > 0)", o.patience.v)
 	case o.refitBelow < 0:
 		return fmt.Errorf("-refit_below %d: want 0 (never refit) or a number of rows", o.refitBelow)
-	case o.refitBelow > 0 && (o.ensemble > 1 || o.selectModel):
+	case o.refitBelow > 0 && (o.ensemble.v > 1 || o.selectModel):
 		return fmt.Errorf("-refit_below %d: not with -ensemble or -select (it refits one model)", o.refitBelow)
 	case o.checkpointEvery < 0:
 		return fmt.Errorf("-checkpoint_every %d: want 0 (only when interrupted) or a number of epochs", o.checkpointEvery)
-	case o.ensemble < 1:
-		return fmt.Errorf("-ensemble %d: want at least 1 member (1: a single model)", o.ensemble)
-	case o.ensemble > maxEnsemble:
-		return fmt.Errorf("-ensemble %d: at most %d members", o.ensemble, maxEnsemble)
-	case o.ensemble > 1 && !o.k.auto && o.k.v > mdn.MaxK/o.ensemble:
-		return fmt.Errorf("-ensemble %d: with -k %d that makes %d components, at most %d (mdn.MaxK)", o.ensemble, o.k.v, o.ensemble*o.k.v, mdn.MaxK)
-	case o.ensemble > 1 && o.checkpointEvery > 0:
-		return fmt.Errorf("-ensemble %d: an ensemble run takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.ensemble, o.checkpointEvery)
+	case !o.ensemble.auto && o.ensemble.v < 1:
+		return fmt.Errorf("-ensemble %d: want at least 1 member (1: a single model)", o.ensemble.v)
+	case o.ensemble.v > maxEnsemble:
+		return fmt.Errorf("-ensemble %d: at most %d members", o.ensemble.v, maxEnsemble)
+	case o.ensemble.v > 1 && !o.k.auto && o.k.v > mdn.MaxK/o.ensemble.v:
+		return fmt.Errorf("-ensemble %d: with -k %d that makes %d components, at most %d (mdn.MaxK)", o.ensemble.v, o.k.v, o.ensemble.v*o.k.v, mdn.MaxK)
+	case o.ensemble.v > 1 && o.checkpointEvery > 0:
+		return fmt.Errorf("-ensemble %d: an ensemble run takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.ensemble.v, o.checkpointEvery)
 	case o.selectModel && o.checkpointEvery > 0:
 		return fmt.Errorf("-select: a search takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.checkpointEvery)
 	case o.selectModel && !o.valFraction.auto && o.valFraction.v == 0:

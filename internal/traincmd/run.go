@@ -203,9 +203,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s: %s", culprit, trimPrefix(err))
 	}
-	if o.ensemble > 1 {
-		if err := ensembleConfig(mcfg, o.ensemble).Validate(); err != nil {
-			return fmt.Errorf("-ensemble %d, -k %d, -hidden %s: the combined model: %s", o.ensemble, k, o.hidden, trimPrefix(err))
+	if o.ensemble.auto {
+		// One model where the user asked for what an ensemble cannot give (checkpoints, a
+		// refit, a search for one model) or where K·M components would not fit in one model.
+		o.ensemble.v = train.ScaledEnsemble(trainSet.N)
+		if o.checkpointEvery > 0 || o.refitBelow > 0 || o.selectModel || !ensembleFits(mcfg, o.ensemble.v) {
+			o.ensemble.v = 1
+		}
+	}
+	if o.ensemble.v > 1 {
+		if err := ensembleConfig(mcfg, o.ensemble.v).Validate(); err != nil {
+			return fmt.Errorf("-ensemble %d, -k %d, -hidden %s: the combined model: %s", o.ensemble.v, k, o.hidden, trimPrefix(err))
 		}
 	}
 	model, err := mdn.New(mcfg)
@@ -275,7 +283,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var res *train.Result
 	var fo fitOutcome
-	if o.selectModel || o.ensemble > 1 {
+	if o.selectModel || o.ensemble.v > 1 {
 		tcfg.SaveCheckpoint = nil // these runs are not resumable (search.go)
 		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, stdout)
 		tcfg.L2 = o.l2
@@ -283,7 +291,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res, err = train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	}
 	pr.finish()
-	if (o.selectModel || o.ensemble > 1) && err != nil && ctx.Err() != nil {
+	if (o.selectModel || o.ensemble.v > 1) && err != nil && ctx.Err() != nil {
 		ie := &interrupted{out: out, msg: "interrupted; an -ensemble or -select run cannot be resumed, and nothing was written"}
 		if sc, ok := context.Cause(ctx).(signalCause); ok {
 			ie.sig = sc.sig

@@ -86,8 +86,12 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	if err := json.Unmarshal(b, &rc); err != nil {
 		t.Fatal(err)
 	}
-	// 300 rows: K is 3 and a tenth of the rows validate (train.Scaled).
-	if rc.Dataset != "bishop" || rc.Model.K != 3 || rc.NTrain != 270 || rc.NVal != 30 || rc.NTest != 300 || rc.Result.Epochs != 30 {
+	// 300 rows: K is 3, a tenth of the rows validate (train.Scaled) and ten members of
+	// K = 3 make one model of 30 components (train.ScaledEnsemble).
+	if rc.Ensemble == nil || rc.Ensemble.Members != 10 {
+		t.Errorf("config.json's ensemble record: %+v", rc.Ensemble)
+	}
+	if rc.Dataset != "bishop" || rc.Model.K != 30 || rc.NTrain != 270 || rc.NVal != 30 || rc.NTest != 300 || rc.Result.Epochs != 30 {
 		t.Errorf("config.json: %+v", rc)
 	}
 	if bl := rc.Result.Baselines; bl == nil || bl.LinearGaussian == nil || bl.MLP == nil {
@@ -96,15 +100,15 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	if c := rc.Result.Calibration; len(c) != 1 || c[0].Column != "t" || c[0].N != 300 || !(c[0].KS > 0 && c[0].KS < 1) || !(c[0].CRPS > 0) {
 		t.Errorf("config.json's calibration: %+v", c)
 	}
-	if m.Config().K != 3 {
-		t.Errorf("model K = %d", m.Config().K)
+	if m.Config().K != 30 {
+		t.Errorf("model K = %d, want 30", m.Config().K)
 	}
 	hist, _ := os.ReadFile(filepath.Join(out, "history.csv"))
 	if lines := strings.Count(string(hist), "\n"); lines != 31 {
 		t.Errorf("history.csv has %d lines, want 31", lines)
 	}
 	// A second run replaces the folder whole.
-	if _, _, err := runTrain(t, append([]string{"-out", out, "-k", "2"}, quick...)...); err != nil {
+	if _, _, err := runTrain(t, append([]string{"-out", out, "-k", "2", "-ensemble", "1"}, quick...)...); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := mdn.LoadFile(filepath.Join(out, "model.mdn")); m == nil || m.Config().K != 2 {

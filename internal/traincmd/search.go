@@ -97,7 +97,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		mcfg.K, mcfg.Hidden, tcfg.L2 = win.K, win.Hidden, win.L2
 		model, res = win.model, win.res
 	}
-	if o.ensemble > 1 {
+	if o.ensemble.v > 1 {
 		progress := tcfg.Progress
 		tcfg.Progress = nil
 		if progress != nil {
@@ -108,13 +108,13 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 			}
 		}
 		if !o.quiet {
-			fmt.Fprintf(stdout, "ensemble: %d members of K=%d, hidden %v (the bar follows member 0)\n", o.ensemble, mcfg.K, mcfg.Hidden)
+			fmt.Fprintf(stdout, "ensemble: %d members of K=%d, hidden %v (the bar follows member 0)\n", o.ensemble.v, mcfg.K, mcfg.Hidden)
 		}
-		m, er, err := train.Ensemble(ctx, mcfg, d, tcfg, o.ensemble)
+		m, er, err := train.Ensemble(ctx, mcfg, d, tcfg, o.ensemble.v)
 		if err != nil {
 			return nil, nil, out, err
 		}
-		rec := &ensembleRecord{Members: o.ensemble, Seeds: er.Seeds}
+		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds}
 		for _, r := range er.Members {
 			rec.ValNLL = append(rec.ValNLL, r.ValNLL)
 			rec.Train = append(rec.Train, r.TrainNLL)
@@ -160,7 +160,7 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 			if err := cfg.Validate(); err != nil {
 				continue // beyond the model's limits: not a candidate
 			}
-			if o.ensemble > 1 && !ensembleFits(cfg, o.ensemble) {
+			if o.ensemble.v > 1 && !ensembleFits(cfg, o.ensemble.v) {
 				continue
 			}
 			tried[c.key()] = c

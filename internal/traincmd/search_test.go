@@ -149,3 +149,35 @@ func TestEnsembleInterrupted(t *testing.T) {
 		t.Fatalf("the run folder exists: %v", err)
 	}
 }
+
+// TestEnsembleAuto: -ensemble auto (the default) trains ten members below 1000 rows, and
+// one model from 1000 rows on or where the run asks for checkpoints.
+func TestEnsembleAuto(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		members int // 0: no ensemble record, one model
+		k       int
+	}{
+		{[]string{"-n", "300", "-ensemble", "auto"}, 10, 30},
+		{[]string{"-n", "300", "-checkpoint_every", "50"}, 0, 3},
+		{[]string{"-n", "1000", "-epochs", "2"}, 0, 10},
+	} {
+		out := filepath.Join(t.TempDir(), "run")
+		args := append([]string{"-out", out, "-plots=false", "-baseline=false", "-epochs", "5", "-batch", "100", "-hidden", "8", "-quiet"}, c.args...)
+		if _, _, err := runTrain(t, args...); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		var rc runConfig
+		b, _ := os.ReadFile(filepath.Join(out, "config.json"))
+		if err := json.Unmarshal(b, &rc); err != nil {
+			t.Fatal(err)
+		}
+		members := 0
+		if rc.Ensemble != nil {
+			members = rc.Ensemble.Members
+		}
+		if members != c.members || rc.Model.K != c.k {
+			t.Errorf("%v: %d members, K = %d; want %d members, K = %d", c.args, members, rc.Model.K, c.members, c.k)
+		}
+	}
+}
