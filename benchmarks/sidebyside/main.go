@@ -158,6 +158,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for r := 0; r < o.rounds; r++ {
 		fmt.Fprintf(stderr, "round %d/%d\n", r+1, o.rounds)
 		peakGo = append(peakGo, goMatmul())
+		fmt.Fprintf(stderr, "  matmul 1024×512×512: mixgraph f64 %.1f, f32 %.1f GFLOP/s\n", peakGo[r]["f64"], peakGo[r]["f32"])
 		if !o.skipPeer {
 			best := map[string]float64{}
 			for _, c := range cores {
@@ -168,6 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				for d, v := range pk {
 					best[d] = math.Max(best[d], v)
 				}
+				fmt.Fprintf(stderr, "  matmul 1024×512×512: PyTorch (%s) f64 %.1f, f32 %.1f GFLOP/s\n", c.name, pk["f64"], pk["f32"])
 			}
 			for d, v := range best {
 				peakPeer[d] = append(peakPeer[d], v)
@@ -528,9 +530,13 @@ func goMatmul() map[string]float64 {
 	time64 := func() { impl.Dgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a64, k, b64, n, 0, c64, n) }
 	time32 := func() { impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a32, k, b32, n, 0, c32, n) }
 	measure := func(f func()) float64 {
-		f()
+		// Warm up for a tenth of a second: the peer's idle threads settle and the
+		// clock ramps up before anything is timed.
+		for t0 := time.Now(); time.Since(t0) < 100*time.Millisecond; {
+			f()
+		}
 		var ts []float64
-		for i := 0; i < 15; i++ {
+		for i := 0; i < 30; i++ {
 			t0 := time.Now()
 			f()
 			ts = append(ts, time.Since(t0).Seconds())
