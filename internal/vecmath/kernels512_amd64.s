@@ -4,68 +4,44 @@
 
 // The AVX-512 forms of kernels_amd64.s's float64 tanh and exp: the same operations in the
 // same order on eight lanes instead of four, so that both give the same bits. The
-// constants are kernels_amd64.s's vc<> table, repeated here as vz<> (a DATA symbol is
+// constants are kernels_amd64.s's vc<> table, repeated here as vc<> (a DATA symbol is
 // private to its file). Bitwise and, or use VPANDQ and VPORQ (AVX-512F; VANDPD's EVEX form
 // needs AVX-512DQ), rounding VRNDSCALEPD, and the NaN blend a compare into K1 and a masked
 // move.
-DATA vz<>+0(SB)/8, $0x7FFFFFFFFFFFFFFF
-DATA vz<>+8(SB)/8, $0x8000000000000000
-DATA vz<>+16(SB)/8, $0xC000000000000000
-DATA vz<>+24(SB)/8, $0xC044000000000000
-DATA vz<>+32(SB)/8, $0x3FF71547652B82FE
-DATA vz<>+40(SB)/8, $0x3FE62E42FEE00000
-DATA vz<>+48(SB)/8, $0x3DEA39EF35793C76
-DATA vz<>+56(SB)/8, $0x3FF0000000000000
-DATA vz<>+64(SB)/8, $0x4000000000000000
-DATA vz<>+72(SB)/8, $1023
-DATA vz<>+80(SB)/8, $0x3DE6124613A86D09
-DATA vz<>+88(SB)/8, $0x3E21EED8EFF8D898
-DATA vz<>+96(SB)/8, $0x3E5AE64567F544E4
-DATA vz<>+104(SB)/8, $0x3E927E4FB7789F5C
-DATA vz<>+112(SB)/8, $0x3EC71DE3A556C734
-DATA vz<>+120(SB)/8, $0x3EFA01A01A01A01A
-DATA vz<>+128(SB)/8, $0x3F2A01A01A01A01A
-DATA vz<>+136(SB)/8, $0x3F56C16C16C16C17
-DATA vz<>+144(SB)/8, $0x3F81111111111111
-DATA vz<>+152(SB)/8, $0x3FA5555555555555
-DATA vz<>+160(SB)/8, $0x3FC5555555555555
-DATA vz<>+168(SB)/8, $0x3FE0000000000000
-DATA vz<>+176(SB)/8, $0xC087500000000000
-DATA vz<>+184(SB)/8, $0x4086300000000000
-GLOBL vz<>(SB), RODATA|NOPTR, $192
+#include "consts_amd64.h"
 
 // ZEXPM1 is EXPM1 on the eight lanes of Z2: Z3 = n, Z4 = expm1(r); uses Z5, Z6, Z13.
 #define ZEXPM1 \
-	VBROADCASTSD vz<>+32(SB), Z13 \
+	VBROADCASTSD vc<>+32(SB), Z13 \
 	VMULPD       Z13, Z2, Z3 \
 	VRNDSCALEPD  $0, Z3, Z3 \
 	VMOVAPD      Z2, Z4 \
-	VBROADCASTSD vz<>+40(SB), Z13 \
+	VBROADCASTSD vc<>+40(SB), Z13 \
 	VFNMADD231PD Z13, Z3, Z4 \
-	VBROADCASTSD vz<>+48(SB), Z13 \
+	VBROADCASTSD vc<>+48(SB), Z13 \
 	VFNMADD231PD Z13, Z3, Z4 \
-	VBROADCASTSD vz<>+80(SB), Z5 \
-	VBROADCASTSD vz<>+88(SB), Z13 \
+	VBROADCASTSD vc<>+80(SB), Z5 \
+	VBROADCASTSD vc<>+88(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+96(SB), Z13 \
+	VBROADCASTSD vc<>+96(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+104(SB), Z13 \
+	VBROADCASTSD vc<>+104(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+112(SB), Z13 \
+	VBROADCASTSD vc<>+112(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+120(SB), Z13 \
+	VBROADCASTSD vc<>+120(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+128(SB), Z13 \
+	VBROADCASTSD vc<>+128(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+136(SB), Z13 \
+	VBROADCASTSD vc<>+136(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+144(SB), Z13 \
+	VBROADCASTSD vc<>+144(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+152(SB), Z13 \
+	VBROADCASTSD vc<>+152(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+160(SB), Z13 \
+	VBROADCASTSD vc<>+160(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vz<>+168(SB), Z13 \
+	VBROADCASTSD vc<>+168(SB), Z13 \
 	VFMADD213PD  Z13, Z4, Z5 \
 	VMULPD       Z4, Z4, Z6 \
 	VFMADD231PD  Z5, Z6, Z4
@@ -74,29 +50,29 @@ GLOBL vz<>(SB), RODATA|NOPTR, $192
 #define ZPOW2(src, dst) \
 	VCVTPD2DQ    src, Y12 \
 	VPMOVSXDQ    Y12, dst \
-	VPBROADCASTQ vz<>+72(SB), Z13 \
+	VPBROADCASTQ vc<>+72(SB), Z13 \
 	VPADDQ       Z13, dst, dst \
 	VPSLLQ       $52, dst, dst
 
 // ZTANH8 computes tanh of the eight lanes of Z0 into Z10, as TANH4.
 #define ZTANH8 \
-	VPBROADCASTQ vz<>+0(SB), Z13 \
+	VPBROADCASTQ vc<>+0(SB), Z13 \
 	VPANDQ       Z13, Z0, Z1 \
-	VBROADCASTSD vz<>+16(SB), Z13 \
+	VBROADCASTSD vc<>+16(SB), Z13 \
 	VMULPD       Z13, Z1, Z2 \
-	VBROADCASTSD vz<>+24(SB), Z13 \
+	VBROADCASTSD vc<>+24(SB), Z13 \
 	VMAXPD       Z13, Z2, Z2 \
 	ZEXPM1 \
 	ZPOW2(Z3, Z7) \
-	VBROADCASTSD vz<>+56(SB), Z13 \
+	VBROADCASTSD vc<>+56(SB), Z13 \
 	VSUBPD       Z13, Z7, Z8 \
 	VFMADD231PD  Z4, Z7, Z8 \
-	VBROADCASTSD vz<>+64(SB), Z13 \
+	VBROADCASTSD vc<>+64(SB), Z13 \
 	VADDPD       Z13, Z8, Z9 \
-	VPBROADCASTQ vz<>+0(SB), Z13 \
+	VPBROADCASTQ vc<>+0(SB), Z13 \
 	VPANDQ       Z13, Z8, Z10 \
 	VDIVPD       Z9, Z10, Z10 \
-	VPBROADCASTQ vz<>+8(SB), Z13 \
+	VPBROADCASTQ vc<>+8(SB), Z13 \
 	VPANDQ       Z13, Z0, Z11 \
 	VPORQ        Z11, Z10, Z10 \
 	VCMPPD       $3, Z0, Z0, K1 \
@@ -104,14 +80,14 @@ GLOBL vz<>(SB), RODATA|NOPTR, $192
 
 // ZEXP8 computes exp of the eight lanes of Z0 into Z10, as EXP4.
 #define ZEXP8 \
-	VBROADCASTSD vz<>+176(SB), Z13 \
+	VBROADCASTSD vc<>+176(SB), Z13 \
 	VMAXPD       Z13, Z0, Z2 \
-	VBROADCASTSD vz<>+184(SB), Z13 \
+	VBROADCASTSD vc<>+184(SB), Z13 \
 	VMINPD       Z13, Z2, Z2 \
 	ZEXPM1 \
-	VBROADCASTSD vz<>+56(SB), Z13 \
+	VBROADCASTSD vc<>+56(SB), Z13 \
 	VADDPD       Z13, Z4, Z4 \
-	VBROADCASTSD vz<>+168(SB), Z13 \
+	VBROADCASTSD vc<>+168(SB), Z13 \
 	VMULPD       Z13, Z3, Z6 \
 	VRNDSCALEPD  $3, Z6, Z6 \
 	VSUBPD       Z6, Z3, Z7 \
