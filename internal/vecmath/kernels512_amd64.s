@@ -8,43 +8,7 @@
 // private to its file). Bitwise and, or use VPANDQ and VPORQ (AVX-512F; VANDPD's EVEX form
 // needs AVX-512DQ), rounding VRNDSCALEPD, and the NaN blend a compare into K1 and a masked
 // move.
-#include "consts_amd64.h"
-
-// ZEXPM1 is EXPM1 on the eight lanes of Z2: Z3 = n, Z4 = expm1(r); uses Z5, Z6, Z13.
-#define ZEXPM1 \
-	VBROADCASTSD vc<>+32(SB), Z13 \
-	VMULPD       Z13, Z2, Z3 \
-	VRNDSCALEPD  $0, Z3, Z3 \
-	VMOVAPD      Z2, Z4 \
-	VBROADCASTSD vc<>+40(SB), Z13 \
-	VFNMADD231PD Z13, Z3, Z4 \
-	VBROADCASTSD vc<>+48(SB), Z13 \
-	VFNMADD231PD Z13, Z3, Z4 \
-	VBROADCASTSD vc<>+80(SB), Z5 \
-	VBROADCASTSD vc<>+88(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+96(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+104(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+112(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+120(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+128(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+136(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+144(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+152(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+160(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VBROADCASTSD vc<>+168(SB), Z13 \
-	VFMADD213PD  Z13, Z4, Z5 \
-	VMULPD       Z4, Z4, Z6 \
-	VFMADD231PD  Z5, Z6, Z4
+#include "vecmath_amd64.h"
 
 // ZPOW2 sets dst to 2^n for the integer-valued lanes of src, using Y12 and Z13.
 #define ZPOW2(src, dst) \
@@ -62,7 +26,7 @@
 	VMULPD       Z13, Z1, Z2 \
 	VBROADCASTSD vc<>+24(SB), Z13 \
 	VMAXPD       Z13, Z2, Z2 \
-	ZEXPM1 \
+	EXPM1(VRNDSCALEPD, Z2, Z3, Z4, Z5, Z6, Z13) \
 	ZPOW2(Z3, Z7) \
 	VBROADCASTSD vc<>+56(SB), Z13 \
 	VSUBPD       Z13, Z7, Z8 \
@@ -84,7 +48,7 @@
 	VMAXPD       Z13, Z0, Z2 \
 	VBROADCASTSD vc<>+184(SB), Z13 \
 	VMINPD       Z13, Z2, Z2 \
-	ZEXPM1 \
+	EXPM1(VRNDSCALEPD, Z2, Z3, Z4, Z5, Z6, Z13) \
 	VBROADCASTSD vc<>+56(SB), Z13 \
 	VADDPD       Z13, Z4, Z4 \
 	VBROADCASTSD vc<>+168(SB), Z13 \

@@ -2,44 +2,7 @@
 
 #include "textflag.h"
 
-#include "consts_amd64.h"
-
-// EXPM1 reduces the float64 lanes of Y2 (|v| < 1022·ln 2): Y3 = n = round(v·log2 e) and
-// Y4 = expm1(r) for r = v − n·ln 2. It uses Y5, Y6 and Y13.
-#define EXPM1 \
-	VBROADCASTSD vc<>+32(SB), Y13 \
-	VMULPD       Y13, Y2, Y3 \
-	VROUNDPD     $0, Y3, Y3 \
-	VMOVAPD      Y2, Y4 \
-	VBROADCASTSD vc<>+40(SB), Y13 \
-	VFNMADD231PD Y13, Y3, Y4 \
-	VBROADCASTSD vc<>+48(SB), Y13 \
-	VFNMADD231PD Y13, Y3, Y4 \
-	VBROADCASTSD vc<>+80(SB), Y5 \
-	VBROADCASTSD vc<>+88(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+96(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+104(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+112(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+120(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+128(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+136(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+144(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+152(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+160(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VBROADCASTSD vc<>+168(SB), Y13 \
-	VFMADD213PD  Y13, Y4, Y5 \
-	VMULPD       Y4, Y4, Y6 \
-	VFMADD231PD  Y5, Y6, Y4
+#include "vecmath_amd64.h"
 
 // POW2 sets dst to 2^n for the integer-valued float64 lanes of src (|n| ≤ 1022), using
 // X12 and Y13.
@@ -59,7 +22,7 @@
 	VMULPD       Y13, Y1, Y2 \
 	VBROADCASTSD vc<>+24(SB), Y13 \
 	VMAXPD       Y13, Y2, Y2 \
-	EXPM1 \
+	EXPM1(VROUNDPD, Y2, Y3, Y4, Y5, Y6, Y13) \
 	POW2(Y3, Y7) \
 	VBROADCASTSD vc<>+56(SB), Y13 \
 	VSUBPD       Y13, Y7, Y8 \
@@ -82,7 +45,7 @@
 	VMAXPD       Y13, Y0, Y2 \
 	VBROADCASTSD vc<>+184(SB), Y13 \
 	VMINPD       Y13, Y2, Y2 \
-	EXPM1 \
+	EXPM1(VROUNDPD, Y2, Y3, Y4, Y5, Y6, Y13) \
 	VBROADCASTSD vc<>+56(SB), Y13 \
 	VADDPD       Y13, Y4, Y4 \
 	VBROADCASTSD vc<>+168(SB), Y13 \
