@@ -110,10 +110,8 @@ func (b *Batcher) Run(n int, inputs [][]float64, emit func(start, rows int, outs
 	if n == 0 {
 		return nil
 	}
-	for j, in := range inputs {
-		if len(in)%n != 0 {
-			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
-		}
+	if err := checkInputs(n, inputs); err != nil {
+		return err
 	}
 	return b.runSpan(n, b.ChunkRows(n), inputs, emit)
 }
@@ -134,10 +132,8 @@ func (b *Batcher) RunParallel(n int, inputs [][]float64, emit func(start, rows i
 	if workers < 2 {
 		return b.Run(n, inputs, emit)
 	}
-	for j, in := range inputs {
-		if len(in)%n != 0 {
-			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
-		}
+	if err := checkInputs(n, inputs); err != nil {
+		return err
 	}
 	release := cores.Share(workers)
 	defer release()
@@ -161,6 +157,16 @@ func (b *Batcher) RunParallel(n int, inputs [][]float64, emit func(start, rows i
 	for _, err := range errs {
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkInputs checks that every input holds whole rows for n rows.
+func checkInputs(n int, inputs [][]float64) error {
+	for j, in := range inputs {
+		if len(in)%n != 0 {
+			return fmt.Errorf("models: input %d has %d values, not a multiple of %d rows", j, len(in), n)
 		}
 	}
 	return nil
