@@ -34,6 +34,7 @@ type options struct {
 	k                                       autoInt
 	hidden, activation, scale               string
 	covariance                              string
+	skip                                    bool
 	varianceFloor                           float64
 	epochs, batch, patience                 autoInt
 	lr                                      float64
@@ -74,6 +75,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
 	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
+	fs.BoolVar(&o.skip, "skip", false, "add a linear path from the inputs to the component means, started at the least-squares fit (the network learns what is not linear)")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")
 	fs.Var(&o.batch, "batch", "rows per step, the last batch of an epoch may be shorter (auto: 250, more above 25000 rows)")

@@ -189,7 +189,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.k.auto {
 		k = train.ScaledK(trainSet.N)
 	}
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance}
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance, Skip: o.skip}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
 		culprit := fmt.Sprintf("-k %d, -hidden %s", k, o.hidden)

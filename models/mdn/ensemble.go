@@ -17,7 +17,7 @@ import (
 // a mixture of K·M components, member m's components k at index m·K + k with weights
 // π_mk / M. The members must be alike in everything but their weights: the same
 // config (input and output widths, K, hidden widths, activation, scale, variance floor,
-// dtype, covariance; only Seed may differ, and none may itself be a combination), the same
+// dtype, covariance, skip; only Seed may differ, and none may itself be a combination), the same
 // normalisation and the same column names. Training them on the same rows with
 // train.Run gives them the same normalisation; train.Ensemble does all of it.
 //
@@ -124,7 +124,7 @@ func sameConfig(a, b Config) bool {
 	return a.InputDim == b.InputDim && a.OutputDim == b.OutputDim && a.K == b.K &&
 		slices.Equal(a.Hidden, b.Hidden) && a.Activation == b.Activation && a.Scale == b.Scale &&
 		a.VarianceFloor == b.VarianceFloor && a.DType == b.DType && a.Seed == b.Seed && a.Members == b.Members &&
-		a.Covariance == b.Covariance
+		a.Covariance == b.Covariance && a.Skip == b.Skip
 }
 
 // sameNorm reports whether a and b hold the same statistics, bit for bit.
