@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/mat"
+	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/graph"
 )

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/mat"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
