@@ -50,8 +50,9 @@ func TestCovarianceFull(t *testing.T) {
 	}
 }
 
-// TestSkipFlag trains an ensemble of two with -skip and checks that the saved model, its
-// config.json and its members' combination keep the skip path, and that it predicts.
+// TestSkipFlag trains an ensemble of two with -skip all and with -skip half, and a single
+// model with -skip half, and checks that the saved model and its config.json have the
+// skip path where they should (half: member 1's block only), and that it predicts.
 func TestSkipFlag(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
@@ -64,25 +65,42 @@ func TestSkipFlag(t *testing.T) {
 	if err := os.WriteFile(csvPath, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "run")
-	if _, _, err := runTrain(t, "-csv", csvPath, "-skip", "-ensemble", "2", "-k", "2", "-epochs", "5", "-hidden", "4", "-plots=false", "-baseline=false", "-out", out); err != nil {
-		t.Fatal(err)
-	}
-	m, err := mdn.LoadFile(filepath.Join(out, "model.mdn"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := m.Config(); !c.Skip || c.Members != 2 || c.K != 4 {
-		t.Errorf("saved config: skip %v, members %d, K %d; want true, 2, 4", c.Skip, c.Members, c.K)
-	}
-	cj, err := os.ReadFile(filepath.Join(out, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(cj), `"skip": true`) {
-		t.Errorf("config.json does not record the skip path:\n%s", cj)
-	}
-	if _, err := m.Predict([][]float64{{1, 0.5}}); err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		skip     string
+		ensemble string
+		want     bool
+		members  int
+	}{{"all", "2", true, 2}, {"half", "2", true, 2}, {"half", "1", false, 0}, {"none", "2", false, 2}} {
+		out := filepath.Join(dir, "run-"+c.skip+"-"+c.ensemble)
+		if _, _, err := runTrain(t, "-csv", csvPath, "-skip", c.skip, "-ensemble", c.ensemble, "-k", "2", "-epochs", "5", "-hidden", "4", "-plots=false", "-baseline=false", "-out", out); err != nil {
+			t.Fatal(err)
+		}
+		m, err := mdn.LoadFile(filepath.Join(out, "model.mdn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg := m.Config(); cfg.Skip != c.want || cfg.Members != c.members {
+			t.Errorf("-skip %s -ensemble %s: saved config has skip %v, members %d; want %v, %d", c.skip, c.ensemble, cfg.Skip, cfg.Members, c.want, c.members)
+		}
+		if c.want {
+			a := m.Params().Get("mdn.skip.A").Value.Data().([]float64)
+			// (inputs 2) × (members 2 · D 1): member 0's column, then member 1's.
+			if c.skip == "half" && (a[0] != 0 || a[2] != 0 || a[1] == 0 || a[3] == 0) {
+				t.Errorf("-skip half: skip matrix %v, want member 0's column zero and member 1's fitted", a)
+			}
+			if c.skip == "all" && (a[0] == 0 || a[1] == 0) {
+				t.Errorf("-skip all: skip matrix %v, want every member's column fitted", a)
+			}
+		}
+		cj, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(cj), `"skip": true`) != c.want {
+			t.Errorf("-skip %s -ensemble %s: config.json says skip %v, want %v", c.skip, c.ensemble, !c.want, c.want)
+		}
+		if _, err := m.Predict([][]float64{{1, 0.5}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

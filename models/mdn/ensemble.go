@@ -17,8 +17,10 @@ import (
 // a mixture of K·M components, member m's components k at index m·K + k with weights
 // π_mk / M. The members must be alike in everything but their weights: the same
 // config (input and output widths, K, hidden widths, activation, scale, variance floor,
-// dtype, covariance, skip; only Seed may differ, and none may itself be a combination), the same
-// normalisation and the same column names. Training them on the same rows with
+// dtype, covariance; only Seed and Skip may differ, and none may itself be a
+// combination), the same normalisation and the same column names. When any member has
+// the skip path (Config.Skip), the combination has it, with a zero block for every member
+// without one (which adds nothing to that member's means: the same density). Training them on the same rows with
 // train.Run gives them the same normalisation; train.Ensemble does all of it.
 //
 // The combined network is the members' networks side by side: every hidden layer holds
@@ -46,7 +48,7 @@ func Combine(members []*Model) (*Model, error) {
 		if c.Members > 1 {
 			return nil, fmt.Errorf("mdn: member %d is itself a combination of %d members", i+1, c.Members)
 		}
-		c.Seed = base.Seed
+		c.Seed, c.Skip = base.Seed, base.Skip
 		if !sameConfig(c, base) {
 			return nil, fmt.Errorf("mdn: member %d's config %+v differs from member 0's %+v (only the seed may differ)", i+1, mm.Config(), first.Config())
 		}
@@ -61,6 +63,9 @@ func Combine(members []*Model) (*Model, error) {
 	}
 	nm := len(members)
 	cfg := base
+	for _, mm := range members {
+		cfg.Skip = cfg.Skip || mm.cfg.Skip
+	}
 	cfg.Members = nm
 	cfg.K = base.K * nm
 	cfg.Hidden = make([]int, len(base.Hidden))
@@ -92,6 +97,9 @@ func Combine(members []*Model) (*Model, error) {
 	src := make([][]*graph.Param, nm)
 	for m, mm := range members {
 		src[m] = mm.Params().List()
+		if cfg.Skip && !mm.cfg.Skip {
+			src[m] = append(src[m], nil) // no skip matrix: its block stays zero
+		}
 		if len(src[m]) != len(dst) {
 			return nil, fmt.Errorf("mdn: member %d has %d parameters, the combination %d", m, len(src[m]), len(dst))
 		}
@@ -101,6 +109,9 @@ func Combine(members []*Model) (*Model, error) {
 		vals := make([]float64, rows*cols)
 		for m := range members {
 			sp := src[m][i]
+			if sp == nil {
+				continue
+			}
 			in, o := sp.Value.Shape()[0], sp.Value.Shape()[1]
 			rowOff := m * in
 			if in == rows { // the first layer's weights and every bias: rows shared

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -390,5 +391,71 @@ func TestRawScale(t *testing.T) {
 				t.Errorf("%s floor %g: rawScale(σ=%g) = %g gives σ %.17g", s, c.floor, c.sigma, raw, got)
 			}
 		}
+	}
+}
+
+// Members with and without the skip path combine into a model with it whose
+// log-likelihood is the log-mean-exp of the members' (the members without it get a
+// zero block), for both dtypes; a member differing in anything else is still refused.
+func TestCombineMixedSkip(t *testing.T) {
+	for _, dt := range dtypes {
+		t.Run(string(dt), func(t *testing.T) {
+			cfg := Config{InputDim: 3, OutputDim: 2, K: 2, Hidden: []int{4}, DType: dt}
+			plain := randomMembers(t, cfg, 3)
+			cfg.Skip = true
+			skip := randomMembers(t, cfg, 3)
+			members := []*Model{plain[0], skip[1], plain[2]}
+			comb, err := Combine(members)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := comb.Config(); !c.Skip || c.Members != 3 {
+				t.Fatalf("combined config %+v, want skip and 3 members", c)
+			}
+			a := graphValues(comb.skip)
+			sa := graphValues(skip[1].skip)
+			for i := range cfg.InputDim {
+				for g := range 3 {
+					for j := range cfg.OutputDim {
+						want := 0.0
+						if g == 1 {
+							want = sa[i*cfg.OutputDim+j]
+						}
+						if got := a[(i*3+g)*cfg.OutputDim+j]; got != want {
+							t.Fatalf("combined A[%d][member %d, dim %d] = %g, want %g", i, g, j, got, want)
+						}
+					}
+				}
+			}
+			x := randRows(7, 29, cfg.InputDim, 2)
+			y := randRows(8, 29, cfg.OutputDim, 1.5)
+			got, err := comb.LogLik(x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			per := make([][]float64, len(members))
+			for m, mm := range members {
+				if per[m], err = mm.LogLik(x, y); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tol := ensembleTol[dt]
+			for i := range x {
+				terms := []float64{per[0][i], per[1][i], per[2][i]}
+				want := floats.LogSumExp(terms) - math.Log(3)
+				if d := math.Abs(got[i]-want) / math.Max(1, math.Abs(want)); !(d <= tol) {
+					t.Fatalf("row %d: combined LogLik %.17g, members' log-mean-exp %.17g", i, got[i], want)
+				}
+			}
+			other := plain[2].Config()
+			other.Hidden = []int{5}
+			bad := testModel(t, other)
+			if err := bad.SetNormalization(plain[0].Normalization()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Combine([]*Model{plain[0], skip[1], bad}); err == nil || !strings.Contains(err.Error(), "differs") {
+				t.Fatalf("Combine of members of different widths: %v", err)
+			}
+		})
 	}
 }
