@@ -19,9 +19,10 @@ import (
 // config (input and output widths, K, hidden widths, activation, scale, variance floor,
 // dtype, covariance; only Seed and Skip may differ, and none may itself be a
 // combination), the same normalisation and the same column names. When any member has
-// the skip path (Config.Skip), the combination has it, with a zero block for every member
-// without one (which adds nothing to that member's means: the same density). Training them on the same rows with
-// train.Run gives them the same normalisation; train.Ensemble does all of it.
+// the skip path (Config.Skip), the combination has it, with a zero block for every
+// member without one (which adds nothing to that member's means: the same density).
+// Training them on the same rows with train.Run gives them the same normalisation;
+// train.Ensemble does all of it.
 //
 // The combined network is the members' networks side by side: every hidden layer holds
 // the members' units in member order (width·M units), with the members' weights on the
@@ -50,7 +51,7 @@ func Combine(members []*Model) (*Model, error) {
 		}
 		c.Seed, c.Skip = base.Seed, base.Skip
 		if !sameConfig(c, base) {
-			return nil, fmt.Errorf("mdn: member %d's config %+v differs from member 0's %+v (only the seed may differ)", i+1, mm.Config(), first.Config())
+			return nil, fmt.Errorf("mdn: member %d's config %+v differs from member 0's %+v (only the seed and the skip path may differ)", i+1, mm.Config(), first.Config())
 		}
 		if !sameNorm(mm.Normalization(), norm) {
 			return nil, fmt.Errorf("mdn: member %d's normalisation differs from member 0's (train the members on the same rows)", i+1)
