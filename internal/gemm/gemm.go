@@ -8,7 +8,10 @@
 // float64, 6×64 for float32), else AVX2 with FMA (6×8 and 6×16); elsewhere a Go kernel
 // computes the same thing. Every kernel sums each element of C in the same order, over
 // the same blocks of depth, with one fused multiply-add per product, so the AVX-512 and
-// AVX2 kernels give the same bits (the Go kernel rounds each product separately).
+// AVX2 kernels give the same bits (the Go kernel rounds each product separately). With
+// either assembly set, float32 blocks of A (plain or transposed) and of a transposed B
+// are packed with AVX too (pack_amd64.s), each value scaled by α or moved exactly as the
+// Go loops do, so packing never changes a bit.
 //
 // The environment variable MIXGRAPH_GEMM_KERNEL, read once at start-up, forces a slower
 // kernel ("avx2-fma" or "go") for comparisons; a name this CPU cannot run is ignored. Large products are split between goroutines by rows or columns
@@ -388,7 +391,16 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 				src[j] = p.b[off : off+kcb : off+kcb]
 			}
 			if cols == nr {
-				for q := range kcb {
+				q0 := 0
+				if d, ok := any(strip).([]float32); ok && asmPack && kcb >= 8 {
+					// Eight rows of b by eight steps at a time in assembly (a transpose;
+					// values only move). src above checks that the rows are within b.
+					q0 = kcb &^ 7
+					for j := 0; j < nr; j += 8 {
+						packT8(&d[j], nr, &any(src[j]).([]float32)[0], p.ldb, q0)
+					}
+				}
+				for q := q0; q < kcb; q++ {
 					o := strip[q*nr : q*nr+nr : q*nr+nr]
 					for j := range o {
 						o[j] = src[j][q]

@@ -114,3 +114,75 @@ stripT:
 
 doneT:
 	RET
+
+// func packT8(dst *float32, nr int, b *float32, ldb, n int)
+//
+// The packing of a transposed float32 B (gemm.go's packB): dst[q·nr + j] = b[j·ldb + q]
+// for j < 8 and q < n (a multiple of 8), eight steps at a time: the eight rows' eight
+// values loaded and transposed with unpacks, shuffles and lane permutes, each step's
+// eight values stored as one YMM. Values are only moved.
+TEXT ·packT8(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ nr+8(FP), R11
+	SHLQ $2, R11
+	MOVQ b+16(FP), SI
+	MOVQ ldb+24(FP), BX
+	SHLQ $2, BX
+	MOVQ n+32(FP), CX
+	LEAQ (BX)(BX*2), R9
+	LEAQ (SI)(BX*4), R8
+	LEAQ (R11)(R11*2), R12
+	SHRQ $3, CX
+	JZ   done8
+
+loop8:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(BX*1), Y1
+	VMOVUPS    (SI)(BX*2), Y2
+	VMOVUPS    (SI)(R9*1), Y3
+	VMOVUPS    (R8), Y4
+	VMOVUPS    (R8)(BX*1), Y5
+	VMOVUPS    (R8)(BX*2), Y6
+	VMOVUPS    (R8)(R9*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0   // rows 0..3 of steps 0 | 4
+	VSHUFPS    $0xEE, Y10, Y8, Y1   // steps 1 | 5
+	VSHUFPS    $0x44, Y11, Y9, Y2   // steps 2 | 6
+	VSHUFPS    $0xEE, Y11, Y9, Y3   // steps 3 | 7
+	VSHUFPS    $0x44, Y14, Y12, Y4  // rows 4..7 of steps 0 | 4
+	VSHUFPS    $0xEE, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	LEAQ       (DI)(R11*4), R13
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R11*1)
+	VMOVUPS    Y10, (DI)(R11*2)
+	VMOVUPS    Y11, (DI)(R12*1)
+	VMOVUPS    Y12, (R13)
+	VMOVUPS    Y13, (R13)(R11*1)
+	VMOVUPS    Y14, (R13)(R11*2)
+	VMOVUPS    Y15, (R13)(R12*1)
+	LEAQ       (R13)(R11*4), DI
+	ADDQ       $32, SI
+	ADDQ       $32, R8
+	DECQ       CX
+	JNZ        loop8
+
+done8:
+	VZEROUPPER
+	RET
