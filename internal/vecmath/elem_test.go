@@ -54,6 +54,77 @@ func checkElem[T float32 | float64, B comparable](t *testing.T, n int, a, b, c [
 	}
 }
 
+// Scale, AllFinite and SumSquares against plain loops written out here, with special
+// values (NaN and ±Inf among them for AllFinite and SumSquares) at every length up to 40.
+func TestReductionsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	special := []float64{math.Inf(1), math.Inf(-1), math.NaN(), 1e300, -2.5, 0}
+	for n := range 41 {
+		for _, withSpecial := range []bool{false, true} {
+			a, b := make([]float64, n), make([]float64, n)
+			for i := range a {
+				a[i], b[i] = rng.NormFloat64()*2, rng.NormFloat64()
+			}
+			if withSpecial && n > 0 {
+				a[rng.IntN(n)] = special[rng.IntN(len(special))]
+			}
+			checkReductions(t, n, a, b, 0.7, math.Float64bits)
+			f := func(x []float64) []float32 {
+				y := make([]float32, len(x))
+				for i, v := range x {
+					y[i] = float32(v)
+				}
+				return y
+			}
+			checkReductions(t, n, f(a), f(b), float32(0.7), math.Float32bits)
+		}
+	}
+}
+
+func checkReductions[T float32 | float64, B comparable](t *testing.T, n int, a, b []T, w T, bits func(T) B) {
+	t.Helper()
+	for _, add := range []bool{false, true} {
+		got := append([]T(nil), b...)
+		Scale(got, a, w, add)
+		for i := range got {
+			want := T(w * a[i])
+			if add {
+				want = b[i] + want
+			}
+			if bits(got[i]) != bits(want) {
+				t.Errorf("n=%d: Scale(add=%v) element %d = %v, want %v", n, add, i, got[i], want)
+			}
+		}
+	}
+	finite := true
+	for _, v := range a {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			finite = false
+		}
+	}
+	if got := AllFinite(a); got != finite {
+		t.Errorf("n=%d: AllFinite = %v, want %v (%v)", n, got, finite, a)
+	}
+	var s [4]float64
+	want := 0
+	for j, x := range a {
+		c := j % 4
+		if j >= len(a)&^3 {
+			c = 0
+		}
+		v := float64(x)
+		s[c] += float64(v * v)
+		if math.Abs(v) > 0.7 {
+			want++
+		}
+	}
+	sq := (s[0] + s[1]) + (s[2] + s[3])
+	gotSq, gotN := SumSquares(a, 0.7)
+	if math.Float64bits(gotSq) != math.Float64bits(sq) && !(math.IsNaN(gotSq) && math.IsNaN(sq)) || gotN != want {
+		t.Errorf("n=%d: SumSquares = %v, %d; want %v, %d", n, gotSq, gotN, sq, want)
+	}
+}
+
 func BenchmarkElem(b *testing.B) {
 	const n = 1 << 15
 	x, y, z := make([]float32, n), make([]float32, n), make([]float32, n)
