@@ -8,11 +8,15 @@
 // below 1e-17 relative for |r| ≤ ½ ln 2; in float32, computed in float32 throughout, K = 8,
 // whose truncation error (½ ln 2)⁸/9! < 6e-10 relative is a hundredth of a float32 ulp.
 // Then e^v = (1 + m)·2ⁿ and e^v − 1 = 2ⁿ·m + (2ⁿ − 1).
+//
+// The simpler passes of a training step (AddTo, TanhGrad, Scale, AllFinite, SumSquares
+// in elem.go; AdamUpdate in adam.go) run a register at a time too, with each operation
+// rounded as in their plain Go loops, so they give the loops' bits.
 package vecmath
 
 import "math"
 
-// Kernel names the implementation in use: "avx2-fma" or "go".
+// Kernel names the implementation in use: "avx512", "avx2-fma" or "go".
 var Kernel = "go"
 
 // block computes f on n elements (a multiple of its lane count) from src into dst.
