@@ -221,6 +221,7 @@ func TestEnsembleInterrupted(t *testing.T) {
 			t.Fatalf("%v: complete %v, interrupted %v, not started %v; want a partition of 0, 1, 2 with member 0 interrupted", c.sig, en.Complete, en.Interrupted, en.NotStarted)
 		}
 		in := len(en.Complete) + len(en.Interrupted)
+		t.Logf("%v: complete %v, interrupted %v, not started %v", c.sig, en.Complete, en.Interrupted, en.NotStarted)
 		if rc.Model.Members != in || rc.Model.K != 2*in {
 			t.Errorf("%v: model %d members of K %d, want the %d trained", c.sig, rc.Model.Members, rc.Model.K, in)
 		}
