@@ -15,8 +15,8 @@ import (
 
 // EnsembleResult is what Ensemble returns besides the combined model.
 type EnsembleResult struct {
-	// Members holds every member's own run, in member order; nil for a member that never
-	// took a step (NotStarted).
+	// Members holds every member's own run, in member order; nil for a member whose run
+	// never started, and after a cancellation for every NotStarted member.
 	Members []*Result
 	// Complete, Interrupted and NotStarted partition the member indices (ascending) by
 	// how far each member got: Complete ran to its end (Result.Stopped Completed or
