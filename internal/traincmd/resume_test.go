@@ -48,7 +48,7 @@ func modelBytes(t *testing.T, dir string) []byte {
 // kill would leave it), for float64 and float32.
 func TestInterruptResume(t *testing.T) {
 	for _, dt := range []string{"float64", "float32"} {
-		// One model: an ensemble (the default below 1000 rows) cannot be resumed.
+		// One model: an ensemble (the default below 2000 rows) cannot be resumed.
 		args := append([]string{"-dtype", dt, "-ensemble", "1"}, resumeArgs...)
 		dir := t.TempDir()
 		full := filepath.Join(dir, "full")
@@ -271,8 +271,9 @@ func TestSignals(t *testing.T) {
 		args []string
 		line string // what stderr's one line says
 	}{
-		{syscall.SIGINT, 130, nil, "resume with: train -resume "},
-		{syscall.SIGTERM, 143, nil, "resume with: train -resume "},
+		// One model (Bishop's 1000 rows are an ensemble by default).
+		{syscall.SIGINT, 130, []string{"-ensemble", "1"}, "resume with: train -resume "},
+		{syscall.SIGTERM, 143, []string{"-ensemble", "1"}, "resume with: train -resume "},
 		{syscall.SIGINT, 130, []string{"-n", "300", "-ensemble", "3"}, "interrupted: wrote "},
 		{syscall.SIGTERM, 143, []string{"-n", "300", "-ensemble", "3"}, "interrupted: wrote "},
 	} {
