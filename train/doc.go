@@ -86,7 +86,9 @@
 // written from that state. Cancelling the context stops after the current step and
 // writes a checkpoint of the last step's state; the model is then left with the best
 // validation epoch's weights so far (unless KeepLast), as at the end of a full run. Run's
-// documentation lists what the model holds after each kind of error.
+// documentation lists what the model holds after each kind of error. A cancelled
+// Ensemble takes no checkpoint but keeps its members: it returns, with the
+// cancellation, the combination of those that took at least one step.
 //
 // Checkpoints (every CheckpointEvery epochs, at the end and on cancellation) are written
 // atomically with a checksum and hold the parameters, the normalisation, the solver's

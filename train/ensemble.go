@@ -15,13 +15,23 @@ import (
 
 // EnsembleResult is what Ensemble returns besides the combined model.
 type EnsembleResult struct {
-	// Members holds every member's own run, in member order.
+	// Members holds every member's own run, in member order; nil for a member whose run
+	// never started, and after a cancellation for every NotStarted member.
 	Members []*Result
+	// Complete, Interrupted and NotStarted partition the member indices (ascending) by
+	// how far each member got: Complete ran to its end (Result.Stopped Completed or
+	// EarlyStopping), Interrupted was stopped by the context's cancellation after at
+	// least one step (Result.Stopped Cancelled; its weights are the best validation
+	// epoch's so far, as Run leaves them) and NotStarted was cancelled before its first
+	// step. The model holds the Complete and Interrupted members; without a cancellation
+	// every member is Complete.
+	Complete, Interrupted, NotStarted []int
 	// Seeds are the members' seeds (MemberSeed): member m's model is built with
 	// Seeds[m] and trained with MemberSeed(Config.Seed, m).
 	Seeds []uint64
 	// TrainNLL and ValNLL are the combined model's mean NLL per point on the training
 	// and validation rows, in original units; ValNLL is NaN without validation rows.
+	// After a cancellation they, and CrossValNLL, are those of the members in the model.
 	TrainNLL, ValNLL float64
 	// NTrain and NVal are the numbers of training and validation rows every member saw.
 	NTrain, NVal int
@@ -86,6 +96,14 @@ func MemberSeed(seed uint64, m int) uint64 {
 // Checkpoints (CheckpointPath, SaveCheckpoint) and Resume are refused: an ensemble run
 // is not resumable. The first member error cancels the other members and is returned,
 // naming the member, with a nil model.
+//
+// When ctx is cancelled (or its deadline passes), the members stop at their next step
+// and those that have not started do not start. Ensemble then returns, with an error
+// that wraps ctx's error, the combination of the members that took at least one step
+// (EnsembleResult.Complete and Interrupted, in member order; an interrupted member with
+// the weights Run leaves on a cancellation, its best validation epoch's so far), or a
+// nil model when none did: the work done so far is kept. The result says which members
+// the model holds.
 func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members int, opts ...EnsembleOption) (*mdn.Model, *EnsembleResult, error) {
 	if members < 1 {
 		return nil, nil, fmt.Errorf("train: an ensemble of %d members (want at least 1)", members)
@@ -177,6 +195,7 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 	}
 	var progressMu sync.Mutex
 
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d0 := memberData(0)
@@ -218,12 +237,16 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 			if err == nil {
 				res.Members[m], err = Run(ctx, model, memberData(m), tc)
 			}
+			if r := res.Members[m]; err == nil || r != nil && r.Stopped == Cancelled && r.Steps > 0 {
+				// Trained, or cancelled with its best weights so far.
+				trained[m] = model
+			}
 			if err != nil {
 				errs[m] = err
-				cancel()
-				return
+				if !isCancel(err) {
+					cancel()
+				}
 			}
-			trained[m] = model
 		}()
 	}
 	wg.Wait()
@@ -235,36 +258,72 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 			first = fmt.Errorf("train: ensemble member %d (seed %d): %w", m, res.Seeds[m], err)
 		}
 	}
+	// A cancellation that did not come from a member's own error is the caller's: keep
+	// the members that trained.
+	var stop error
 	if first != nil {
-		return nil, res, first
+		if !isCancel(first) || parent.Err() == nil {
+			return nil, res, first
+		}
+		stop = parent.Err()
 	}
-	out, err := mdn.Combine(trained)
+	var present []*mdn.Model
+	for m, model := range trained {
+		switch {
+		case model == nil:
+			res.Members[m] = nil
+			res.NotStarted = append(res.NotStarted, m)
+		case res.Members[m].Stopped == Cancelled:
+			res.Interrupted = append(res.Interrupted, m)
+			present = append(present, model)
+		default:
+			res.Complete = append(res.Complete, m)
+			present = append(present, model)
+		}
+	}
+	if stop != nil && len(present) == 0 {
+		return nil, res, fmt.Errorf("train: ensemble cancelled before any of its %d members took a step: %w", members, stop)
+	}
+	out, err := mdn.Combine(present)
 	if err != nil {
 		return nil, res, err
 	}
+	if err := res.measure(out, d, d0, o.rotate); err != nil {
+		return nil, res, err
+	}
+	if stop != nil {
+		return out, res, fmt.Errorf("train: ensemble cancelled with %d of %d members trained (%d complete, %d interrupted): %w", len(present), members, len(res.Complete), len(res.Interrupted), stop)
+	}
+	return out, res, nil
+}
+
+// measure sets the result's NLLs of the combined model out, over the members present:
+// with rotated validation, d is all the rows; otherwise d0 holds the shared split.
+func (res *EnsembleResult) measure(out *mdn.Model, d, d0 Data, rotate bool) error {
+	var err error
 	res.ValNLL = math.NaN()
-	if o.rotate {
+	if rotate {
 		// Every row trained some member: the training NLL is over all of them.
 		if res.TrainNLL, err = out.NLL(d.X, d.Y); err != nil {
-			return nil, res, err
+			return err
 		}
 		sum, rows := 0.0, 0
 		for _, r := range res.Members {
-			sum += r.ValNLL * float64(r.ValRows)
-			rows += r.ValRows
+			if r != nil {
+				sum += r.ValNLL * float64(r.ValRows)
+				rows += r.ValRows
+			}
 		}
 		res.CrossValNLL = sum / float64(rows)
-		return out, res, nil
+		return nil
 	}
 	if res.TrainNLL, err = out.NLL(d0.X, d0.Y); err != nil {
-		return nil, res, err
+		return err
 	}
 	if len(d0.ValX) > 0 {
-		if res.ValNLL, err = out.NLL(d0.ValX, d0.ValY); err != nil {
-			return nil, res, err
-		}
+		res.ValNLL, err = out.NLL(d0.ValX, d0.ValY)
 	}
-	return out, res, nil
+	return err
 }
 
 // rotations returns member m's training and validation rows for RotateValidation, and

@@ -2,10 +2,13 @@ package train_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/train"
@@ -152,15 +155,138 @@ func TestEnsembleRefuses(t *testing.T) {
 	}
 }
 
-// A cancelled context stops every member; the error names a member and wraps the
-// cancellation.
+// A context cancelled before any step stops every member: no model, an error that
+// wraps the cancellation, and every member not started.
 func TestEnsembleCancelled(t *testing.T) {
 	x, y, _, _ := ensembleData()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	m, _, err := train.Ensemble(ctx, mdn.Config{InputDim: 1, OutputDim: 1, K: 2, Hidden: []int{4}}, train.Data{X: x, Y: y}, train.Config{Epochs: 5}, 3)
-	if m != nil || err == nil || !strings.Contains(err.Error(), "ensemble member 0") || !strings.Contains(err.Error(), "canceled") {
-		t.Fatalf("got model %v, error %v; want no model and member 0's cancellation", m, err)
+	m, res, err := train.Ensemble(ctx, mdn.Config{InputDim: 1, OutputDim: 1, K: 2, Hidden: []int{4}}, train.Data{X: x, Y: y}, train.Config{Epochs: 5}, 3)
+	if m != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got model %v, error %v; want no model and a cancellation", m, err)
+	}
+	if res == nil || len(res.NotStarted) != 3 || len(res.Complete)+len(res.Interrupted) != 0 {
+		t.Fatalf("result %+v, want 3 members not started", res)
+	}
+	for i, r := range res.Members {
+		if r != nil {
+			t.Errorf("member %d, never started, has a result %+v", i, r)
+		}
+	}
+}
+
+// An ensemble cancelled part-way keeps the work done: one member at a time
+// (GOMAXPROCS 1), cancelled from the third member to start at its step 7 (in its
+// second epoch), it returns with the cancellation the combination of the two members
+// that completed and the interrupted one (its best validation epoch's weights, as a Run
+// cancelled at the same step leaves them), the same log-likelihoods to the last bit;
+// the other two never started. Its NLLs are those of the members present.
+func TestEnsembleInterruptedKeepsMembers(t *testing.T) {
+	x, y, tx, ty := ensembleData()
+	mcfg := mdn.Config{InputDim: 1, OutputDim: 1, K: 2, Hidden: []int{6}, Seed: 7}
+	tcfg := train.Config{Epochs: 3, BatchSize: 50, LearnRate: 0.01, Seed: 3, ValFraction: 0.2, ProgressEvery: time.Nanosecond}
+	const nm, stopStep = 5, 7
+	for _, rotate := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var seen []int
+		c := tcfg
+		c.Progress = func(p train.Progress) {
+			if !slices.Contains(seen, p.Member) {
+				seen = append(seen, p.Member)
+			}
+			if len(seen) == 3 && p.Member == seen[2] && p.Step >= stopStep && !p.Done {
+				cancel()
+			}
+		}
+		var opts []train.EnsembleOption
+		if rotate {
+			opts = append(opts, train.RotateValidation())
+		}
+		old := runtime.GOMAXPROCS(1)
+		m, res, err := train.Ensemble(ctx, mcfg, train.Data{X: x, Y: y}, c, nm, opts...)
+		runtime.GOMAXPROCS(old)
+		cancel()
+		if !errors.Is(err, context.Canceled) || m == nil {
+			t.Fatalf("rotate %v: got model %v, error %v; want a model and a cancellation", rotate, m, err)
+		}
+		if len(res.Complete) != 2 || len(res.Interrupted) != 1 || len(res.NotStarted) != 2 || res.Interrupted[0] != seen[2] {
+			t.Fatalf("rotate %v: complete %v, interrupted %v, not started %v (members in order of start %v)", rotate, res.Complete, res.Interrupted, res.NotStarted, seen)
+		}
+		if c := m.Config(); c.Members != 3 || c.K != 6 {
+			t.Fatalf("rotate %v: combined config %+v, want 3 members", rotate, c)
+		}
+		in := append(slices.Clone(res.Complete), res.Interrupted...)
+		slices.Sort(in)
+		for _, i := range res.NotStarted {
+			if res.Members[i] != nil {
+				t.Errorf("rotate %v: member %d never started but has a result", rotate, i)
+			}
+		}
+		ir := res.Members[res.Interrupted[0]]
+		if ir.Stopped != train.Cancelled || ir.Steps != stopStep || ir.BestEpoch != 1 {
+			t.Fatalf("rotate %v: the interrupted member's result %+v, want cancelled after %d steps with epoch 1 kept", rotate, ir, stopStep)
+		}
+		if rotate {
+			sum, rows := 0.0, 0
+			for _, i := range in {
+				sum += res.Members[i].ValNLL * float64(res.Members[i].ValRows)
+				rows += res.Members[i].ValRows
+			}
+			if want := sum / float64(rows); res.CrossValNLL != want {
+				t.Errorf("cross-validated NLL %.17g, want %.17g over the members present", res.CrossValNLL, want)
+			}
+			continue // the rotated windows are Ensemble's own; the rest is checked without
+		}
+
+		// The same members by hand, the interrupted one cancelled at the same step.
+		var members []*mdn.Model
+		for _, i := range in {
+			mc := mcfg
+			mc.Seed = train.MemberSeed(mcfg.Seed, i)
+			mm, err := mdn.New(mc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc := tcfg
+			tc.Seed, tc.Workers, tc.ValFraction = train.MemberSeed(tcfg.Seed, i), 1, 0
+			rctx, rcancel := context.WithCancel(context.Background())
+			if i == res.Interrupted[0] {
+				tc.Progress = func(p train.Progress) {
+					if p.Step >= stopStep && !p.Done {
+						rcancel()
+					}
+				}
+			}
+			_, err = train.Run(rctx, mm, heldOut(t, x, y, tcfg), tc)
+			rcancel()
+			if (i == res.Interrupted[0]) != errors.Is(err, context.Canceled) {
+				t.Fatalf("member %d by hand: %v", i, err)
+			}
+			members = append(members, mm)
+		}
+		comb, err := mdn.Combine(members)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := comb.LogLik(tx, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.LogLik(tx, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("row %d: the interrupted ensemble %.17g, the combined Runs %.17g", i, got[i], want[i])
+			}
+		}
+		d := heldOut(t, x, y, tcfg)
+		trainNLL, _ := comb.NLL(d.X, d.Y)
+		valNLL, _ := comb.NLL(d.ValX, d.ValY)
+		if res.TrainNLL != trainNLL || res.ValNLL != valNLL {
+			t.Errorf("NLLs train %g, validation %g; the members present give %g, %g", res.TrainNLL, res.ValNLL, trainNLL, valNLL)
+		}
 	}
 }
 

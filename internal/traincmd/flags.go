@@ -35,6 +35,7 @@ type options struct {
 	hidden, activation, scale               string
 	covariance                              string
 	skip                                    string
+	rotateValidation                        bool // -rotate_validation (search.go)
 	varianceFloor                           float64
 	epochs, batch, patience                 autoInt
 	lr                                      float64
@@ -75,6 +76,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
 	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
+	fs.BoolVar(&o.rotateValidation, "rotate_validation", true, "with an ensemble: every member holds out its own validation rows, so that together they train on every row (false: all members share one validation set)")
 	fs.StringVar(&o.skip, "skip", string(train.ScaledSkip), "which models get a linear path from the inputs to the component means, started at the least-squares fit: none, half (every second ensemble member; none of a single model) or all")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")
@@ -98,7 +100,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.checkpointEvery, "checkpoint_every", 0, "write the run folder with a checkpoint every N epochs (0: only when interrupted)")
 	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
 	o.ensemble.auto = true
-	fs.Var(&o.ensemble, "ensemble", fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; not with -checkpoint_every; auto: %d below %d rows, else 1, and 1 with -checkpoint_every, -refit_below or -select)", maxEnsemble, train.ScaledMembers, train.ScaledEnsembleBelow))
+	fs.Var(&o.ensemble, "ensemble", fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; not with -checkpoint_every; interrupted, it writes the members trained so far and cannot be resumed; auto: %d below %d rows, else 1, and 1 with -checkpoint_every, -refit_below or -select)", maxEnsemble, train.ScaledMembers, train.ScaledEnsembleBelow))
 	fs.BoolVar(&o.selectModel, "select", false, "first choose K, the hidden widths and -l2 by validation NLL (about 11 training runs, spread over the cores; prints the table; needs -val_fraction > 0)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs

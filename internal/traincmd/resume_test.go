@@ -254,7 +254,8 @@ func deadPID(t *testing.T) int {
 }
 
 // TestSignals runs the built command and stops it with SIGINT and SIGTERM: exit status
-// 130 and 143, one line on stderr saying how to resume, and a run folder that resumes.
+// 130 and 143, one line on stderr saying how to resume, and a run folder that resumes;
+// an ensemble's run folder holds the members trained so far.
 func TestSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the command (skipped under -short)")
@@ -264,12 +265,20 @@ func TestSignals(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mixgraph/mixgraph/cmd/train").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, c := range []struct {
+	for i, c := range []struct {
 		sig  syscall.Signal
 		want int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
-		out := filepath.Join(dir, "run-"+strconv.Itoa(int(c.sig)))
-		cmd := exec.Command(bin, "-out", out, "-epochs", "1000000", "-plots=false")
+		args []string
+		line string // what stderr's one line says
+	}{
+		// One model (Bishop's 1000 rows are an ensemble by default).
+		{syscall.SIGINT, 130, []string{"-ensemble", "1"}, "resume with: train -resume "},
+		{syscall.SIGTERM, 143, []string{"-ensemble", "1"}, "resume with: train -resume "},
+		{syscall.SIGINT, 130, []string{"-n", "300", "-ensemble", "3"}, "interrupted: wrote "},
+		{syscall.SIGTERM, 143, []string{"-n", "300", "-ensemble", "3"}, "interrupted: wrote "},
+	} {
+		out := filepath.Join(dir, "run-"+strconv.Itoa(i))
+		cmd := exec.Command(bin, append([]string{"-out", out, "-epochs", "1000000", "-plots=false"}, c.args...)...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr, cmd.Dir = &stdout, &stderr, dir
 		if err := cmd.Start(); err != nil {
@@ -287,8 +296,8 @@ func TestSignals(t *testing.T) {
 		if code != c.want {
 			t.Errorf("%v: exit status %d (%v), want %d; stderr %q", c.sig, code, err, c.want, stderr.String())
 		}
-		if msg := stderr.String(); strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "resume with: train -resume "+out) {
-			t.Errorf("%v: stderr %q, want one line saying how to resume", c.sig, msg)
+		if msg := stderr.String(); strings.Count(msg, "\n") != 1 || !strings.Contains(msg, c.line+out) {
+			t.Errorf("%v %v: stderr %q, want one line saying %q", c.sig, c.args, msg, c.line+out)
 		}
 		if mk, err := readMarker(out); err != nil || mk.Status != statusInterrupted {
 			t.Errorf("%v: run folder marker %+v, %v", c.sig, mk, err)

@@ -291,12 +291,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res, err = train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	}
 	pr.finish()
+	// partial: an interrupted ensemble whose members trained so far make the model; its
+	// run folder is written as a completed one's, marked interrupted, without a checkpoint.
+	partial := false
 	if (o.selectModel || o.ensemble.v > 1) && err != nil && ctx.Err() != nil {
-		ie := &interrupted{out: out, msg: "interrupted; an -ensemble or -select run cannot be resumed, and nothing was written"}
-		if sc, ok := context.Cause(ctx).(signalCause); ok {
-			ie.sig = sc.sig
+		if model == nil || fo.ens == nil {
+			msg := "interrupted before any ensemble member took a step; nothing was written"
+			if o.selectModel && fo.sel == nil {
+				msg = "interrupted during the -select search, which cannot be resumed; nothing was written"
+			}
+			ie := &interrupted{out: out, msg: msg}
+			if sc, ok := context.Cause(ctx).(signalCause); ok {
+				ie.sig = sc.sig
+			}
+			return ie
 		}
-		return ie
+		partial, err = true, nil
 	}
 	cancelled := err != nil && errors.Is(err, context.Canceled) && res != nil && lastCheckpoint != nil
 	if cancelled && res.Steps == 0 && o.resume == "" {
@@ -311,7 +321,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	refit := false
-	if !cancelled && res.BestEpoch > 0 && trainSet.N < o.refitBelow {
+	if !cancelled && !partial && res.BestEpoch > 0 && trainSet.N < o.refitBelow {
 		// Few rows: the validation rows are too many to leave out of the final fit. Train
 		// a fresh model on every training row for the epochs validation chose.
 		m2, err := refitModel(ctx, mcfg, trainSet, x, y, tcfg, res.BestEpoch)
@@ -397,7 +407,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], Calibration: c})
 		}
 	}
-	if o.baseline && (testSet != nil || o.plots && trainSet.XDim == 1 && trainSet.YDim == 1) {
+	// The MLP baseline is a training run of its own: not after an interrupt.
+	if o.baseline && !partial && (testSet != nil || o.plots && trainSet.XDim == 1 && trainSet.YDim == 1) {
 		var mlpNLL float64
 		if baseline, mlpNLL, err = trainBaseline(ctx, x, y, tx, ty, o.widths, act, tcfg); err != nil {
 			if ctx.Err() == nil {
@@ -409,6 +420,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	mk.Status = statusCompleted
+	if partial {
+		mk.Status, rc.Result.Stopped = statusInterrupted, statusInterrupted
+	}
 	var plotSet *datasets.Set
 	if o.plots {
 		plotSet = trainSet
@@ -416,11 +430,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := writeRunDir(out, func(dir string) error {
 		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat, cal)
 	}); err != nil {
+		if partial {
+			return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
+		}
 		return err
 	}
 	if !o.quiet {
 		fmt.Fprint(stdout, summary(&rc))
-		fmt.Fprintf(stdout, "wrote %s/\n", filepath.Clean(out))
+		if !partial {
+			fmt.Fprintf(stdout, "wrote %s/\n", filepath.Clean(out))
+		}
+	}
+	if partial {
+		e := rc.Ensemble
+		n := len(e.Complete) + len(e.Interrupted)
+		msg := fmt.Sprintf("interrupted: wrote %s/ with the ensemble of the %d of %d members trained so far", filepath.Clean(out), n, e.Members)
+		if len(e.Interrupted) > 0 {
+			msg += fmt.Sprintf(" (%d of them stopped part-way, with their best weights so far)", len(e.Interrupted))
+		}
+		ie := &interrupted{out: out, msg: msg + "; an ensemble run cannot be resumed"}
+		if sc, ok := context.Cause(ctx).(signalCause); ok {
+			ie.sig = sc.sig
+		}
+		return ie
 	}
 	return nil
 }
@@ -524,6 +556,10 @@ func resumeOptions(given *options) (*options, *marker, error) {
 		return nil, nil, fmt.Errorf("-resume %s: the run completed; there is nothing to resume", given.resume)
 	}
 	if _, err := os.Stat(filepath.Join(dir, checkpointName)); err != nil {
+		if mk.Status == statusInterrupted {
+			// Only an interrupted ensemble is written without a checkpoint.
+			return nil, nil, fmt.Errorf("-resume %s: an interrupted ensemble run cannot be resumed (its model.mdn holds the members trained before the interrupt)", given.resume)
+		}
 		return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from", given.resume)
 	}
 	o, err := parseFlags(mk.Args)

@@ -68,7 +68,7 @@ var legacyFiles = map[string]bool{
 // The states a run folder records.
 const (
 	statusRunning     = "running"     // a checkpoint written while training; no model yet
-	statusInterrupted = "interrupted" // stopped by a signal: best weights so far and a checkpoint
+	statusInterrupted = "interrupted" // stopped by a signal: best weights so far and a checkpoint (an ensemble: the members trained so far, no checkpoint)
 	statusCompleted   = "completed"
 )
 

@@ -69,11 +69,20 @@ type ensembleRecord struct {
 	Validation string `json:"validation"`
 	// CrossValNLL is, for rotated validation, the members' validation NLLs averaged over
 	// their rows: one member's NLL on rows it did not train on.
-	CrossValNLL *float64  `json:"cross_val_nll,omitempty"`
-	ValNLL      []float64 `json:"val_nll"`   // every member's own validation NLL (restore-best)
-	Train       []float64 `json:"train_nll"` // every member's own training NLL
-	Epochs      []int     `json:"epochs"`
-	Best        []int     `json:"best_epoch"`
+	CrossValNLL *float64 `json:"cross_val_nll,omitempty"`
+	// Every member's own validation NLL (restore-best) and training NLL, epochs run and
+	// kept epoch, in member order; null and 0 for a member that never started.
+	ValNLL []*float64 `json:"val_nll"`
+	Train  []*float64 `json:"train_nll"`
+	Epochs []int      `json:"epochs"`
+	Best   []int      `json:"best_epoch"`
+	// Complete lists the members that ran to their end (all of them unless the run was
+	// interrupted). After an interrupt, Interrupted lists those stopped part-way (with
+	// their best weights so far) and NotStarted those that never took a step: the model
+	// is the combination of the complete and interrupted members.
+	Complete    []int `json:"complete"`
+	Interrupted []int `json:"interrupted,omitempty"`
+	NotStarted  []int `json:"not_started,omitempty"`
 }
 
 // fitOutcome is what fit returns besides the model and the result.
@@ -88,10 +97,15 @@ type fitOutcome struct {
 // tcfg are the run's configs (tcfg without checkpoints); o.k, o.widths and o.l2 are set
 // to the chosen values. The result returned is the run's: the single model's, or for an
 // ensemble member 0's run with the combined model's training and validation NLL.
+//
+// An ensemble interrupted after some member took a step returns its partial combination
+// (train.Ensemble), with the ensemble's record and the first member present's run in
+// place of member 0's, together with the cancellation error.
 func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, xNames, yNames []string, stdout io.Writer) (*mdn.Model, *train.Result, fitOutcome, error) {
 	var out fitOutcome
 	var model *mdn.Model
 	var res *train.Result
+	var stopped error
 	if o.selectModel {
 		sel, err := search(ctx, o, mcfg, d, tcfg, stdout)
 		if err != nil {
@@ -120,26 +134,40 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		// the combination then learns from every row.
 		var eopts []train.EnsembleOption
 		validation := "shared"
-		if tcfg.ValFraction > 0 {
+		if tcfg.ValFraction > 0 && o.rotateValidation {
 			eopts, validation = append(eopts, train.RotateValidation()), "rotated"
 		}
 		m, er, err := train.EnsembleOf(ctx, train.MemberConfigs(mcfg, o.ensemble.v, train.SkipChoice(o.skip)), d, tcfg, eopts...)
-		if err != nil {
+		if m == nil {
 			return nil, nil, out, err
 		}
-		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds, Validation: validation, CrossValNLL: finite(er.CrossValNLL)}
+		// err is nil, or the cancellation of a run whose members so far make m.
+		stopped = err
+		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds, Validation: validation, CrossValNLL: finite(er.CrossValNLL),
+			Complete: append([]int{}, er.Complete...), Interrupted: er.Interrupted, NotStarted: er.NotStarted}
+		var first *train.Result
+		anyVal := false
 		for _, r := range er.Members {
-			rec.ValNLL = append(rec.ValNLL, r.ValNLL)
-			rec.Train = append(rec.Train, r.TrainNLL)
+			if r == nil {
+				rec.ValNLL, rec.Train = append(rec.ValNLL, nil), append(rec.Train, nil)
+				rec.Epochs, rec.Best = append(rec.Epochs, 0), append(rec.Best, 0)
+				continue
+			}
+			if first == nil {
+				first = r
+			}
+			anyVal = anyVal || !math.IsNaN(r.ValNLL)
+			rec.ValNLL = append(rec.ValNLL, finite(r.ValNLL))
+			rec.Train = append(rec.Train, finite(r.TrainNLL))
 			rec.Epochs = append(rec.Epochs, r.Epochs)
 			rec.Best = append(rec.Best, r.BestEpoch)
 		}
-		if slices.ContainsFunc(rec.ValNLL, math.IsNaN) {
+		if !anyVal {
 			rec.ValNLL = nil
 		}
 		out.ens = rec
 		model = m
-		r0 := *er.Members[0]
+		r0 := *first
 		r0.TrainNLL, r0.ValNLL = er.TrainNLL, er.ValNLL
 		res = &r0
 	}
@@ -149,7 +177,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 	if err := model.SetColumns(xNames, yNames); err != nil {
 		return nil, nil, out, err
 	}
-	return model, res, out, nil
+	return model, res, out, stopped
 }
 
 // search runs the -select search and prints one line per candidate.

@@ -1,18 +1,24 @@
 package traincmd
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mixgraph/mixgraph/internal/clitest"
 	"github.com/mixgraph/mixgraph/internal/predictcmd"
 	"github.com/mixgraph/mixgraph/internal/snapshot"
 	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/train"
 )
 
 // The catalogue's cases for -ensemble and -select: one stderr line naming the flag,
@@ -115,6 +121,19 @@ func TestEnsembleWithoutValidation(t *testing.T) {
 	if strings.Contains(stdout, "cross-validated") || !strings.Contains(stdout, "100 training, 0 validation and 100 test rows") {
 		t.Fatalf("output:\n%s", stdout)
 	}
+
+	// -rotate_validation=false: the members share one validation set.
+	stdout, _, err = runTrain(t, "-out", out, "-ensemble", "2", "-k", "2", "-hidden", "4", "-epochs", "3", "-n", "100", "-rotate_validation=false", "-plots=false", "-baseline=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc = readRunConfig(t, out)
+	if rc.Ensemble == nil || rc.Ensemble.Validation != "shared" || rc.Ensemble.CrossValNLL != nil || rc.NVal != 20 || rc.NTrain != 80 || rc.Result.ValNLL == nil {
+		t.Fatalf("config.json's ensemble record %+v, %d training and %d validation rows, validation NLL %v", rc.Ensemble, rc.NTrain, rc.NVal, rc.Result.ValNLL)
+	}
+	if !strings.Contains(stdout, "80 training, 20 validation and 100 test rows") {
+		t.Fatalf("output:\n%s", stdout)
+	}
 }
 
 // -select prints one line per candidate and the choice, trains the winner and records
@@ -149,21 +168,152 @@ func TestSelectRun(t *testing.T) {
 	}
 }
 
-// An interrupted -ensemble run writes nothing, says so in one line and exits with the
-// signal's status.
+// stopAtSignal is stopAt with the signal that stops the run.
+func stopAtSignal(step int, sig os.Signal, before func()) context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	hook := func(p train.Progress) {
+		if p.Step >= step && ctx.Err() == nil {
+			if before != nil {
+				before()
+			}
+			cancel(signalCause{sig})
+		}
+	}
+	return context.WithValue(ctx, progressHookKey{}, hook)
+}
+
+// An interrupted -ensemble run keeps the members trained so far: it writes the run
+// folder with their combination (status interrupted, no checkpoint; config.json says
+// which members are in the model), says so in one line and exits with the signal's
+// status. The model loads and predicts; -resume refuses the folder. One member trains
+// at a time (GOMAXPROCS 1), so that the interrupt leaves members in every state.
 func TestEnsembleInterrupted(t *testing.T) {
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	for _, c := range []struct {
+		sig  os.Signal
+		code int
+	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
+		out := filepath.Join(t.TempDir(), "run")
+		var o, e strings.Builder
+		// The bar follows member 0: stopped at its step 5, it is interrupted; any member
+		// that trained before it is complete, the others never start.
+		err := run(stopAtSignal(5, c.sig, nil), append(append([]string{"-out", out, "-ensemble", "3", "-k", "2"}, resumeArgs...), "-plots=true"), &o, &e)
+		var ie *interrupted
+		if !errors.As(err, &ie) {
+			t.Fatalf("%v: got %v, want an interruption", c.sig, err)
+		}
+		var se strings.Builder
+		if code := status(err, &se); code != c.code {
+			t.Errorf("%v: exit status %d, want %d", c.sig, code, c.code)
+		}
+		line := se.String()
+		if strings.Count(line, "\n") != 1 || !strings.Contains(line, "interrupted: wrote "+out+"/ with the ensemble of the ") || !strings.Contains(line, "of 3 members trained so far") || !strings.Contains(line, "cannot be resumed") {
+			t.Errorf("%v: stderr %q", c.sig, line)
+		}
+		mk, err := readMarker(out)
+		if err != nil || mk.Status != statusInterrupted {
+			t.Fatalf("%v: marker %+v, %v; want status interrupted", c.sig, mk, err)
+		}
+		for _, f := range []string{modelName, "config.json", "history.csv", "learning.png", "density.png"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Errorf("%v: %v", c.sig, err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, checkpointName)); err == nil {
+			t.Errorf("%v: an interrupted ensemble wrote a checkpoint", c.sig)
+		}
+		rc := readRunConfig(t, out)
+		en := rc.Ensemble
+		if en == nil || rc.Result.Stopped != statusInterrupted || rc.Result.TestNLL == nil || rc.Result.Baselines == nil {
+			t.Fatalf("%v: config.json's result %+v, ensemble %+v", c.sig, rc.Result, en)
+		}
+		all := append(append(append([]int{}, en.Complete...), en.Interrupted...), en.NotStarted...)
+		slices.Sort(all)
+		if !slices.Equal(all, []int{0, 1, 2}) || !slices.Equal(en.Interrupted, []int{0}) {
+			t.Fatalf("%v: complete %v, interrupted %v, not started %v; want a partition of 0, 1, 2 with member 0 interrupted", c.sig, en.Complete, en.Interrupted, en.NotStarted)
+		}
+		in := len(en.Complete) + len(en.Interrupted)
+		t.Logf("%v: complete %v, interrupted %v, not started %v", c.sig, en.Complete, en.Interrupted, en.NotStarted)
+		if rc.Model.Members != in || rc.Model.K != 2*in {
+			t.Errorf("%v: model %d members of K %d, want the %d trained", c.sig, rc.Model.Members, rc.Model.K, in)
+		}
+		for _, m := range en.NotStarted {
+			if en.Train[m] != nil || en.Epochs[m] != 0 {
+				t.Errorf("%v: member %d never started, but config.json gives it train NLL %v, %d epochs", c.sig, m, en.Train[m], en.Epochs[m])
+			}
+		}
+		if en.Epochs[0] < 1 || en.Epochs[0] >= 20 {
+			t.Errorf("%v: the interrupted member 0 ran %d epochs", c.sig, en.Epochs[0])
+		}
+		m, err := mdn.LoadFile(filepath.Join(out, modelName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Config().Members != in {
+			t.Errorf("%v: model.mdn holds %d members, want %d", c.sig, m.Config().Members, in)
+		}
+		predictOK(t, filepath.Join(out, modelName))
+		if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted ensemble run cannot be resumed") {
+			t.Errorf("%v: -resume of an interrupted ensemble: %v", c.sig, err)
+		}
+	}
+}
+
+// predictOK runs cmd/predict on the model for three inputs.
+func predictOK(t *testing.T, model string) {
+	t.Helper()
+	in := filepath.Join(t.TempDir(), "x.csv")
+	if err := os.WriteFile(in, []byte("x\n0.1\n0.5\n0.9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var po, pe strings.Builder
+	if code := predictcmd.Main([]string{"-model", model, "-in", in, "-samples", "3"}, strings.NewReader(""), &po, &pe); code != 0 {
+		t.Fatalf("predict: status %d, %s", code, pe.String())
+	}
+	if lines := strings.Count(po.String(), "\n"); lines < 4 {
+		t.Fatalf("predict printed %d lines:\n%s", lines, po.String())
+	}
+}
+
+// An interrupted ensemble replaces only a run folder: a folder to which the user added
+// a file while it trained is left as it was (one line, exit status 2), and an ensemble
+// interrupted before any member took a step writes nothing over an earlier run.
+func TestEnsembleInterruptedKeepsUserFiles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
-	var o, e strings.Builder
-	err := run(stopAt(5), append([]string{"-out", out, "-ensemble", "2"}, resumeArgs...), &o, &e)
-	var ie *interrupted
-	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "nothing was written") {
-		t.Fatalf("got %v, want an interruption that wrote nothing", err)
+	args := append([]string{"-out", out, "-ensemble", "2", "-k", "2"}, resumeArgs...)
+	if _, _, err := runTrain(t, args...); err != nil {
+		t.Fatal(err)
 	}
-	if code := status(err, io.Discard); code != 130 {
-		t.Fatalf("exit status %d, want 130", code)
+	before := modelBytes(t, out)
+	mine := filepath.Join(out, "notes.txt")
+	addFile := func() {
+		if err := os.WriteFile(mine, []byte("mine\n"), 0o644); err != nil {
+			t.Error(err)
+		}
 	}
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Fatalf("the run folder exists: %v", err)
+	var se strings.Builder
+	err := run(stopAtSignal(5, os.Interrupt, addFile), append(args, "-seed", "2"), io.Discard, io.Discard)
+	if code := status(err, &se); code != 2 || !strings.Contains(se.String(), "nothing was replaced") || strings.Count(se.String(), "\n") != 1 {
+		t.Errorf("exit status %d, stderr %q; want 2 and one line saying nothing was replaced", code, se.String())
+	}
+	if b, err := os.ReadFile(mine); err != nil || string(b) != "mine\n" {
+		t.Errorf("the user's file: %q, %v", b, err)
+	}
+	if !bytes.Equal(modelBytes(t, out), before) {
+		t.Error("the run folder holding a user's file was replaced")
+	}
+	os.Remove(mine)
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(signalCause{os.Interrupt})
+	se.Reset()
+	err = run(ctx, append(args, "-seed", "3"), io.Discard, io.Discard)
+	if code := status(err, &se); code != 130 || !strings.Contains(se.String(), "before any ensemble member took a step; nothing was written") {
+		t.Errorf("exit status %d, stderr %q", code, se.String())
+	}
+	if !bytes.Equal(modelBytes(t, out), before) {
+		t.Error("an ensemble interrupted before its first step replaced the run folder")
 	}
 }
 
