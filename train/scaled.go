@@ -74,11 +74,16 @@ func ScaledEpochs(fit, batch int) int {
 func ScaledPatience(epochs int) int { return max(20, epochs/5) }
 
 // ScaledK is the number of mixture components the train command uses by default for n
-// rows (before the validation hold-out): 3 below 1000 rows, where more components mostly
-// fit noise, and 10 from 1000 rows on.
+// rows (before the validation hold-out): 3 below 500 rows, where more components mostly
+// fit noise, 5 from 500 and 10 from 1000 rows on. (On an inner split of R's quakes data,
+// 600 training rows, K = 3 gave a held-out NLL of 5.33 against 5.23 for K = 5 and 10;
+// on the README's six data sets of 133 to 442 rows K = 3 beats 5 and 10.)
 func ScaledK(n int) int {
-	if n < 1000 {
+	switch {
+	case n < 500:
 		return 3
+	case n < 1000:
+		return 5
 	}
 	return 10
 }

@@ -85,6 +85,15 @@ func TestScaled(t *testing.T) {
 	}
 }
 
+// TestScaledK: 3 components below 500 rows, 5 below 1000, 10 from there on.
+func TestScaledK(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{0, 3}, {133, 3}, {499, 3}, {500, 5}, {999, 5}, {1000, 10}, {1 << 30, 10}} {
+		if got := ScaledK(c.n); got != c.want {
+			t.Errorf("ScaledK(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}
+
 // TestScaledEnsemble: ten members below ScaledEnsembleBelow rows, one from there on.
 func TestScaledEnsemble(t *testing.T) {
 	for _, c := range []struct{ n, want int }{{0, 10}, {5, 10}, {133, 10}, {999, 10}, {1999, 10}, {2000, 1}, {10000, 1}, {1 << 30, 1}} {

@@ -36,6 +36,8 @@ DATA = {
     "engel": ("engel.csv", "income", "foodexp"),
     "gagurine": ("gagurine.csv", "Age", "GAG"),
     "diabetes": ("diabetes.csv", "", "progression"),
+    "quakes": ("quakes.csv", "lat,long", "depth"),
+    "nlschools": ("nlschools.csv", "", "lang"),
 }
 
 
@@ -114,6 +116,7 @@ def main():
         cells = ["%.3f ± %.3f" % (np.mean(res[c]), np.std(res[c], ddof=1)) for c in cols]
         print("| %s | %d | %s |" % (name, nrows, " | ".join(cells)), flush=True)
         print("  seconds: " + ", ".join("%s %.1f" % (n, np.mean(s)) for n, s in secs.items()), file=sys.stderr, flush=True)
+        print("  per seed: " + "; ".join("%s %s (mean %.5f)" % (c, " ".join("%.5f" % v for v in res[c]), np.mean(res[c])) for c in cols), file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	o.valFraction.auto, o.epochs.auto, o.batch.auto, o.patience.auto = true, true, true, true
 	fs.Var(&o.valFraction, "val_fraction", "fraction of the training rows held out for validation (early stopping, the best epoch kept); 0 for none (auto: a tenth, at least 20 rows but at most a quarter, and at most 10000 rows)")
 	o.k.auto = true
-	fs.Var(&o.k, "k", fmt.Sprintf("mixture components K, at most %d (auto: 3 below 1000 rows, 10 from 1000)", mdn.MaxK))
+	fs.Var(&o.k, "k", fmt.Sprintf("mixture components K, at most %d (auto: 3 below 500 rows, 5 below 1000, 10 from 1000)", mdn.MaxK))
 	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
