@@ -39,6 +39,13 @@
 // Gorgonia (in the default build mixgraph's own GEMM, internal/gemm). Each is tested
 // against the graph of Gorgonia's ops it replaces and by finite differences.
 //
+// Heads applies several affine layers to one input as one product, x·[W_1 | … | W_n] +
+// [b_1 | … | b_n], and cuts the result into each layer's columns; its gradient is one
+// product for dx and one for the stacked weights, where separate layers take n narrow
+// products each and Gorgonia sums the n contributions to dx with n−1 Adds. The layers'
+// parameters stay separate. (Its column ops hand Gorgonia (1, 1) placeholders for their
+// gradients and record the real ones for the product's op; see Heads.)
+//
 // # Running graphs
 //
 // Runner copies inputs into the input nodes' tensors, runs the graph and reads named

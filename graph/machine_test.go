@@ -209,3 +209,77 @@ func castTo(dt tensor.Dtype, v float64) any {
 	}
 	return v
 }
+
+// TestHeadsOnTapeMachine: a graph of Heads, whose gradient leaves a sum of (1, 1)
+// placeholders that the Runner never computes, gives the same bits on Gorgonia's
+// TapeMachine, which computes them.
+func TestHeadsOnTapeMachine(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		run := func(tape bool) []float64 {
+			ps, _ := NewParamSet(dt)
+			rng := NewRand(3)
+			var hs []*Dense
+			for i, w := range []int{4, 6, 6} {
+				d, err := NewDense(ps, DenseConfig{Name: "h" + string(rune('a'+i)), In: 5, Out: w, BiasInit: Constant(0.1 * float64(i))}, rng)
+				if err != nil {
+					t.Fatal(err)
+				}
+				hs = append(hs, d)
+			}
+			g := G.NewGraph()
+			x := NewInput(g, dt, "x", 7, 5)
+			xv := make([]float64, 7*5)
+			for i := range xv {
+				xv[i] = rng.NormFloat64()
+			}
+			CopyFromFloat64s(x.Value().(tensor.Tensor), xv)
+			outs, err := Heads(x, hs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cost *G.Node
+			for i, o := range outs {
+				ls, err := LogSoftmax(o, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, _ := G.Sum(ls)
+				if i == 0 {
+					cost = s
+				} else {
+					cost, _ = G.Add(cost, s)
+				}
+			}
+			var r runner
+			if tape {
+				r, err = newTapeRunner(g, G.Nodes{cost}, cost, ps.Nodes(g))
+			} else {
+				r, err = NewRunner(g, G.Nodes{cost}, WithGradients(cost, ps.Nodes(g)))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Run(); err != nil {
+				t.Fatal(err)
+			}
+			seen, _ := r.Float64s(nil, cost)
+			for i := range ps.List() {
+				gt, err := r.Grad(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen = AppendFloat64s(seen, gt)
+			}
+			return seen
+		}
+		ref, got := run(true), run(false)
+		if len(got) != len(ref) {
+			t.Fatalf("%v: %d values, the tape machine gave %d", dt, len(got), len(ref))
+		}
+		for i := range ref {
+			if math.Float64bits(got[i]) != math.Float64bits(ref[i]) {
+				t.Fatalf("%v: value %d differs: tape machine %.17g, runner %.17g", dt, i, ref[i], got[i])
+			}
+		}
+	}
+}

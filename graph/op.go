@@ -20,7 +20,9 @@ import (
 // (Gorgonia's UsePreallocDo, which the machine calls from the second run on), and is
 // differentiated by Gorgonia like any other op when it has a diff, whose gradient nodes
 // are built from more such ops. What the ops differ in is given as functions; an op is
-// never changed once made, so one op may be shared by every graph.
+// never changed once made, so one op may be shared by every graph (except the ops of one
+// Heads call, made for that call, which record their gradient nodes while Gorgonia
+// differentiates them; see Heads).
 type op struct {
 	name string // also the op's hash: two nodes merge only when their ops have one name
 	dims []int  // the inputs' numbers of dimensions, then the output's

@@ -63,7 +63,11 @@ func TestClippingEvidence(t *testing.T) {
 // is unbounded: a component can shrink onto the repeated value and drive its density to
 // infinity, which clipping does nothing to stop. Without a floor σ collapses and the NLL
 // keeps falling; with a variance floor f the predicted σ stays at or above √f·s_y and
-// the NLL stays above the bound ½ log(2πf) + log s_y that the floor implies.
+// the NLL stays above the bound ½ log(2πf) + log s_y that the floor implies. The
+// unfloored runs are noisy (Adam chasing an unbounded likelihood): one seed's NLL at
+// epoch 200 is above its NLL at epoch 100 for about one seed in four, and which seeds
+// those are changes with the last bits of the arithmetic, so the fall is checked on the
+// mean over seeds 1–5, and the collapse of σ on every seed.
 func TestVarianceFloorEvidence(t *testing.T) {
 	rng := graph.NewRand(2)
 	var d Data
@@ -76,8 +80,8 @@ func TestVarianceFloorEvidence(t *testing.T) {
 		d.Y = append(d.Y, []float64{y})
 	}
 	const floor = 1e-2
-	run := func(f float64, epochs int) (nll, minSigma, sy float64) {
-		m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{16}, Seed: 1, VarianceFloor: f})
+	run := func(seed uint64, f float64, epochs int) (nll, minSigma, sy float64) {
+		m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{16}, Seed: seed, VarianceFloor: f})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,13 +101,23 @@ func TestVarianceFloorEvidence(t *testing.T) {
 		}
 		return res.TrainNLL, minSigma, m.Normalization().YStd[0]
 	}
-	fn, fs, sy := run(floor, 200)
+	fn, fs, sy := run(1, floor, 200)
 	floorSigma := math.Sqrt(floor) * sy
-	n100, s100, _ := run(0, 100)
-	n200, s200, _ := run(0, 200)
-	t.Logf("no floor: NLL %.4f → %.4f from epoch 100 to 200, min σ %.3g → %.3g", n100, n200, s100, s200)
-	if !(n200 < n100 && s200 < floorSigma/10) {
-		t.Errorf("without a floor expected σ to collapse far below %.3g and the NLL to keep falling; got NLL %.4f → %.4f, σ %.3g → %.3g", floorSigma, n100, n200, s100, s200)
+	const seeds = 5
+	var n100, n200 float64 // means over the seeds
+	for seed := uint64(1); seed <= seeds; seed++ {
+		a, s100, _ := run(seed, 0, 100)
+		b, s200, _ := run(seed, 0, 200)
+		t.Logf("no floor, seed %d: NLL %.4f → %.4f from epoch 100 to 200, min σ %.3g → %.3g", seed, a, b, s100, s200)
+		if !(s200 < floorSigma/10) {
+			t.Errorf("seed %d: without a floor expected σ to collapse far below %.3g; got σ %.3g → %.3g", seed, floorSigma, s100, s200)
+		}
+		n100 += a / seeds
+		n200 += b / seeds
+	}
+	t.Logf("no floor, mean over seeds 1–%d: NLL %.4f → %.4f", seeds, n100, n200)
+	if !(n200 < n100) {
+		t.Errorf("without a floor expected the NLL to keep falling; got a mean NLL over seeds 1–%d of %.4f → %.4f", seeds, n100, n200)
 	}
 	bound := 0.5*math.Log(2*math.Pi*floor) + math.Log(sy)
 	t.Logf("floor %g: NLL %.4f (bound %.4f), min σ %.4g (floor σ %.4g)", floor, fn, bound, fs, floorSigma)

@@ -250,26 +250,26 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 	if err != nil {
 		return nil, prefixed(err)
 	}
-	var o Outputs
-	if o.Logits, err = m.logits.Forward(h); err != nil {
+	// The heads are one product (graph.Heads): h·[W_logits | W_means | W_scales
+	// (| W_offdiag)] + b, cut into each head's columns.
+	heads := []*graph.Dense{m.logits, m.means, m.scales}
+	if m.offdiag != nil {
+		heads = append(heads, m.offdiag)
+	}
+	outs, err := graph.Heads(h, heads...)
+	if err != nil {
 		return nil, prefixed(err)
+	}
+	var o Outputs
+	o.Logits, o.Means, o.Scales = outs[0], outs[1], outs[2]
+	if m.offdiag != nil {
+		o.OffDiag = outs[3]
 	}
 	if o.Logits, err = m.groupLogits(o.Logits); err != nil {
 		return nil, prefixed(err)
 	}
-	if o.Means, err = m.means.Forward(h); err != nil {
-		return nil, prefixed(err)
-	}
 	if o.Means, err = m.addSkip(x, o.Means); err != nil {
 		return nil, prefixed(err)
-	}
-	if o.Scales, err = m.scales.Forward(h); err != nil {
-		return nil, prefixed(err)
-	}
-	if m.offdiag != nil {
-		if o.OffDiag, err = m.offdiag.Forward(h); err != nil {
-			return nil, prefixed(err)
-		}
 	}
 	return &o, nil
 }
