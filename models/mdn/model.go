@@ -105,7 +105,7 @@ func New(cfg Config) (*Model, error) {
 		Base: models.NewBase("mdn", ps, cfg.InputDim, cfg.OutputDim),
 		cfg:  cfg, body: body, logits: logits, means: means, scales: scales, offdiag: offdiag,
 	}
-	m.predict = models.NewBatcher(predictChunk, m.buildPredictor)
+	m.predict = models.NewBatcher(predictRows(cfg), m.buildPredictor)
 	m.eval = models.NewLossBatcher(m, predictChunk)
 	return m, nil
 }

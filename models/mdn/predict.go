@@ -3,6 +3,8 @@ package mdn
 import (
 	"fmt"
 	"math"
+	"os"
+	"strconv"
 	"sort"
 
 	G "gorgonia.org/gorgonia"
@@ -17,6 +19,14 @@ import (
 // of the next power of two, padded with zero rows whose results are dropped (see
 // models.Batcher).
 const predictChunk = 256
+
+// predictRows is the most rows Predict runs at once for a model of configuration cfg.
+func predictRows(cfg Config) int {
+	if v, err := strconv.Atoi(os.Getenv("MIXGRAPH_PREDICT_CHUNK")); err == nil && v > 0 {
+		return v
+	}
+	return predictChunk
+}
 
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
 // input "mdn.x", outputs the logits, means and raw scales (and the off-diagonals of a
@@ -137,12 +147,15 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 		p.Cholesky = make([]float64, n*k*d*d)
 	}
 	// Each chunk writes its own rows.
-	err = m.predict.RunParallel(n, [][]float64{flat}, func(start, rows int, o [][]float64) error {
-		var off []float64
-		if full {
-			off = o[3]
+	err = m.predict.RunParallelOuts(n, [][]float64{flat}, func(start, rows int, o models.Outs) error {
+		var i int
+		var err error
+		if o.F32 != nil {
+			i, err = mixtures(m, p, start, rows, norm, o.F32)
+		} else {
+			i, err = mixtures(m, p, start, rows, norm, o.F64)
 		}
-		if i, err := m.mixtures(p, start, rows, norm, o[0], o[1], o[2], off); err != nil {
+		if err != nil {
 			return fmt.Errorf("mdn: input row %d: %w", i, err)
 		}
 		return nil
@@ -153,17 +166,27 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 	return p, nil
 }
 
-// mixtures turns a chunk of network outputs into rows start to start+rows−1 of p, in
+// mixtures turns a chunk of network outputs (logits, means, raw scales and, for a
+// full-covariance model, off-diagonals, in the network's dtype) into rows start to
+// start+rows−1 of p, in
 // original units: π = softmax(z) (max-shifted), log π = z − max − log Σ exp(z − max),
 // μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are norm's target
 // means and standard deviations. The exponentials run vectorised over the whole chunk. It
 // returns the first row whose outputs are not a valid mixture, with the reason.
 //
+// Every value is computed in float64, a float32 output widened first, so that both dtypes
+// share one computation.
+//
 // For a full-covariance model (off, the chunk's off-diagonal outputs, not nil) the
 // Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
 // L_jj = σ'_j s_j, L_jl = off'_jl s_j below the diagonal; the standard deviations are
 // then the marginal ones, ‖row j of L‖.
-func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales, off []float64) (int, error) {
+func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm models.Normalization, outs [][]T) (int, error) {
+	logits, means, scales := outs[0], outs[1], outs[2]
+	var off []T
+	if len(outs) > 3 {
+		off = outs[3]
+	}
 	k, d := p.K, p.D
 	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
 	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
@@ -171,10 +194,10 @@ func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization
 		z, shifted := logits[i*k:(i+1)*k], lw[i*k:(i+1)*k]
 		mx := math.Inf(-1)
 		for _, v := range z {
-			mx = math.Max(mx, v)
+			mx = math.Max(mx, float64(v))
 		}
 		for c, v := range z {
-			shifted[c] = v - mx
+			shifted[c] = float64(v) - mx
 		}
 	}
 	vecmath.Exp64(w, lw)
@@ -194,16 +217,23 @@ func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization
 	}
 	raw := scales[:rows*k*d]
 	if m.cfg.Scale == losses.ScaleExp {
-		vecmath.Exp64(sd, raw)
+		if r64, ok := any(raw).([]float64); ok {
+			vecmath.Exp64(sd, r64)
+		} else {
+			for i, r := range raw {
+				sd[i] = float64(r)
+			}
+			vecmath.Exp64(sd, sd)
+		}
 	} else {
 		for i, r := range raw {
-			sd[i] = m.cfg.Scale.Sigma(r, 0)
+			sd[i] = m.cfg.Scale.Sigma(float64(r), 0)
 		}
 	}
 	floor := m.cfg.VarianceFloor
 	for o := 0; o < rows*k*d; o += d {
 		for j := range d {
-			mu[o+j] = means[o+j]*norm.YStd[j] + norm.YMean[j]
+			mu[o+j] = float64(means[o+j])*norm.YStd[j] + norm.YMean[j]
 			t := sd[o+j]
 			if floor > 0 {
 				t = math.Sqrt(t*t + floor)
@@ -220,7 +250,7 @@ func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization
 			for j := range d {
 				l[j*d+j] = s[j]
 				for e := 0; e < j; e++ {
-					v := lo[j*(j-1)/2+e] * norm.YStd[j]
+					v := float64(lo[j*(j-1)/2+e]) * norm.YStd[j]
 					l[j*d+e] = v
 					bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
 				}
