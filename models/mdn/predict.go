@@ -29,11 +29,33 @@ func predictRows(cfg Config) int {
 }
 
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
-// input "mdn.x", outputs the logits, means and raw scales (and the off-diagonals of a
-// full-covariance model).
+// input "mdn.x"; output the logits, means and raw scales (and the off-diagonals of a
+// full-covariance model) side by side in one matrix, the heads computed as one matrix
+// product (graph.DenseHeads, the same values as Forward's), or, for a model of several
+// members (whose logits go through each group's log-softmax), as Forward's separate
+// outputs.
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", rows, m.cfg.InputDim)
+	if m.cfg.Members <= 1 {
+		h, err := m.body.Forward(x)
+		if err != nil {
+			return nil, prefixed(err)
+		}
+		heads := []*graph.Dense{m.logits, m.means, m.scales}
+		if m.offdiag != nil {
+			heads = append(heads, m.offdiag)
+		}
+		y, err := graph.DenseHeads(h, heads...)
+		if err != nil {
+			return nil, prefixed(err)
+		}
+		r, err := graph.NewRunner(g, G.Nodes{y})
+		if err != nil {
+			return nil, err
+		}
+		return &models.Batch{Runner: r, Inputs: G.Nodes{x}, Outputs: G.Nodes{y}}, nil
+	}
 	out, err := m.Forward(x)
 	if err != nil {
 		return nil, err
@@ -151,9 +173,9 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 		var i int
 		var err error
 		if o.F32 != nil {
-			i, err = mixtures(m, p, start, rows, norm, o.F32)
+			i, err = mixtures(m, p, start, rows, norm, newNetOuts(m, o.F32))
 		} else {
-			i, err = mixtures(m, p, start, rows, norm, o.F64)
+			i, err = mixtures(m, p, start, rows, norm, newNetOuts(m, o.F64))
 		}
 		if err != nil {
 			return fmt.Errorf("mdn: input row %d: %w", i, err)
@@ -164,6 +186,52 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 		return nil, prefixed(err)
 	}
 	return p, nil
+}
+
+// The network's outputs, in the order buildPredictor lists them.
+const (
+	outLogits = iota
+	outMeans
+	outScales
+	outOffDiag
+)
+
+// netOuts locates one chunk's network outputs: row i of output j (outLogits, ...) starts
+// at data[j][i·ld[j] + col[j]]. data[outOffDiag] is nil for a diagonal model.
+type netOuts[T float32 | float64] struct {
+	data    [4][]T
+	ld, col [4]int
+}
+
+// row returns the n values of output j in row i.
+func (o *netOuts[T]) row(j, i, n int) []T {
+	at := i*o.ld[j] + o.col[j]
+	return o.data[j][at : at+n : at+n]
+}
+
+// newNetOuts locates the outputs of a chunk of m's predictor: one matrix of every head
+// side by side (logits, means, scales, off-diagonals) or one matrix per head.
+func newNetOuts[T float32 | float64](m *Model, outs [][]T) netOuts[T] {
+	k, d, om := m.cfg.K, m.cfg.OutputDim, m.cfg.offDiagonals()
+	widths := [4]int{k, k * d, k * d, k * om}
+	var o netOuts[T]
+	if len(outs) == 1 {
+		col := 0
+		for j, w := range widths {
+			if w > 0 {
+				o.data[j], o.col[j] = outs[0], col
+			}
+			col += w
+		}
+		for j := range o.ld {
+			o.ld[j] = col
+		}
+		return o
+	}
+	for j, out := range outs {
+		o.data[j], o.ld[j] = out, widths[j]
+	}
+	return o
 }
 
 // mixtures turns a chunk of network outputs (logits, means, raw scales and, for a
@@ -181,17 +249,13 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 // Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
 // L_jj = σ'_j s_j, L_jl = off'_jl s_j below the diagonal; the standard deviations are
 // then the marginal ones, ‖row j of L‖.
-func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm models.Normalization, outs [][]T) (int, error) {
-	logits, means, scales := outs[0], outs[1], outs[2]
-	var off []T
-	if len(outs) > 3 {
-		off = outs[3]
-	}
+func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm models.Normalization, net netOuts[T]) (int, error) {
 	k, d := p.K, p.D
+	kd := k * d
 	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
-	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
+	mu, sd := p.Means[start*kd:(start+rows)*kd], p.StdDevs[start*kd:(start+rows)*kd]
 	for i := range rows {
-		z, shifted := logits[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		z, shifted := net.row(outLogits, i, k), lw[i*k:(i+1)*k]
 		mx := math.Inf(-1)
 		for _, v := range z {
 			mx = math.Max(mx, float64(v))
@@ -215,25 +279,33 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 		}
 		bad = bad || math.IsNaN(sum) || math.IsInf(sum, 0)
 	}
-	raw := scales[:rows*k*d]
 	if m.cfg.Scale == losses.ScaleExp {
-		if r64, ok := any(raw).([]float64); ok {
-			vecmath.Exp64(sd, r64)
+		if raw, ok := any(net.data[outScales]).([]float64); ok && net.ld[outScales] == kd {
+			vecmath.Exp64(sd, raw[:rows*kd])
 		} else {
-			for i, r := range raw {
-				sd[i] = float64(r)
+			for i := range rows {
+				for c, r := range net.row(outScales, i, kd) {
+					sd[i*kd+c] = float64(r)
+				}
 			}
 			vecmath.Exp64(sd, sd)
 		}
 	} else {
-		for i, r := range raw {
-			sd[i] = m.cfg.Scale.Sigma(float64(r), 0)
+		for i := range rows {
+			for c, r := range net.row(outScales, i, kd) {
+				sd[i*kd+c] = m.cfg.Scale.Sigma(float64(r), 0)
+			}
+		}
+	}
+	for i := range rows {
+		for c, v := range net.row(outMeans, i, kd) {
+			mu[i*kd+c] = float64(v)
 		}
 	}
 	floor := m.cfg.VarianceFloor
 	for o := 0; o < rows*k*d; o += d {
 		for j := range d {
-			mu[o+j] = float64(means[o+j])*norm.YStd[j] + norm.YMean[j]
+			mu[o+j] = mu[o+j]*norm.YStd[j] + norm.YMean[j]
 			t := sd[o+j]
 			if floor > 0 {
 				t = math.Sqrt(t*t + floor)
@@ -242,11 +314,12 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
 		}
 	}
-	if off != nil {
+	if net.data[outOffDiag] != nil {
 		om, dd := m.cfg.offDiagonals(), d*d
 		chol := p.Cholesky[start*k*dd : (start+rows)*k*dd]
 		for c := 0; c < rows*k; c++ {
-			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], off[c*om:(c+1)*om]
+			offs := net.row(outOffDiag, c/k, k*om)
+			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], offs[c%k*om:(c%k+1)*om]
 			for j := range d {
 				l[j*d+j] = s[j]
 				for e := 0; e < j; e++ {
