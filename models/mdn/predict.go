@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"sort"
+	"strconv"
 
 	G "gorgonia.org/gorgonia"
 
