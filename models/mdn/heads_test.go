@@ -1,6 +1,7 @@
 package mdn
 
 import (
+	"math"
 	"reflect"
 	"testing"
 
@@ -102,5 +103,47 @@ func TestPredictMatchesForward(t *testing.T) {
 			}
 			t.Fatalf("%+v: the mixtures differ", cfg)
 		}
+	}
+}
+
+// TestPredictMixturesInto checks that a reused Mixtures gets PredictMixtures' values,
+// bit for bit, as it grows, shrinks and changes between diagonal and full models, and
+// that its arrays are reused when they have room.
+func TestPredictMixturesInto(t *testing.T) {
+	diag, err := New(Config{InputDim: 2, OutputDim: 3, K: 3, Hidden: []int{8}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := New(Config{InputDim: 2, OutputDim: 3, K: 3, Hidden: []int{8}, Seed: 1, Covariance: CovarianceFull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := graph.NewRand(4)
+	var p Mixtures
+	for _, c := range []struct {
+		m *Model
+		n int
+	}{{diag, 10}, {diag, 700}, {diag, 3}, {full, 5}, {full, 600}, {diag, 0}, {diag, 20}, {full, 1}} {
+		x := make([][]float64, c.n)
+		for i := range x {
+			x[i] = []float64{rng.NormFloat64(), rng.NormFloat64()}
+		}
+		before := p.Means
+		if err := c.m.PredictMixturesInto(&p, x); err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.m.PredictMixtures(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(&p, want) {
+			t.Fatalf("%d rows (full %v): PredictMixturesInto differs from PredictMixtures", c.n, c.m.cfg.Full())
+		}
+		if c.n > 0 && cap(before) >= len(p.Means) && &before[:1][0] != &p.Means[0] {
+			t.Errorf("%d rows: the means' array was reallocated though it had room", c.n)
+		}
+	}
+	if err := diag.PredictMixturesInto(&p, [][]float64{{1, math.NaN()}}); err == nil {
+		t.Error("NaN input accepted")
 	}
 }

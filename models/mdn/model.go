@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	G "gorgonia.org/gorgonia"
@@ -46,6 +47,7 @@ type Model struct {
 	xCols, yCols []string
 
 	predict, eval *models.Batcher // Predict's and LogLik's graphs
+	inputs        sync.Pool       // *[]float64: Predict's copies of its inputs, reused
 }
 
 // headGain scales the heads' initial weights, so that the initial mixture barely

@@ -155,19 +155,36 @@ func (p *Mixtures) fill(mix *Mixture, i int, rows [][]float64) {
 // predicting many rows at once wants, at the cost of the network and the mixtures' values
 // alone. The rows' chunks run in parallel over the processors.
 func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
-	flat, err := models.CheckRows("mdn: input", x, m.cfg.InputDim)
-	if err != nil {
+	p := new(Mixtures)
+	if err := m.PredictMixturesInto(p, x); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// PredictMixturesInto is PredictMixtures writing into p: its arrays are reused when they
+// have the capacity for x's rows (p's earlier contents are overwritten, and slices taken
+// from it before see the new values) and allocated afresh otherwise. A server that
+// predicts batch after batch keeps one Mixtures per goroutine and so allocates nothing
+// per batch once the arrays have grown: fresh arrays of that size cost more than the
+// mixtures' arithmetic (the memory is zeroed and, each time the runtime has returned it
+// to the system, faulted in again page by page). On an error p holds no valid
+// mixtures. The values are PredictMixtures', bit for bit.
+func (m *Model) PredictMixturesInto(p *Mixtures, x [][]float64) error {
+	buf, _ := m.inputs.Get().(*[]float64)
+	if buf == nil {
+		buf = new([]float64)
+	}
+	defer m.inputs.Put(buf)
+	flat, err := models.AppendRows((*buf)[:0], "mdn: input", x, m.cfg.InputDim)
+	if err != nil {
+		return err
+	}
+	*buf = flat
 	norm := m.Normalization()
 	norm.X(flat, flat)
 	n, k, d := len(x), m.cfg.K, m.cfg.OutputDim
-	weights, values := make([]float64, 2*n*k), make([]float64, 2*n*k*d)
-	p := &Mixtures{N: n, K: k, D: d, Weights: weights[:n*k], LogWeights: weights[n*k:], Means: values[:n*k*d], StdDevs: values[n*k*d:]}
-	full := m.cfg.offDiagonals() > 0
-	if full {
-		p.Cholesky = make([]float64, n*k*d*d)
-	}
+	p.size(n, k, d, m.cfg.offDiagonals() > 0)
 	// Each chunk writes its own rows.
 	err = m.predict.RunParallelOuts(n, [][]float64{flat}, func(start, rows int, o models.Outs) error {
 		var i int
@@ -183,9 +200,47 @@ func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, prefixed(err)
+		return prefixed(err)
 	}
-	return p, nil
+	return nil
+}
+
+// size makes p hold n rows of mixtures of k components in d dimensions (with Cholesky
+// factors when full), reusing its arrays where their capacity suffices; a p with no
+// room gets one allocation for all its arrays.
+func (p *Mixtures) size(n, k, d int, full bool) {
+	nk, nkd, chol := n*k, n*k*d, 0
+	if full {
+		chol = n * k * d * d
+	}
+	p.N, p.K, p.D = n, k, d
+	short := func(s []float64, n int) bool { return s == nil || cap(s) < n }
+	if short(p.Weights, nk) && short(p.LogWeights, nk) && short(p.Means, nkd) && short(p.StdDevs, nkd) && (!full || short(p.Cholesky, chol)) {
+		all := make([]float64, 2*nk+2*nkd+chol)
+		p.Weights, p.LogWeights = all[:nk:nk], all[nk:2*nk:2*nk]
+		all = all[2*nk:]
+		p.Means, p.StdDevs = all[:nkd:nkd], all[nkd:2*nkd:2*nkd]
+		p.Cholesky = nil
+		if full {
+			p.Cholesky = all[2*nkd:]
+		}
+		return
+	}
+	p.Weights, p.LogWeights = resize(p.Weights, nk), resize(p.LogWeights, nk)
+	p.Means, p.StdDevs = resize(p.Means, nkd), resize(p.StdDevs, nkd)
+	if full {
+		p.Cholesky = resize(p.Cholesky, chol)
+	} else {
+		p.Cholesky = nil
+	}
+}
+
+// resize returns s with length n, reallocated when its capacity is short.
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
 }
 
 // The network's outputs, in the order buildPredictor lists them.
@@ -258,7 +313,7 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 		z, shifted := net.row(outLogits, i, k), lw[i*k:(i+1)*k]
 		mx := math.Inf(-1)
 		for _, v := range z {
-			mx = math.Max(mx, float64(v))
+			mx = max(mx, float64(v)) // math.Max's rules for NaN and ±0, inlined
 		}
 		for c, v := range z {
 			shifted[c] = float64(v) - mx
@@ -297,21 +352,23 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 			}
 		}
 	}
-	for i := range rows {
-		for c, v := range net.row(outMeans, i, kd) {
-			mu[i*kd+c] = float64(v)
-		}
-	}
 	floor := m.cfg.VarianceFloor
-	for o := 0; o < rows*k*d; o += d {
-		for j := range d {
-			mu[o+j] = mu[o+j]*norm.YStd[j] + norm.YMean[j]
-			t := sd[o+j]
-			if floor > 0 {
-				t = math.Sqrt(t*t + floor)
+	ym, ys := norm.YMean[:d:d], norm.YStd[:d:d]
+	for i := range rows {
+		means, mu, sd := net.row(outMeans, i, kd), mu[i*kd:(i+1)*kd:(i+1)*kd], sd[i*kd:(i+1)*kd:(i+1)*kd]
+		for o := 0; o < kd; o += d {
+			for j := range d {
+				v := float64(means[o+j])*ys[j] + ym[j]
+				mu[o+j] = v
+				t := sd[o+j]
+				if floor > 0 {
+					t = math.Sqrt(t*t + floor)
+				}
+				t *= ys[j]
+				sd[o+j] = t
+				// v − v is 0 unless v is ±Inf or NaN.
+				bad = bad || v-v != 0 || !(t > 0 && t <= math.MaxFloat64)
 			}
-			sd[o+j] = t * norm.YStd[j]
-			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
 		}
 	}
 	if net.data[outOffDiag] != nil {
