@@ -3,9 +3,7 @@ package mdn
 import (
 	"fmt"
 	"math"
-	"os"
 	"sort"
-	"strconv"
 
 	G "gorgonia.org/gorgonia"
 
@@ -15,17 +13,26 @@ import (
 	"github.com/mixgraph/mixgraph/models"
 )
 
-// predictChunk is the most rows Predict and LogLik run at once: fewer rows run on a graph
-// of the next power of two, padded with zero rows whose results are dropped (see
-// models.Batcher).
+// predictChunk is the most rows LogLik runs at once, and Predict for all but narrow
+// networks (see predictRows): fewer rows run on a graph of the next power of two,
+// padded with zero rows whose results are dropped (see models.Batcher).
 const predictChunk = 256
 
-// predictRows is the most rows Predict runs at once for a model of configuration cfg.
+// predictRows is the most rows Predict runs at once for a model of configuration cfg:
+// predictChunk, or more for a narrow network (up to 4096 rows, as long as a chunk's
+// widest layer holds at most 2¹⁵ values), whose chunks would otherwise cost more in
+// running the graph than in arithmetic. A row's values do not depend on the chunk it
+// runs in.
 func predictRows(cfg Config) int {
-	if v, err := strconv.Atoi(os.Getenv("MIXGRAPH_PREDICT_CHUNK")); err == nil && v > 0 {
-		return v
+	widest := cfg.K * (1 + 2*cfg.OutputDim + cfg.offDiagonals()) // the heads, side by side
+	for _, h := range cfg.Hidden {
+		widest = max(widest, h)
 	}
-	return predictChunk
+	rows := predictChunk
+	for rows < 4096 && 2*rows*widest <= 1<<15 {
+		rows *= 2
+	}
+	return rows
 }
 
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
