@@ -25,7 +25,8 @@ var _ models.Trainable = (*Model)(nil)
 // CovarianceFull). The network works in standardised units (see Normalization); Predict
 // and LogLik speak original units.
 //
-// Concurrency: Predict, LogLik, NLL, Config, InputDim, OutputDim, Normalization,
+// Concurrency: Predict, PredictMixtures, PredictMixturesInto (each goroutine with a
+// Mixtures of its own), LogLik, NLL, Config, InputDim, OutputDim, Normalization,
 // Columns, CostInOriginalUnits, Save and SaveFile only read the model and are safe for
 // concurrent use by any number of goroutines, so one loaded model can serve many
 // requests at once. Each concurrent Predict or LogLik runs on a graph of its own: the
