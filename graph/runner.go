@@ -174,8 +174,11 @@ func (r *Runner) Floats(n *G.Node) (f64 []float64, f32 []float32, err error) {
 			}
 		}
 	}
-	if d, ok := v.Data().([]float32); ok {
+	switch d := v.Data().(type) {
+	case []float32:
 		return nil, append([]float32(nil), d...), nil
+	case float32:
+		return nil, []float32{d}, nil
 	}
 	return AppendFloat64s(nil, v), nil, nil
 }
