@@ -1,6 +1,7 @@
 package mdn
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/mixgraph/mixgraph/graph"
+	"github.com/mixgraph/mixgraph/internal/vecmath"
 	"github.com/mixgraph/mixgraph/losses"
 	"github.com/mixgraph/mixgraph/models"
 )
@@ -25,6 +27,8 @@ func TestPredictMatchesForward(t *testing.T) {
 		{InputDim: 2, OutputDim: 3, K: 3, Hidden: []int{20}, Covariance: CovarianceFull},
 		{InputDim: 2, OutputDim: 3, K: 3, Hidden: []int{20}, Covariance: CovarianceFull, DType: models.Float32},
 		{InputDim: 1, OutputDim: 1, K: 6, Hidden: []int{12}, Members: 3},
+		{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{20}},
+		{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{20}, DType: models.Float32, VarianceFloor: 0.001},
 	} {
 		cfg.Seed = 3
 		m, err := New(cfg)
@@ -92,7 +96,11 @@ func TestPredictMatchesForward(t *testing.T) {
 		if out.OffDiag != nil {
 			want.Cholesky = make([]float64, n*k*d*d)
 		}
-		if _, err := mixtures(m, want, 0, n, norm, newNetOuts(m, outs)); err != nil {
+		var off []float64
+		if len(outs) > 3 {
+			off = outs[3]
+		}
+		if _, err := refMixtures(m, want, 0, n, norm, outs[0], outs[1], outs[2], off); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, want) {
@@ -104,6 +112,87 @@ func TestPredictMatchesForward(t *testing.T) {
 			t.Fatalf("%+v: the mixtures differ", cfg)
 		}
 	}
+}
+
+// refMixtures is Predict's computation of the mixtures from the network's separate
+// outputs as float64 before the heads were fused (kept verbatim as the reference).
+func refMixtures(m *Model, p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales, off []float64) (int, error) {
+	k, d := p.K, p.D
+	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
+	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
+	for i := range rows {
+		z, shifted := logits[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		mx := math.Inf(-1)
+		for _, v := range z {
+			mx = math.Max(mx, v)
+		}
+		for c, v := range z {
+			shifted[c] = v - mx
+		}
+	}
+	vecmath.Exp64(w, lw)
+	bad := false
+	for i := range rows {
+		wi, lwi := w[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		sum := 0.0
+		for _, v := range wi {
+			sum += v
+		}
+		logSum := math.Log(sum)
+		for c := range wi {
+			wi[c] /= sum
+			lwi[c] -= logSum
+		}
+		bad = bad || math.IsNaN(sum) || math.IsInf(sum, 0)
+	}
+	raw := scales[:rows*k*d]
+	if m.cfg.Scale == losses.ScaleExp {
+		vecmath.Exp64(sd, raw)
+	} else {
+		for i, r := range raw {
+			sd[i] = m.cfg.Scale.Sigma(r, 0)
+		}
+	}
+	floor := m.cfg.VarianceFloor
+	for o := 0; o < rows*k*d; o += d {
+		for j := range d {
+			mu[o+j] = means[o+j]*norm.YStd[j] + norm.YMean[j]
+			t := sd[o+j]
+			if floor > 0 {
+				t = math.Sqrt(t*t + floor)
+			}
+			sd[o+j] = t * norm.YStd[j]
+			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
+		}
+	}
+	if off != nil {
+		om, dd := m.cfg.offDiagonals(), d*d
+		chol := p.Cholesky[start*k*dd : (start+rows)*k*dd]
+		for c := 0; c < rows*k; c++ {
+			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], off[c*om:(c+1)*om]
+			for j := range d {
+				l[j*d+j] = s[j]
+				for e := 0; e < j; e++ {
+					v := lo[j*(j-1)/2+e] * norm.YStd[j]
+					l[j*d+e] = v
+					bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
+				}
+			}
+			copy(s, choleskyStdDevs(l, d))
+			for _, v := range s {
+				bad = bad || math.IsInf(v, 1)
+			}
+		}
+	}
+	if bad {
+		// Only a broken chunk pays for the full check, which names what is wrong.
+		for i := start; i < start+rows; i++ {
+			if err := p.At(i).Validate(); err != nil {
+				return i, fmt.Errorf("the network's output is not a valid mixture: %s", unprefixed(err))
+			}
+		}
+	}
+	return start, nil
 }
 
 // TestPredictMixturesInto checks that a reused Mixtures gets PredictMixtures' values,

@@ -363,6 +363,22 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 	ym, ys := norm.YMean[:d:d], norm.YStd[:d:d]
 	for i := range rows {
 		means, mu, sd := net.row(outMeans, i, kd), mu[i*kd:(i+1)*kd:(i+1)*kd], sd[i*kd:(i+1)*kd:(i+1)*kd]
+		if d == 1 { // one loop over the components, the scale and shift in registers
+			ys, ym := ys[0], ym[0]
+			for c, m := range means {
+				v := float64(m)*ys + ym
+				mu[c] = v
+				t := sd[c]
+				if floor > 0 {
+					t = math.Sqrt(t*t + floor)
+				}
+				t *= ys
+				sd[c] = t
+				// v − v is 0 unless v is ±Inf or NaN.
+				bad = bad || v-v != 0 || !(t > 0 && t <= math.MaxFloat64)
+			}
+			continue
+		}
 		for o := 0; o < kd; o += d {
 			for j := range d {
 				v := float64(means[o+j])*ys[j] + ym[j]
@@ -373,7 +389,6 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 				}
 				t *= ys[j]
 				sd[o+j] = t
-				// v − v is 0 unless v is ±Inf or NaN.
 				bad = bad || v-v != 0 || !(t > 0 && t <= math.MaxFloat64)
 			}
 		}
