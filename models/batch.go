@@ -27,10 +27,9 @@ type Batch struct {
 // Batcher runs row-major data through a model's graphs, at most maxRows rows a run: n
 // rows run on a graph of ChunkRows(n) rows, chunk after chunk, the rows left at the end
 // on one or a few smaller graphs (powers of two), the last padded with zero rows whose
-// outputs are ignored. It keeps, for every batch size, the graphs
-// it has built that are idle; a Run takes one and puts it back after, so that
-// concurrent Runs never share a graph, and the set grows to as many graphs per size as
-// have run at once. A Batcher is safe for concurrent use as long as what its build
+// outputs are ignored. It keeps, for every batch size, the graphs it has built that are
+// idle; a Run takes one and puts it back after, so that concurrent Runs never share a
+// graph, and the set grows to as many graphs per size as have run at once. A Batcher is safe for concurrent use as long as what its build
 // function reads (the model's weights) does not change.
 type Batcher struct {
 	maxRows int

@@ -176,9 +176,9 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// The model keeps at most one graph per size for each chunk that ran at once: a
-	// Predict of 300 rows runs its two chunks of 256 rows in parallel (RunParallel, up
-	// to GOMAXPROCS of them), each on a graph of its own.
+	// The model keeps at most one graph per size for each span that ran at once: a
+	// Predict of 300 rows runs two spans of 150 rows in parallel (RunParallel, up to
+	// GOMAXPROCS of them), each on graphs of its own.
 	perCall := runtime.GOMAXPROCS(0)
 	for _, m := range ms {
 		for what, b := range map[string]*models.Batcher{"Predict": m.predict, "LogLik": m.eval} {
