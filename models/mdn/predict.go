@@ -183,6 +183,9 @@ func (m *Model) PredictMixturesInto(p *Mixtures, x [][]float64) error {
 		buf = new([]float64)
 	}
 	defer m.inputs.Put(buf)
+	if need := len(x) * m.cfg.InputDim; cap(*buf) < need {
+		*buf = make([]float64, 0, need)
+	}
 	flat, err := models.AppendRows((*buf)[:0], "mdn: input", x, m.cfg.InputDim)
 	if err != nil {
 		return err
