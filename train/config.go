@@ -113,6 +113,11 @@ type Config struct {
 	// standardised with the training split's column means and standard deviations,
 	// which are stored in the model (every NLL reported is still in original units).
 	RawUnits bool `json:"raw_units,omitempty"`
+	// KeepNormalization keeps the normalisation the model has (models.Trainable's
+	// SetNormalization) instead of fitting one to the training rows, as Ensemble does
+	// when its members hold out different rows (RotateValidation) but must share one.
+	// Not with RawUnits.
+	KeepNormalization bool `json:"keep_normalization,omitempty"`
 	// KeepInit keeps the weights the model was built with: Run does not call
 	// InitFromData (see models.DataInitializer) before the first step.
 	KeepInit bool `json:"keep_init,omitempty"`
@@ -268,6 +273,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointPath != "" && c.SaveCheckpoint != nil {
 		return fmt.Errorf("train: both CheckpointPath and SaveCheckpoint are set (want at most one)")
+	}
+	if c.RawUnits && c.KeepNormalization {
+		return fmt.Errorf("train: both RawUnits and KeepNormalization are set (want at most one)")
 	}
 	return nil
 }

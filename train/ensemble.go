@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/models"
 	"github.com/mixgraph/mixgraph/models/mdn"
 )
@@ -24,6 +25,31 @@ type EnsembleResult struct {
 	TrainNLL, ValNLL float64
 	// NTrain and NVal are the numbers of training and validation rows every member saw.
 	NTrain, NVal int
+	// CrossValNLL is, with RotateValidation, the members' validation NLLs (each on its
+	// own held-out rows, with its kept weights) averaged over all their validation rows:
+	// an estimate of one member's NLL per point on rows it did not train on. ValNLL is
+	// then NaN, since no row is held out from every member. NaN without RotateValidation.
+	CrossValNLL float64
+}
+
+// An EnsembleOption changes how Ensemble trains its members.
+type EnsembleOption func(*ensembleOptions)
+
+type ensembleOptions struct {
+	rotate bool
+}
+
+// RotateValidation makes every member hold out its own validation rows instead of the
+// ones all members share. With n rows, M members and v = round(ValFraction·n)
+// validation rows, the rows are shuffled once (from Config.Seed) and member m holds out
+// the v rows from position ⌊m·n/M⌋ of that order on, wrapping round: the windows are
+// spread evenly, so every row trains about M·(1 − ValFraction) of the members and the
+// combination has learnt from every row, while each member still stops early on rows it
+// never trained on. The normalisation is fitted once, on all n rows, and shared
+// (Config.KeepNormalization). The data must have no validation rows of their own and
+// ValFraction must be positive.
+func RotateValidation() EnsembleOption {
+	return func(o *ensembleOptions) { o.rotate = true }
 }
 
 // MemberSeed returns ensemble member m's seed given the ensemble's seed: the seed
@@ -59,7 +85,11 @@ func MemberSeed(seed uint64, m int) uint64 {
 // Checkpoints (CheckpointPath, SaveCheckpoint) and Resume are refused: an ensemble run
 // is not resumable. The first member error cancels the other members and is returned,
 // naming the member, with a nil model.
-func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members int) (*mdn.Model, *EnsembleResult, error) {
+func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members int, opts ...EnsembleOption) (*mdn.Model, *EnsembleResult, error) {
+	var o ensembleOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if members < 1 {
 		return nil, nil, fmt.Errorf("train: an ensemble of %d members (want at least 1)", members)
 	}
@@ -96,10 +126,23 @@ func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members 
 		return nil, nil, fmt.Errorf("train: the combination of %d members: %w", members, err)
 	}
 
-	// The validation rows, held out once.
-	d, err := HoldOut(d, mcfg.InputDim, mcfg.OutputDim, cfg)
-	if err != nil {
-		return nil, nil, err
+	// The validation rows: held out once, or one window per member.
+	var memberData func(m int) Data
+	var norm models.Normalization
+	if o.rotate {
+		var err error
+		if memberData, norm, err = rotations(d, mcfg.InputDim, mcfg.OutputDim, cfg, members); err != nil {
+			return nil, nil, err
+		}
+		if cfg.RawUnits {
+			norm = models.IdentityNormalization(mcfg.InputDim, mcfg.OutputDim)
+		}
+	} else {
+		held, err := HoldOut(d, mcfg.InputDim, mcfg.OutputDim, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		memberData = func(int) Data { return held }
 	}
 	mcfg2 := cfg
 	mcfg2.ValFraction = 0
@@ -113,7 +156,11 @@ func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members 
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	res := &EnsembleResult{Members: make([]*Result, members), Seeds: make([]uint64, members), NTrain: len(d.X), NVal: len(d.ValX)}
+	d0 := memberData(0)
+	res := &EnsembleResult{Members: make([]*Result, members), Seeds: make([]uint64, members), NTrain: len(d0.X), NVal: len(d0.ValX), CrossValNLL: math.NaN()}
+	if o.rotate {
+		mcfg2.KeepNormalization, mcfg2.RawUnits = true, false
+	}
 	trained := make([]*mdn.Model, members)
 	errs := make([]error, members)
 	sem := make(chan struct{}, parallel)
@@ -142,8 +189,11 @@ func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members 
 				}
 			}
 			model, err := mdn.New(mc)
+			if err == nil && o.rotate {
+				err = model.SetNormalization(norm)
+			}
 			if err == nil {
-				res.Members[m], err = Run(ctx, model, d, tc)
+				res.Members[m], err = Run(ctx, model, memberData(m), tc)
 			}
 			if err != nil {
 				errs[m] = err
@@ -169,16 +219,71 @@ func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members 
 	if err != nil {
 		return nil, res, err
 	}
-	if res.TrainNLL, err = out.NLL(d.X, d.Y); err != nil {
+	res.ValNLL = math.NaN()
+	if o.rotate {
+		// Every row trained some member: the training NLL is over all of them.
+		if res.TrainNLL, err = out.NLL(d.X, d.Y); err != nil {
+			return nil, res, err
+		}
+		sum, rows := 0.0, 0
+		for _, r := range res.Members {
+			sum += r.ValNLL * float64(r.ValRows)
+			rows += r.ValRows
+		}
+		res.CrossValNLL = sum / float64(rows)
+		return out, res, nil
+	}
+	if res.TrainNLL, err = out.NLL(d0.X, d0.Y); err != nil {
 		return nil, res, err
 	}
-	res.ValNLL = math.NaN()
-	if len(d.ValX) > 0 {
-		if res.ValNLL, err = out.NLL(d.ValX, d.ValY); err != nil {
+	if len(d0.ValX) > 0 {
+		if res.ValNLL, err = out.NLL(d0.ValX, d0.ValY); err != nil {
 			return nil, res, err
 		}
 	}
 	return out, res, nil
+}
+
+// rotations returns member m's training and validation rows for RotateValidation, and
+// the normalisation fitted to all of d's rows.
+func rotations(d Data, xDim, yDim int, cfg Config, members int) (func(m int) Data, models.Normalization, error) {
+	if len(d.ValX) > 0 || len(d.ValY) > 0 {
+		return nil, models.Normalization{}, fmt.Errorf("train: RotateValidation holds out its own validation rows, but the data has %d already", len(d.ValX))
+	}
+	if cfg.ValFraction == 0 {
+		return nil, models.Normalization{}, fmt.Errorf("train: RotateValidation needs a validation fraction above 0")
+	}
+	if len(d.X) != len(d.Y) {
+		return nil, models.Normalization{}, fmt.Errorf("train: %d input rows but %d target rows", len(d.X), len(d.Y))
+	}
+	x, err := models.CheckRows("train: input", d.X, xDim)
+	if err != nil {
+		return nil, models.Normalization{}, err
+	}
+	y, err := models.CheckRows("train: target", d.Y, yDim)
+	if err != nil {
+		return nil, models.Normalization{}, err
+	}
+	n := len(d.X)
+	nVal := int(math.Round(cfg.ValFraction * float64(n)))
+	if nVal < 1 || nVal >= n {
+		return nil, models.Normalization{}, fmt.Errorf("train: a validation fraction of %g of %d rows leaves %d validation and %d training rows (both must be at least 1)", cfg.ValFraction, n, nVal, n-nVal)
+	}
+	perm := graph.NewRand(cfg.Seed ^ 0x76616c).Perm(n)
+	memberData := func(m int) Data {
+		start := m * n / members
+		var out Data
+		for i := range n {
+			r := perm[(start+i)%n]
+			if i < nVal {
+				out.ValX, out.ValY = append(out.ValX, d.X[r]), append(out.ValY, d.Y[r])
+			} else {
+				out.X, out.Y = append(out.X, d.X[r]), append(out.Y, d.Y[r])
+			}
+		}
+		return out
+	}
+	return memberData, models.Fit(x, xDim, y, yDim), nil
 }
 
 // isCancel reports whether err is a context's cancellation.

@@ -205,12 +205,14 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 			return nil, err
 		}
 	} else {
-		norm := models.Fit(x, xDim, y, yDim)
-		if cfg.RawUnits {
-			norm = models.IdentityNormalization(xDim, yDim)
-		}
-		if err := m.SetNormalization(norm); err != nil {
-			return nil, err
+		if !cfg.KeepNormalization {
+			norm := models.Fit(x, xDim, y, yDim)
+			if cfg.RawUnits {
+				norm = models.IdentityNormalization(xDim, yDim)
+			}
+			if err := m.SetNormalization(norm); err != nil {
+				return nil, err
+			}
 		}
 		if init, ok := m.(models.DataInitializer); ok && !cfg.KeepInit {
 			if err := init.InitFromData(x, y); err != nil {

@@ -440,6 +440,10 @@ func summary(rc *runConfig) string {
 	if r.ValNLL != nil {
 		fmt.Fprintf(&b, ", validation NLL %s", num(r.ValNLL))
 	}
+	rotated := rc.Ensemble != nil && rc.Ensemble.Validation == "rotated"
+	if rotated && rc.Ensemble.CrossValNLL != nil {
+		fmt.Fprintf(&b, ", cross-validated NLL %s", num(rc.Ensemble.CrossValNLL))
+	}
 	if rc.NTest > 0 {
 		fmt.Fprintf(&b, ", test NLL %s", num(r.TestNLL))
 	}
@@ -461,7 +465,11 @@ func summary(rc *runConfig) string {
 	if r.Refit {
 		kept = fmt.Sprintf("refit on all %d training rows for the %d epochs validation chose", rc.NTrain+rc.NVal, r.BestEpoch)
 	}
-	fmt.Fprintf(&b, "%s of %d (%s), %d steps in %.1fs; %d training, %d validation and %d test rows\n", kept, r.Epochs, r.Stopped, r.Steps, r.Seconds, rc.NTrain, rc.NVal, rc.NTest)
+	rows := fmt.Sprintf("%d training, %d validation and %d test rows", rc.NTrain, rc.NVal, rc.NTest)
+	if rotated {
+		rows = fmt.Sprintf("%d training rows, each member validating on its own %d of them and training on the other %d; %d test rows", rc.NTrain+rc.NVal, rc.NVal, rc.NTrain, rc.NTest)
+	}
+	fmt.Fprintf(&b, "%s of %d (%s), %d steps in %.1fs; %s\n", kept, r.Epochs, r.Stopped, r.Steps, r.Seconds, rows)
 	for _, c := range r.Calibration {
 		fmt.Fprintf(&b, "calibration of %s on the test rows: CRPS %.4g, PIT KS distance %.3f, coverage %.2f of the central 50%% and %.2f of the 90%% intervals\n", c.Column, c.CRPS, c.KS, c.Coverage50, c.Coverage90)
 	}

@@ -64,7 +64,8 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"training an MDN", "test NLL", "best possible ≈ -1.28", "wrote " + out,
-		"linear-Gaussian", "least-squares MLP", "of 30 (", "270 training, 30 validation and 300 test rows", "calibration of t"} {
+		"linear-Gaussian", "least-squares MLP", "of 30 (", "300 training rows, each member validating on its own 30 of them and training on the other 270; 300 test rows",
+		"cross-validated NLL", "calibration of t"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -88,7 +89,8 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	}
 	// 300 rows: K is 3, a tenth of the rows validate (train.Scaled) and ten members of
 	// K = 3 make one model of 30 components (train.ScaledEnsemble).
-	if rc.Ensemble == nil || rc.Ensemble.Members != 10 {
+	// Every member holds out its own 30 rows (train.RotateValidation).
+	if rc.Ensemble == nil || rc.Ensemble.Members != 10 || rc.Ensemble.Validation != "rotated" || rc.Ensemble.CrossValNLL == nil || rc.Result.ValNLL != nil {
 		t.Errorf("config.json's ensemble record: %+v", rc.Ensemble)
 	}
 	if rc.Dataset != "bishop" || rc.Model.K != 30 || rc.NTrain != 270 || rc.NVal != 30 || rc.NTest != 300 || rc.Result.Epochs != 30 {

@@ -62,12 +62,18 @@ type selectRecord struct {
 
 // ensembleRecord is what config.json records of an -ensemble run.
 type ensembleRecord struct {
-	Members int       `json:"members"`
-	Seeds   []uint64  `json:"seeds"`     // the members' model seeds
-	ValNLL  []float64 `json:"val_nll"`   // every member's own validation NLL (restore-best)
-	Train   []float64 `json:"train_nll"` // every member's own training NLL
-	Epochs  []int     `json:"epochs"`
-	Best    []int     `json:"best_epoch"`
+	Members int      `json:"members"`
+	Seeds   []uint64 `json:"seeds"` // the members' model seeds
+	// Validation is "rotated" when every member held out its own validation rows
+	// (train.RotateValidation; n_val is then each member's count), "shared" otherwise.
+	Validation string `json:"validation"`
+	// CrossValNLL is, for rotated validation, the members' validation NLLs averaged over
+	// their rows: one member's NLL on rows it did not train on.
+	CrossValNLL *float64  `json:"cross_val_nll,omitempty"`
+	ValNLL      []float64 `json:"val_nll"`   // every member's own validation NLL (restore-best)
+	Train       []float64 `json:"train_nll"` // every member's own training NLL
+	Epochs      []int     `json:"epochs"`
+	Best        []int     `json:"best_epoch"`
 }
 
 // fitOutcome is what fit returns besides the model and the result.
@@ -110,11 +116,18 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		if !o.quiet {
 			fmt.Fprintf(stdout, "ensemble: %d members of K=%d, hidden %v (the bar follows member 0)\n", o.ensemble.v, mcfg.K, mcfg.Hidden)
 		}
-		m, er, err := train.Ensemble(ctx, mcfg, d, tcfg, o.ensemble.v)
+		// With validation rows, every member holds out its own (train.RotateValidation):
+		// the combination then learns from every row.
+		var eopts []train.EnsembleOption
+		validation := "shared"
+		if tcfg.ValFraction > 0 {
+			eopts, validation = append(eopts, train.RotateValidation()), "rotated"
+		}
+		m, er, err := train.Ensemble(ctx, mcfg, d, tcfg, o.ensemble.v, eopts...)
 		if err != nil {
 			return nil, nil, out, err
 		}
-		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds}
+		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds, Validation: validation, CrossValNLL: finite(er.CrossValNLL)}
 		for _, r := range er.Members {
 			rec.ValNLL = append(rec.ValNLL, r.ValNLL)
 			rec.Train = append(rec.Train, r.TrainNLL)

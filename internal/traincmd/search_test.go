@@ -100,6 +100,23 @@ func TestEnsembleRun(t *testing.T) {
 	}
 }
 
+// Without validation rows the members cannot rotate them: config.json says "shared",
+// and there is no cross-validated NLL.
+func TestEnsembleWithoutValidation(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	stdout, _, err := runTrain(t, "-out", out, "-ensemble", "2", "-k", "2", "-hidden", "4", "-epochs", "3", "-n", "100", "-val_fraction", "0", "-plots=false", "-baseline=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := readRunConfig(t, out)
+	if rc.Ensemble == nil || rc.Ensemble.Validation != "shared" || rc.Ensemble.CrossValNLL != nil || rc.NVal != 0 || rc.NTrain != 100 {
+		t.Fatalf("config.json's ensemble record %+v, %d training and %d validation rows", rc.Ensemble, rc.NTrain, rc.NVal)
+	}
+	if strings.Contains(stdout, "cross-validated") || !strings.Contains(stdout, "100 training, 0 validation and 100 test rows") {
+		t.Fatalf("output:\n%s", stdout)
+	}
+}
+
 // -select prints one line per candidate and the choice, trains the winner and records
 // the table in config.json.
 func TestSelectRun(t *testing.T) {
