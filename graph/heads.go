@@ -94,7 +94,11 @@ func (o headsOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, er
 	if len(inputs) != o.Arity() {
 		return nil, fmt.Errorf("%s: %d inputs, want %d", o, len(inputs), o.Arity())
 	}
-	ts := make([]*tensor.Dense, len(inputs))
+	var buf [9]*tensor.Dense // four heads at most in the models here: no allocation
+	ts := buf[:0]
+	if len(inputs) > len(buf) {
+		ts = make([]*tensor.Dense, 0, len(inputs))
+	}
 	for i, v := range inputs {
 		t, ok := v.(*tensor.Dense)
 		if !ok {
@@ -103,7 +107,7 @@ func (o headsOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, er
 		if t.Dtype() != tensor.Float64 && t.Dtype() != tensor.Float32 || i > 0 && t.Dtype() != ts[0].Dtype() {
 			return nil, fmt.Errorf("%s: input %d has dtype %v", o, i, t.Dtype())
 		}
-		ts[i] = t
+		ts = append(ts, t)
 	}
 	x := ts[0]
 	cols := 0
