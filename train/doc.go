@@ -74,7 +74,9 @@
 // Ensemble trains M models of one mdn.Config from different seeds (MemberSeed) on the
 // same rows, concurrently, and combines them with mdn.Combine into one model whose
 // density is the mean of the members': its NLL on any rows is at most the members' mean
-// NLL there (Jensen's inequality, row by row). HoldOut gives the training and validation
+// NLL there (Jensen's inequality, row by row). EnsembleOf trains members whose configs
+// differ in the skip path (mdn.Config.Skip), MemberConfigs placing it by a SkipChoice:
+// the train command's default, ScaledSkip, gives it to every second member. HoldOut gives the training and validation
 // rows a Run would use, for callers that compare models on the same validation rows.
 //
 // # Failures, cancellation and checkpoints

@@ -73,7 +73,8 @@ func MemberSeed(seed uint64, m int) uint64 {
 //
 // The members share everything but their seeds: the validation rows are held out once
 // (Config.ValFraction, drawn from cfg.Seed, the rows a plain Run with cfg would hold
-// out), so every member trains on the same rows and fits the same normalisation.
+// out), so every member trains on the same rows and fits the same normalisation; with
+// RotateValidation every member holds out its own rows instead.
 //
 // Members train concurrently, as many at once as there are processors
 // (runtime.GOMAXPROCS) and each in one graph (Workers 1), so that the result depends on
@@ -86,10 +87,25 @@ func MemberSeed(seed uint64, m int) uint64 {
 // is not resumable. The first member error cancels the other members and is returned,
 // naming the member, with a nil model.
 func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members int, opts ...EnsembleOption) (*mdn.Model, *EnsembleResult, error) {
+	if members < 1 {
+		return nil, nil, fmt.Errorf("train: an ensemble of %d members (want at least 1)", members)
+	}
+	mcfgs := make([]mdn.Config, members)
+	for m := range mcfgs {
+		mcfgs[m] = mcfg
+	}
+	return EnsembleOf(ctx, mcfgs, d, cfg, opts...)
+}
+
+// EnsembleOf is Ensemble with member m built from mcfgs[m], whose Seed is replaced by
+// MemberSeed(mcfgs[0].Seed, m): the configs may differ in what mdn.Combine lets members
+// differ in (the seed and the skip path, mdn.Config.Skip) and must be alike in the rest.
+func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opts ...EnsembleOption) (*mdn.Model, *EnsembleResult, error) {
 	var o ensembleOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
+	members := len(mcfgs)
 	if members < 1 {
 		return nil, nil, fmt.Errorf("train: an ensemble of %d members (want at least 1)", members)
 	}
@@ -99,8 +115,15 @@ func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members 
 	if cfg.CheckpointPath != "" || cfg.SaveCheckpoint != nil || cfg.Resume != "" {
 		return nil, nil, fmt.Errorf("train: an ensemble takes no checkpoints and does not resume (CheckpointPath, SaveCheckpoint and Resume must be unset)")
 	}
-	if err := mcfg.Validate(); err != nil {
-		return nil, nil, err
+	mcfg := mcfgs[0]
+	for m, c := range mcfgs {
+		if err := c.Validate(); err != nil {
+			if m == 0 {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("train: ensemble member %d: %w", m, err)
+		}
+		mcfg.Skip = mcfg.Skip || c.Skip
 	}
 	// The combination's size limits, before anything is trained.
 	comb := mcfg
@@ -176,7 +199,7 @@ func Ensemble(ctx context.Context, mcfg mdn.Config, d Data, cfg Config, members 
 				errs[m] = ctx.Err()
 				return
 			}
-			mc := mcfg
+			mc := mcfgs[m]
 			mc.Seed = res.Seeds[m]
 			tc := mcfg2
 			tc.Seed = MemberSeed(cfg.Seed, m)
@@ -323,6 +346,52 @@ func rows(v []float64, w int) [][]float64 {
 	out := make([][]float64, len(v)/w)
 	for i := range out {
 		out[i] = v[i*w : (i+1)*w : (i+1)*w]
+	}
+	return out
+}
+
+// SkipChoice says which members of an ensemble get the skip path (mdn.Config.Skip): a
+// linear map of the inputs added to the means, started at the least-squares fit.
+type SkipChoice string
+
+// The skip choices.
+const (
+	SkipNone SkipChoice = "none" // no member
+	// SkipHalf: every second member, 1, 3, 5, … (none of a single model). The
+	// ensemble then mixes networks that start from the linear-Gaussian regression with
+	// networks that start from a constant: ScaledSkip.
+	SkipHalf SkipChoice = "half"
+	SkipAll  SkipChoice = "all" // every member
+)
+
+// ScaledSkip is the skip choice of mixgraph's train command by default (chosen on
+// held-out rows of real data sets; see the README's accuracy section).
+const ScaledSkip = SkipHalf
+
+// SkipChoices lists the names ParseSkipChoice accepts.
+func SkipChoices() []string { return []string{string(SkipNone), string(SkipHalf), string(SkipAll)} }
+
+// ParseSkipChoice returns the skip choice of the given name.
+func ParseSkipChoice(name string) (SkipChoice, error) {
+	switch c := SkipChoice(name); c {
+	case SkipNone, SkipHalf, SkipAll:
+		return c, nil
+	}
+	return "", fmt.Errorf("train: unknown skip choice %.40q (want one of none, half, all)", name)
+}
+
+// Has reports whether member m of an ensemble gets the skip path.
+func (c SkipChoice) Has(m int) bool {
+	return c == SkipAll || c == SkipHalf && m%2 == 1
+}
+
+// MemberConfigs returns the configs of an ensemble of members models of mcfg for
+// EnsembleOf, member m with the skip path when skip.Has(m) and without it otherwise.
+func MemberConfigs(mcfg mdn.Config, members int, skip SkipChoice) []mdn.Config {
+	out := make([]mdn.Config, members)
+	for m := range out {
+		out[m] = mcfg
+		out[m].Skip = skip.Has(m)
 	}
 	return out
 }

@@ -222,3 +222,75 @@ func TestEnsembleBishop(t *testing.T) {
 		}
 	}
 }
+
+// EnsembleOf with MemberConfigs(…, SkipHalf) is the combination of Runs of the members
+// with the skip path on members 1, 3, … only, to the last bit; SkipChoice parses and
+// places the skip path as documented.
+func TestEnsembleOfSkipHalf(t *testing.T) {
+	for _, c := range []struct {
+		skip train.SkipChoice
+		has  []bool
+	}{{train.SkipNone, []bool{false, false, false}}, {train.SkipHalf, []bool{false, true, false}}, {train.SkipAll, []bool{true, true, true}}} {
+		for m, want := range c.has {
+			if c.skip.Has(m) != want {
+				t.Errorf("%s.Has(%d) = %v, want %v", c.skip, m, !want, want)
+			}
+		}
+		if got, err := train.ParseSkipChoice(string(c.skip)); err != nil || got != c.skip {
+			t.Errorf("ParseSkipChoice(%q) = %q, %v", c.skip, got, err)
+		}
+	}
+	if _, err := train.ParseSkipChoice("some"); err == nil {
+		t.Error("ParseSkipChoice(\"some\") gave no error")
+	}
+
+	x, y, tx, ty := ensembleData()
+	mcfg := mdn.Config{InputDim: 1, OutputDim: 1, K: 2, Hidden: []int{6}, Seed: 7}
+	tcfg := train.Config{Epochs: 3, BatchSize: 50, LearnRate: 0.01, Seed: 3, ValFraction: 0.2}
+	const nm = 3
+	cfgs := train.MemberConfigs(mcfg, nm, train.SkipHalf)
+	m, _, err := train.EnsembleOf(context.Background(), cfgs, train.Data{X: x, Y: y}, tcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Config(); !c.Skip || c.Members != nm {
+		t.Fatalf("combined config %+v, want skip and %d members", c, nm)
+	}
+	members := make([]*mdn.Model, nm)
+	for i := range members {
+		mc := cfgs[i]
+		mc.Seed = train.MemberSeed(mcfg.Seed, i)
+		mm, err := mdn.New(mc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := tcfg
+		tc.Seed = train.MemberSeed(tcfg.Seed, i)
+		tc.Workers = 1
+		tc.ValFraction = 0
+		if _, err := train.Run(context.Background(), mm, heldOut(t, x, y, tcfg), tc); err != nil {
+			t.Fatal(err)
+		}
+		members[i] = mm
+	}
+	if members[0].Config().Skip || !members[1].Config().Skip {
+		t.Fatalf("members' skip paths %v, %v; want false, true", members[0].Config().Skip, members[1].Config().Skip)
+	}
+	comb, err := mdn.Combine(members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := comb.LogLik(tx, ty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.LogLik(tx, ty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("row %d: EnsembleOf %.17g, the combined Runs %.17g", i, got[i], want[i])
+		}
+	}
+}

@@ -87,7 +87,7 @@ func TestScaled(t *testing.T) {
 
 // TestScaledEnsemble: ten members below ScaledEnsembleBelow rows, one from there on.
 func TestScaledEnsemble(t *testing.T) {
-	for _, c := range []struct{ n, want int }{{0, 10}, {5, 10}, {133, 10}, {999, 10}, {1000, 1}, {10000, 1}, {1 << 30, 1}} {
+	for _, c := range []struct{ n, want int }{{0, 10}, {5, 10}, {133, 10}, {999, 10}, {1999, 10}, {2000, 1}, {10000, 1}, {1 << 30, 1}} {
 		if got := ScaledEnsemble(c.n); got != c.want {
 			t.Errorf("ScaledEnsemble(%d) = %d, want %d", c.n, got, c.want)
 		}

@@ -62,6 +62,12 @@ component-major, row by row: (1,0), (2,0), (2,1), ...), and
     L_kii = sigma_ki (above),  L_kij = o_kij * y_std_i  (i > j),  0 above the diagonal
     p(y | x) = sum_k pi_k N(y | mu_k, L_k L_k^T),  sigma_kd := sqrt(sum_j L_kdj^2)
 
+With "skip": true (a linear path from the inputs to the means) the file also holds
+"mdn.skip.A" of shape (input_dim, G*D), G = max(1, M) for "members" M, and member g's
+D columns A_g are added to the means of each of its K/G components, in the dtype:
+
+    m_kd = m_kd + (x' A_g)_d,   g = k // (K/G)
+
 With "members" M > 1 (an ensemble of M models combined by mixgraph's mdn.Combine) the K
 logits are M consecutive groups z_g of K/M, each replaced by its own log-softmax (in the
 model's dtype) before the softmax over all K, which then gives every member's weights
@@ -206,6 +212,15 @@ class MixGraphMDN(torch.nn.Module):
         self.offdiag = None
         if self.full:
             self.offdiag = linear("mdn.offdiag", h, self.k * (self.d * (self.d - 1) // 2))
+        self.skip = None
+        if cfg.get("skip", False):
+            # The linear skip path (config "skip"): x' A_g added to the means of every
+            # component of member g; A is (input_dim, G*D), G = max(1, members).
+            groups = max(1, self.members)
+            a = tensors["mdn.skip.A"]
+            if a.shape != (widths[0], groups * self.d):
+                raise ValueError(f"mdn.skip.A: shape {a.shape}, config needs ({widths[0]}, {groups * self.d})")
+            self.skip = torch.from_numpy(np.ascontiguousarray(a)).to(self.dtype)
         for name in ("x_mean", "x_std", "y_mean", "y_std"):
             self.register_buffer(name, torch.from_numpy(tensors[name].astype(np.float64)))
 
@@ -224,6 +239,7 @@ class MixGraphMDN(torch.nn.Module):
         if x.dim() != 2 or x.shape[1] != self.x_mean.shape[0]:
             raise ValueError(f"x has shape {tuple(x.shape)}, the model takes (B, {self.x_mean.shape[0]})")
         h = ((x - self.x_mean) / self.x_std).to(self.dtype)
+        xs = h
         for layer in self.body:
             h = self._act(layer(h))
         z = self.logits(h)
@@ -235,7 +251,12 @@ class MixGraphMDN(torch.nn.Module):
             g = g - g.max(dim=2, keepdim=True).values
             z = (g - torch.log(torch.exp(g).sum(dim=2, keepdim=True).double()).to(g.dtype)).reshape(-1, self.k)
         z = z.double()
-        m = self.means(h).double().reshape(-1, self.k, self.d)
+        m = self.means(h)
+        if self.skip is not None:
+            groups = max(1, self.members)
+            lin = (xs @ self.skip).reshape(-1, groups, 1, self.d)  # member g's x' A_g
+            m = (m.reshape(-1, groups, self.k // groups, self.d) + lin).reshape(-1, self.k * self.d)
+        m = m.double().reshape(-1, self.k, self.d)
         s = self.scales(h).double().reshape(-1, self.k, self.d)
         z = z - z.max(dim=1, keepdim=True).values
         e = torch.exp(z)

@@ -58,6 +58,9 @@ func TestPythonLoader(t *testing.T) {
 		{"f32-D2-K3-relu-softplus-floor", mdn.Config{InputDim: 2, OutputDim: 2, K: 3, Hidden: []int{16}, Activation: graph.ReLU, Scale: losses.ScaleSoftplus, VarianceFloor: 1e-3, DType: models.Float32}},
 		{"f64-full-D3-K2-softplus-floor", mdn.Config{InputDim: 2, OutputDim: 3, K: 2, Hidden: []int{10}, Scale: losses.ScaleSoftplus, VarianceFloor: 0.05, Covariance: mdn.CovarianceFull}},
 		{"f32-full-D2-K3", mdn.Config{InputDim: 1, OutputDim: 2, K: 3, Hidden: []int{12}, DType: models.Float32, Covariance: mdn.CovarianceFull}},
+		{"f64-skip-D2-K3", mdn.Config{InputDim: 3, OutputDim: 2, K: 3, Hidden: []int{10}, Skip: true}},
+		{"f32-skip-ensemble", mdn.Config{InputDim: 2, OutputDim: 2, K: 6, Members: 3, Hidden: []int{12}, DType: models.Float32, Skip: true}},
+		{"f64-skip-full-D3-K2", mdn.Config{InputDim: 2, OutputDim: 3, K: 2, Hidden: []int{8}, Covariance: mdn.CovarianceFull, Skip: true}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -99,6 +99,7 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-seed", "x"}, `-seed "x"`},
 		{[]string{"-quiet=maybe"}, `-quiet "maybe"`},
 		{[]string{"-plots=2"}, `-plots "2"`},
+		{[]string{"-skip", "sometimes"}, `-skip "sometimes": want one of none, half, all`},
 		{[]string{"-nope"}, "unknown flag -nope"},
 		{[]string{"-k"}, "-k needs a value"},
 		{[]string{"---k", "3"}, `bad flag syntax "---k"`},

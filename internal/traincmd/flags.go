@@ -34,6 +34,7 @@ type options struct {
 	k                                       autoInt
 	hidden, activation, scale               string
 	covariance                              string
+	skip                                    string
 	varianceFloor                           float64
 	epochs, batch, patience                 autoInt
 	lr                                      float64
@@ -74,6 +75,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
 	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
+	fs.StringVar(&o.skip, "skip", string(train.ScaledSkip), "which models get a linear path from the inputs to the component means, started at the least-squares fit: none, half (every second ensemble member; none of a single model) or all")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")
 	fs.Var(&o.batch, "batch", "rows per step, the last batch of an epoch may be shorter (auto: 250, more above 25000 rows)")
@@ -213,6 +215,9 @@ func (o *options) check() error {
 	}
 	if _, err := mdn.ParseCovariance(o.covariance); err != nil {
 		return fmt.Errorf("-covariance %q: want one of %s", o.covariance, strings.Join(mdn.Covariances(), ", "))
+	}
+	if _, err := train.ParseSkipChoice(o.skip); err != nil {
+		return fmt.Errorf("-skip %q: want one of %s", o.skip, strings.Join(train.SkipChoices(), ", "))
 	}
 	if _, err := models.ParseDType(o.dtype); err != nil {
 		return fmt.Errorf("-dtype %q: want float64 or float32", o.dtype)

@@ -189,7 +189,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.k.auto {
 		k = train.ScaledK(trainSet.N)
 	}
-	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance}
+	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance, Skip: train.SkipChoice(o.skip) == train.SkipAll}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
 		culprit := fmt.Sprintf("-k %d, -hidden %s", k, o.hidden)
@@ -207,12 +207,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// One model where the user asked for what an ensemble cannot give (checkpoints, a
 		// refit, a search for one model) or where K·M components would not fit in one model.
 		o.ensemble.v = train.ScaledEnsemble(trainSet.N)
-		if o.checkpointEvery > 0 || o.refitBelow > 0 || o.selectModel || !ensembleFits(mcfg, o.ensemble.v) {
+		if o.checkpointEvery > 0 || o.refitBelow > 0 || o.selectModel || !ensembleFits(mcfg, o.ensemble.v, train.SkipChoice(o.skip)) {
 			o.ensemble.v = 1
 		}
 	}
 	if o.ensemble.v > 1 {
-		if err := ensembleConfig(mcfg, o.ensemble.v).Validate(); err != nil {
+		if err := ensembleConfig(mcfg, o.ensemble.v, train.SkipChoice(o.skip)).Validate(); err != nil {
 			return fmt.Errorf("-ensemble %d, -k %d, -hidden %s: the combined model: %s", o.ensemble.v, k, o.hidden, trimPrefix(err))
 		}
 	}

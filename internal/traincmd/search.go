@@ -123,7 +123,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		if tcfg.ValFraction > 0 {
 			eopts, validation = append(eopts, train.RotateValidation()), "rotated"
 		}
-		m, er, err := train.Ensemble(ctx, mcfg, d, tcfg, o.ensemble.v, eopts...)
+		m, er, err := train.EnsembleOf(ctx, train.MemberConfigs(mcfg, o.ensemble.v, train.SkipChoice(o.skip)), d, tcfg, eopts...)
 		if err != nil {
 			return nil, nil, out, err
 		}
@@ -173,7 +173,7 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 			if err := cfg.Validate(); err != nil {
 				continue // beyond the model's limits: not a candidate
 			}
-			if o.ensemble.v > 1 && !ensembleFits(cfg, o.ensemble.v) {
+			if o.ensemble.v > 1 && !ensembleFits(cfg, o.ensemble.v, train.SkipChoice(o.skip)) {
 				continue
 			}
 			tried[c.key()] = c
@@ -313,16 +313,21 @@ func firstError(cs []*candidate) string {
 	return "none ran"
 }
 
-// ensembleFits reports whether members copies of cfg combine within the model's limits.
-func ensembleFits(cfg mdn.Config, members int) bool {
-	return ensembleConfig(cfg, members).Validate() == nil && cfg.K <= mdn.MaxK/members
+// ensembleFits reports whether members copies of cfg (with the skip path as skip says)
+// combine within the model's limits.
+func ensembleFits(cfg mdn.Config, members int, skip train.SkipChoice) bool {
+	return ensembleConfig(cfg, members, skip).Validate() == nil && cfg.K <= mdn.MaxK/members
 }
 
 // ensembleConfig is the config of the combination of members models of cfg (defaults
-// applied), for checking its size before anything is trained; a width beyond MaxWidth
-// is left beyond it, so that Validate refuses it.
-func ensembleConfig(cfg mdn.Config, members int) mdn.Config {
+// applied, the skip path on the members skip says), for checking its size before
+// anything is trained; a width beyond MaxWidth is left beyond it, so that Validate
+// refuses it.
+func ensembleConfig(cfg mdn.Config, members int, skip train.SkipChoice) mdn.Config {
 	c := cfg
+	for m := range members {
+		c.Skip = c.Skip || skip.Has(m)
+	}
 	if c.K == 0 {
 		c.K = mdn.DefaultK
 	}

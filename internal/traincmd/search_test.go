@@ -167,8 +167,8 @@ func TestEnsembleInterrupted(t *testing.T) {
 	}
 }
 
-// TestEnsembleAuto: -ensemble auto (the default) trains ten members below 1000 rows, and
-// one model from 1000 rows on or where the run asks for checkpoints.
+// TestEnsembleAuto: -ensemble auto (the default) trains ten members below 2000 rows, and
+// one model from 2000 rows on or where the run asks for checkpoints.
 func TestEnsembleAuto(t *testing.T) {
 	for _, c := range []struct {
 		args    []string
@@ -177,7 +177,8 @@ func TestEnsembleAuto(t *testing.T) {
 	}{
 		{[]string{"-n", "300", "-ensemble", "auto"}, 10, 30},
 		{[]string{"-n", "300", "-checkpoint_every", "50"}, 0, 3},
-		{[]string{"-n", "1000", "-epochs", "2"}, 0, 10},
+		{[]string{"-n", "1000", "-epochs", "2", "-ensemble", "auto"}, 10, 100},
+		{[]string{"-n", "2000", "-epochs", "2"}, 0, 10},
 	} {
 		out := filepath.Join(t.TempDir(), "run")
 		args := append([]string{"-out", out, "-plots=false", "-baseline=false", "-epochs", "5", "-batch", "100", "-hidden", "8", "-quiet"}, c.args...)

@@ -57,6 +57,19 @@ type Config struct {
 	// "" (Config() reports it so), so that the files of diagonal models are those
 	// written before the choice existed.
 	Covariance Covariance `json:"covariance,omitempty"`
+	// Skip adds a linear path from the standardised inputs x′ to the component means,
+	// shared by the components of one member (see Members):
+	//
+	//	μ′_k(x) = head_k(h(x)) + x′·A_g,   A_g of shape (InputDim, D), g the member of k,
+	//
+	// held as the parameter "mdn.skip.A" of shape (InputDim, G·D), G = max(1, Members),
+	// member g's A_g in columns [g·D, (g+1)·D). InitFromData starts A at the least-squares
+	// fit of the training rows, so that the network starts from the linear-Gaussian
+	// regression and learns what is not linear on top of it. A is not a weight matrix in
+	// train.Config.WeightDecay's sense (its name does not end in ".W"): the decay pulls the
+	// heads towards the linear fit, not the linear fit towards zero. false means no skip
+	// path; a model file holds the field only when it is true.
+	Skip bool `json:"skip,omitempty"`
 }
 
 // Covariance names the form of the components' covariance matrices.
@@ -93,6 +106,10 @@ func (c Config) Full() bool {
 	cv, err := ParseCovariance(string(c.Covariance))
 	return err == nil && cv == CovarianceFull
 }
+
+// groups is the number of members whose components share one skip matrix: Members, or
+// 1 for a model of one group.
+func (c Config) groups() int { return max(1, c.Members) }
 
 // offDiagonals is the number of the off-diagonal head's outputs per component: D(D−1)/2
 // for full covariances, 0 for diagonal ones.
@@ -267,6 +284,7 @@ func (c Config) checkSizes(limits bool) error {
 //	+ h·K + K                     the logits head, h = the last hidden width
 //	+ 2·(h·K·D + K·D)             the means and scales heads, D = OutputDim
 //	+ h·K·M + K·M                 full covariance only: the off-diagonal head, M = D(D−1)/2
+//	+ InputDim·G·D                Skip only: the linear path, G = max(1, Members)
 //
 // It does not apply the size limits, so that it can say how large a refused config
 // would be, but every product and sum is checked: a size below 1, or a count that does
@@ -292,6 +310,9 @@ func (c Config) ParamCount() (int, error) {
 		m := n.mul(d, d-1) / 2
 		km := n.mul(k, m)
 		n.add(n.mul(h, km), km)
+	}
+	if c.Skip {
+		n.add(n.mul(c.InputDim, n.mul(c.groups(), d)))
 	}
 	if n.overflow {
 		return 0, fmt.Errorf("mdn: the model's parameter count does not fit in an int")

@@ -40,6 +40,17 @@
 // model exactly. Predict's Mixture then carries the factors in original units,
 // L = diag(s_y) L′ (Mixture.Cholesky), and Covariance, Sample and Mode use them.
 //
+// # Skip path
+//
+// With Config.Skip, a linear map of the standardised input is added to every
+// component's mean, μ′_k(x) = head_k(h(x)) + x′·A_g, one A_g (InputDim × D) shared by
+// the components of member g (one member unless Config.Members > 1; Combine keeps each
+// member's own). InitFromData starts A at the least-squares fit of the training rows, the
+// means' biases on the k-means centres of the residuals and the scales at the residuals'
+// standard deviation, so that the network starts from the linear-Gaussian regression;
+// weight decay (train.Config.WeightDecay) pulls the heads, not A, towards zero, that is
+// the means towards the linear fit.
+//
 // # Units
 //
 // The network works in standardised units: x′ = (x − m_x)/s_x and y′ = (y − m_y)/s_y

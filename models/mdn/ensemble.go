@@ -17,9 +17,12 @@ import (
 // a mixture of K·M components, member m's components k at index m·K + k with weights
 // π_mk / M. The members must be alike in everything but their weights: the same
 // config (input and output widths, K, hidden widths, activation, scale, variance floor,
-// dtype, covariance; only Seed may differ, and none may itself be a combination), the same
-// normalisation and the same column names. Training them on the same rows with
-// train.Run gives them the same normalisation; train.Ensemble does all of it.
+// dtype, covariance; only Seed and Skip may differ, and none may itself be a
+// combination), the same normalisation and the same column names. When any member has
+// the skip path (Config.Skip), the combination has it, with a zero block for every
+// member without one (which adds nothing to that member's means: the same density).
+// Training them on the same rows with train.Run gives them the same normalisation;
+// train.Ensemble does all of it.
 //
 // The combined network is the members' networks side by side: every hidden layer holds
 // the members' units in member order (width·M units), with the members' weights on the
@@ -46,9 +49,9 @@ func Combine(members []*Model) (*Model, error) {
 		if c.Members > 1 {
 			return nil, fmt.Errorf("mdn: member %d is itself a combination of %d members", i+1, c.Members)
 		}
-		c.Seed = base.Seed
+		c.Seed, c.Skip = base.Seed, base.Skip
 		if !sameConfig(c, base) {
-			return nil, fmt.Errorf("mdn: member %d's config %+v differs from member 0's %+v (only the seed may differ)", i+1, mm.Config(), first.Config())
+			return nil, fmt.Errorf("mdn: member %d's config %+v differs from member 0's %+v (only the seed and the skip path may differ)", i+1, mm.Config(), first.Config())
 		}
 		if !sameNorm(mm.Normalization(), norm) {
 			return nil, fmt.Errorf("mdn: member %d's normalisation differs from member 0's (train the members on the same rows)", i+1)
@@ -61,6 +64,9 @@ func Combine(members []*Model) (*Model, error) {
 	}
 	nm := len(members)
 	cfg := base
+	for _, mm := range members {
+		cfg.Skip = cfg.Skip || mm.cfg.Skip
+	}
 	cfg.Members = nm
 	cfg.K = base.K * nm
 	cfg.Hidden = make([]int, len(base.Hidden))
@@ -92,6 +98,9 @@ func Combine(members []*Model) (*Model, error) {
 	src := make([][]*graph.Param, nm)
 	for m, mm := range members {
 		src[m] = mm.Params().List()
+		if cfg.Skip && !mm.cfg.Skip {
+			src[m] = append(src[m], nil) // no skip matrix: its block stays zero
+		}
 		if len(src[m]) != len(dst) {
 			return nil, fmt.Errorf("mdn: member %d has %d parameters, the combination %d", m, len(src[m]), len(dst))
 		}
@@ -101,6 +110,9 @@ func Combine(members []*Model) (*Model, error) {
 		vals := make([]float64, rows*cols)
 		for m := range members {
 			sp := src[m][i]
+			if sp == nil {
+				continue
+			}
 			in, o := sp.Value.Shape()[0], sp.Value.Shape()[1]
 			rowOff := m * in
 			if in == rows { // the first layer's weights and every bias: rows shared
@@ -124,7 +136,7 @@ func sameConfig(a, b Config) bool {
 	return a.InputDim == b.InputDim && a.OutputDim == b.OutputDim && a.K == b.K &&
 		slices.Equal(a.Hidden, b.Hidden) && a.Activation == b.Activation && a.Scale == b.Scale &&
 		a.VarianceFloor == b.VarianceFloor && a.DType == b.DType && a.Seed == b.Seed && a.Members == b.Members &&
-		a.Covariance == b.Covariance
+		a.Covariance == b.Covariance && a.Skip == b.Skip
 }
 
 // sameNorm reports whether a and b hold the same statistics, bit for bit.

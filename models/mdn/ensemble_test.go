@@ -66,14 +66,19 @@ func TestCombine(t *testing.T) {
 			in, out, k int
 			hidden     []int
 			cov        Covariance
-		}{{1, 1, 3, []int{5}, ""}, {3, 2, 2, []int{4, 6}, ""}, {2, 3, 2, []int{4}, CovarianceFull}} {
+			skip       bool
+		}{{1, 1, 3, []int{5}, "", false}, {3, 2, 2, []int{4, 6}, "", false}, {2, 3, 2, []int{4}, CovarianceFull, false},
+			{3, 2, 2, []int{4}, "", true}, {2, 3, 2, []int{4}, CovarianceFull, true}} {
 			name := fmt.Sprintf("%s/in=%d,out=%d,k=%d,hidden=%v", dt, shape.in, shape.out, shape.k, shape.hidden)
 			if shape.cov != "" {
 				name += ",covariance=" + string(shape.cov)
 			}
+			if shape.skip {
+				name += ",skip"
+			}
 			t.Run(name, func(t *testing.T) {
 				const nm = 3
-				cfg := Config{InputDim: shape.in, OutputDim: shape.out, K: shape.k, Hidden: shape.hidden, DType: dt, VarianceFloor: 0.01, Covariance: shape.cov}
+				cfg := Config{InputDim: shape.in, OutputDim: shape.out, K: shape.k, Hidden: shape.hidden, DType: dt, VarianceFloor: 0.01, Covariance: shape.cov, Skip: shape.skip}
 				members := randomMembers(t, cfg, nm)
 				if err := members[0].SetColumns(colNames("x", shape.in), colNames("y", shape.out)); err != nil {
 					t.Fatal(err)

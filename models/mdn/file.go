@@ -198,8 +198,8 @@ type paramShape struct {
 
 // paramShapes lists the parameters New(c) makes, in order, for c valid and with
 // defaults: every dense layer's weight (in, out) and bias (1, out), the body's layers
-// first, then the logits, means and scales heads, and for full covariances the
-// off-diagonal head.
+// first, then the logits, means and scales heads, for full covariances the
+// off-diagonal head, and with Skip the skip matrix.
 func (c Config) paramShapes() []paramShape {
 	var ps []paramShape
 	dense := func(name string, in, out int) {
@@ -215,6 +215,9 @@ func (c Config) paramShapes() []paramShape {
 	dense("mdn.scales", prev, c.K*c.OutputDim)
 	if m := c.offDiagonals(); m > 0 {
 		dense("mdn.offdiag", prev, c.K*m)
+	}
+	if c.Skip {
+		ps = append(ps, paramShape{skipName, [2]int{c.InputDim, c.groups() * c.OutputDim}})
 	}
 	return ps
 }

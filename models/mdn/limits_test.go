@@ -89,6 +89,8 @@ func TestParamCount(t *testing.T) {
 		{InputDim: 300, OutputDim: 2, K: 1, Hidden: []int{4000}},
 		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{7}, Covariance: CovarianceFull},
 		{InputDim: 2, OutputDim: 5, K: 3, Hidden: []int{6, 5}, Covariance: "FULL"},
+		{InputDim: 3, OutputDim: 2, K: 4, Hidden: []int{7}, Skip: true},
+		{InputDim: 4, OutputDim: 2, K: 6, Members: 3, Hidden: []int{9}, Skip: true, Covariance: CovarianceFull},
 	}
 	for _, cfg := range cfgs {
 		n, err := cfg.ParamCount()

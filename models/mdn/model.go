@@ -44,6 +44,7 @@ type Model struct {
 	means       *graph.Dense
 	scales      *graph.Dense
 	offdiag     *graph.Dense // full covariance only; nil for diagonal
+	skip        *graph.Param // Config.Skip only: A, (InputDim, G·D); nil without
 	// xCols and yCols name the input and target columns; both nil when unset.
 	xCols, yCols []string
 
@@ -57,7 +58,8 @@ const headGain = 0.1
 
 // New builds a model from cfg, drawing the initial weights from cfg.Seed: the body's
 // layers in order, then the logits, means and scales heads (and, for full covariances,
-// the off-diagonal head, whose entries start near 0). Mixing logits start near
+// the off-diagonal head, whose entries start near 0; with Config.Skip the skip matrix,
+// at zero). Mixing logits start near
 // zero (near-uniform π), scales at σ = 1 in standardised units, and the means' biases
 // at the quantiles Φ⁻¹((k+½)/K) of a standard normal along every target dimension;
 // InitFromData places them on the training targets instead.
@@ -104,9 +106,18 @@ func New(cfg Config) (*Model, error) {
 			return nil, prefixed(err)
 		}
 	}
+	// The skip matrix comes after every head and starts at zero (the model is then the
+	// one without it); InitFromData sets it to the least-squares fit.
+	var skip *graph.Param
+	if cfg.Skip {
+		skip, err = ps.Add(skipName, []int{cfg.InputDim, cfg.groups() * d}, make([]float64, cfg.InputDim*cfg.groups()*d))
+		if err != nil {
+			return nil, prefixed(err)
+		}
+	}
 	m := &Model{
 		Base: models.NewBase("mdn", ps, cfg.InputDim, cfg.OutputDim),
-		cfg:  cfg, body: body, logits: logits, means: means, scales: scales, offdiag: offdiag,
+		cfg:  cfg, body: body, logits: logits, means: means, scales: scales, offdiag: offdiag, skip: skip,
 	}
 	m.predict = models.NewBatcher(predictRows(cfg), m.buildPredictor)
 	m.eval = models.NewLossBatcher(m, predictChunk)
@@ -137,10 +148,14 @@ func quantileMeans(k, d int) graph.Init {
 
 // unitScale returns the raw scale s with σ = √(t(s)² + floor) = 1, or the transform's
 // s for t(s) = 1 when the floor is 1 or more.
-func unitScale(s losses.Scale, floor float64) float64 {
-	t := 1.0
-	if floor < 1 {
-		t = math.Sqrt(1 - floor)
+func unitScale(s losses.Scale, floor float64) float64 { return rawScale(s, floor, 1) }
+
+// rawScale returns the raw scale s with σ = √(t(s)² + floor) = sigma, or the transform's
+// s for t(s) = sigma when the floor is sigma² or more.
+func rawScale(s losses.Scale, floor, sigma float64) float64 {
+	t := sigma
+	if floor < sigma*sigma {
+		t = math.Sqrt(sigma*sigma - floor)
 	}
 	switch s {
 	case losses.ScaleSoftplus:
@@ -246,6 +261,9 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 		return nil, prefixed(err)
 	}
 	if o.Means, err = m.means.Forward(h); err != nil {
+		return nil, prefixed(err)
+	}
+	if o.Means, err = m.addSkip(x, o.Means); err != nil {
 		return nil, prefixed(err)
 	}
 	if o.Scales, err = m.scales.Forward(h); err != nil {

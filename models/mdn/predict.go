@@ -478,7 +478,11 @@ func (m *Model) NLL(x, y [][]float64) (float64, error) {
 // n×OutputDim, original units): k-means++ seeding and ten Lloyd iterations on the
 // standardised targets (at most 4096 rows, drawn from the model's seed), with centres
 // sorted by their first coordinate. Call it after SetNormalization and before training;
-// it changes only the means head's bias.
+// it changes only the means head's bias. With Config.Skip it first fits the skip matrix
+// by least squares (x row-major, n×InputDim, original units), places the means on the
+// residuals' k-means centres instead and starts the scales at the residuals' standard
+// deviation (see Config.Skip): the initial model is then the linear-Gaussian regression
+// with its noise split into K components.
 func (m *Model) InitFromData(x, y []float64) error {
 	d, k := m.cfg.OutputDim, m.cfg.K
 	if len(y)%d != 0 || len(y) == 0 {
@@ -487,6 +491,7 @@ func (m *Model) InitFromData(x, y []float64) error {
 	n := len(y) / d
 	rng := graph.NewRand(m.cfg.Seed ^ 0x9e3779b97f4a7c15)
 	idx := rng.Perm(n)
+	perm := idx
 	if len(idx) > 4096 {
 		idx = idx[:4096]
 	}
@@ -495,6 +500,11 @@ func (m *Model) InitFromData(x, y []float64) error {
 	for i, r := range idx {
 		pts[i] = make([]float64, d)
 		norm.Y(pts[i], y[r*d:(r+1)*d])
+	}
+	if m.skip != nil {
+		if err := m.initSkip(x, y, perm, idx, pts); err != nil {
+			return err
+		}
 	}
 	centres := kmeans(pts, k, rng)
 	sort.SliceStable(centres, func(i, j int) bool { return centres[i][0] < centres[j][0] })

@@ -27,7 +27,8 @@ import (
 //
 // The tensors are every parameter by its name in Params().List() order ("mdn.body.0.W"
 // of shape (in, out), "mdn.body.0.b" of shape (1, out), …, then the heads "mdn.logits",
-// "mdn.means" and "mdn.scales", and for a config with "covariance":"full" "mdn.offdiag"),
+// "mdn.means" and "mdn.scales", for a config with "covariance":"full" "mdn.offdiag", and
+// for one with "skip":true the skip matrix "mdn.skip.A" of shape (InputDim, G·D)),
 // in the model's dtype (F64, or F32 holding the float32
 // weights exactly), then the normalisation "x_mean", "x_std" (InputDim) and "y_mean",
 // "y_std" (OutputDim) as F64 vectors. The metadata holds
@@ -43,6 +44,9 @@ import (
 //	h  = act(… act(x'·W₀ + b₀) …·W_L + b_L)            act on every hidden layer
 //	z  = h·W_logits + b_logits                          (K)
 //	m  = h·W_means + b_means,  s = h·W_scales + b_scales (K·D, component-major: [k·D + d])
+//	m_kd = m_kd + (x′·A_g)_d    when "skip" is true: A_g the columns [g·D, (g+1)·D) of
+//	                            "mdn.skip.A", g = ⌊k/(K/G)⌋ the member of component k,
+//	                            G = max(1, M), in the network's dtype
 //	z_g = z_g − log Σ exp(z_g)  for each group g of K/M logits, when "members" M > 1
 //	π  = softmax(z),  μ_kd = m_kd·y_std_d + y_mean_d,  σ_kd = √(t(s_kd)² + floor)·y_std_d
 //
