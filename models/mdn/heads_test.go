@@ -28,12 +28,21 @@ func TestPredictMatchesForward(t *testing.T) {
 		{InputDim: 2, OutputDim: 3, K: 3, Hidden: []int{20}, Covariance: CovarianceFull, DType: models.Float32},
 		{InputDim: 1, OutputDim: 1, K: 6, Hidden: []int{12}, Members: 3},
 		{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{20}},
+		{InputDim: 2, OutputDim: 2, K: 4, Hidden: []int{10}, Skip: true},
+		{InputDim: 2, OutputDim: 2, K: 4, Hidden: []int{10}, Skip: true, Members: 2, DType: models.Float32},
 		{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{20}, DType: models.Float32, VarianceFloor: 0.001},
 	} {
 		cfg.Seed = 3
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if m.skip != nil { // a skip path that changes the means
+			a := graph.AppendFloat64s(nil, m.skip.Value)
+			for i := range a {
+				a[i] = 0.5 - 0.3*float64(i%4)
+			}
+			graph.CopyFromFloat64s(m.skip.Value, a)
 		}
 		norm := m.Normalization()
 		for j := range norm.YStd {

@@ -39,12 +39,12 @@ func predictRows(cfg Config) int {
 // input "mdn.x"; output the logits, means and raw scales (and the off-diagonals of a
 // full-covariance model) side by side in one matrix, the heads computed as one matrix
 // product (graph.DenseHeads, the same values as Forward's), or, for a model of several
-// members (whose logits go through each group's log-softmax), as Forward's separate
-// outputs.
+// members (whose logits go through each group's log-softmax) or with a skip path (added
+// to the means), as Forward's separate outputs.
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", rows, m.cfg.InputDim)
-	if m.cfg.Members <= 1 {
+	if m.cfg.Members <= 1 && m.skip == nil {
 		h, err := m.body.Forward(x)
 		if err != nil {
 			return nil, prefixed(err)
