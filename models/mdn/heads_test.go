@@ -29,6 +29,8 @@ func TestPredictMatchesForward(t *testing.T) {
 		{InputDim: 1, OutputDim: 1, K: 6, Hidden: []int{12}, Members: 3},
 		{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{20}},
 		{InputDim: 2, OutputDim: 2, K: 4, Hidden: []int{10}, Skip: true},
+		{InputDim: 3, OutputDim: 1, K: 3, Hidden: []int{10}, Skip: true, DType: models.Float32},
+		{InputDim: 2, OutputDim: 2, K: 2, Hidden: []int{10}, Skip: true, Covariance: CovarianceFull, DType: models.Float32},
 		{InputDim: 2, OutputDim: 2, K: 4, Hidden: []int{10}, Skip: true, Members: 2, DType: models.Float32},
 		{InputDim: 1, OutputDim: 1, K: 5, Hidden: []int{20}, DType: models.Float32, VarianceFloor: 0.001},
 	} {

@@ -18,6 +18,10 @@ import (
 // padded with zero rows whose results are dropped (see models.Batcher).
 const predictChunk = 256
 
+// fusedHeads reports whether buildPredictor computes the heads as one product: for a
+// model of one member.
+func (m *Model) fusedHeads() bool { return m.cfg.Members <= 1 }
+
 // predictRows is the most rows Predict runs at once for a model of configuration cfg:
 // predictChunk, or more for a narrow network (up to 4096 rows, as long as a chunk's
 // widest layer holds at most 2¹⁵ values), whose chunks would otherwise cost more in
@@ -38,13 +42,14 @@ func predictRows(cfg Config) int {
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
 // input "mdn.x"; output the logits, means and raw scales (and the off-diagonals of a
 // full-covariance model) side by side in one matrix, the heads computed as one matrix
-// product (graph.DenseHeads, the same values as Forward's), or, for a model of several
-// members (whose logits go through each group's log-softmax) or with a skip path (added
-// to the means), as Forward's separate outputs.
+// product (graph.DenseHeads, the same values as Forward's), followed, with a skip path,
+// by the skip term x·A·E that Forward adds to the means (mixtures adds it, in the
+// network's dtype, as Forward's Add does); or, for a model of several members (whose
+// logits go through each group's log-softmax), as Forward's separate outputs.
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", rows, m.cfg.InputDim)
-	if m.cfg.Members <= 1 && m.skip == nil {
+	if m.fusedHeads() {
 		h, err := m.body.Forward(x)
 		if err != nil {
 			return nil, prefixed(err)
@@ -57,11 +62,19 @@ func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 		if err != nil {
 			return nil, prefixed(err)
 		}
-		r, err := graph.NewRunner(g, G.Nodes{y})
+		outs := G.Nodes{y}
+		if m.skip != nil {
+			s, err := m.skipTerm(x)
+			if err != nil {
+				return nil, prefixed(err)
+			}
+			outs = append(outs, s)
+		}
+		r, err := graph.NewRunner(g, outs)
 		if err != nil {
 			return nil, err
 		}
-		return &models.Batch{Runner: r, Inputs: G.Nodes{x}, Outputs: G.Nodes{y}}, nil
+		return &models.Batch{Runner: r, Inputs: G.Nodes{x}, Outputs: outs}, nil
 	}
 	out, err := m.Forward(x)
 	if err != nil {
@@ -262,10 +275,12 @@ const (
 )
 
 // netOuts locates one chunk's network outputs: row i of output j (outLogits, ...) starts
-// at data[j][i·ld[j] + col[j]]. data[outOffDiag] is nil for a diagonal model.
+// at data[j][i·ld[j] + col[j]]. data[outOffDiag] is nil for a diagonal model. skip,
+// when not nil, holds the skip path's term to add to the means (K·D values a row).
 type netOuts[T float32 | float64] struct {
 	data    [4][]T
 	ld, col [4]int
+	skip    []T
 }
 
 // row returns the n values of output j in row i.
@@ -275,12 +290,13 @@ func (o *netOuts[T]) row(j, i, n int) []T {
 }
 
 // newNetOuts locates the outputs of a chunk of m's predictor: one matrix of every head
-// side by side (logits, means, scales, off-diagonals) or one matrix per head.
+// side by side (logits, means, scales, off-diagonals) and the skip term, or one matrix
+// per head.
 func newNetOuts[T float32 | float64](m *Model, outs [][]T) netOuts[T] {
 	k, d, om := m.cfg.K, m.cfg.OutputDim, m.cfg.offDiagonals()
 	widths := [4]int{k, k * d, k * d, k * om}
 	var o netOuts[T]
-	if len(outs) == 1 {
+	if m.fusedHeads() {
 		col := 0
 		for j, w := range widths {
 			if w > 0 {
@@ -290,6 +306,9 @@ func newNetOuts[T float32 | float64](m *Model, outs [][]T) netOuts[T] {
 		}
 		for j := range o.ld {
 			o.ld[j] = col
+		}
+		if len(outs) > 1 {
+			o.skip = outs[1]
 		}
 		return o
 	}
@@ -364,8 +383,19 @@ func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm 
 	}
 	floor := m.cfg.VarianceFloor
 	ym, ys := norm.YMean[:d:d], norm.YStd[:d:d]
+	var skipBuf []T
+	if net.skip != nil {
+		skipBuf = make([]T, kd)
+	}
 	for i := range rows {
 		means, mu, sd := net.row(outMeans, i, kd), mu[i*kd:(i+1)*kd:(i+1)*kd], sd[i*kd:(i+1)*kd:(i+1)*kd]
+		if net.skip != nil { // Forward's means + x·A·E, rounded to T as its Add rounds
+			withSkip := skipBuf[:kd:kd]
+			for c, v := range net.skip[i*kd : (i+1)*kd] {
+				withSkip[c] = T(means[c] + v)
+			}
+			means = withSkip
+		}
 		if d == 1 { // one loop over the components, the scale and shift in registers
 			ys, ym := ys[0], ym[0]
 			for c, m := range means {
