@@ -136,8 +136,8 @@ func output(prealloc G.Value, dt tensor.Dtype, s tensor.Shape) *tensor.Dense {
 	return tensor.New(tensor.Of(dt), tensor.WithShape(s.Clone()...)) // s itself stays on the caller's stack
 }
 
-// vexp sets dst = exp(src) elementwise with vecmath (four lanes at a time where the CPU
-// allows; within 2 ulps of math.Exp).
+// vexp sets dst = exp(src) elementwise with vecmath (a vector register at a time where the
+// CPU allows; float32 computed in float32; within 2 ulps of the correctly rounded exp).
 func vexp[T float32 | float64](dst, src []T) {
 	switch d := any(dst).(type) {
 	case []float64:

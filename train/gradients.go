@@ -12,6 +12,7 @@ import (
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/cores"
+	"github.com/mixgraph/mixgraph/internal/vecmath"
 )
 
 // prepareGrads sets t.grad to the batch's gradient, Σ (rows_i / rows)·g_i over the
@@ -150,18 +151,8 @@ func reduceGrads[T float32 | float64](t *trainer, s *stepper, g, w []T) (sq floa
 }
 
 // scaleInto sets dst = w·src, or adds w·src into dst when add is set; dst and src may
-// be the same slice.
-func scaleInto[T float32 | float64](dst, src []T, w T, add bool) {
-	if add {
-		for k, v := range src {
-			dst[k] += w * v
-		}
-		return
-	}
-	for k, v := range src {
-		dst[k] = w * v
-	}
-}
+// be the same slice (vecmath.Scale: a register at a time, the bits of the plain loop).
+func scaleInto[T float32 | float64](dst, src []T, w T, add bool) { vecmath.Scale(dst, src, w, add) }
 
 // dataOf is d's values as a []T (T its dtype).
 func dataOf[T float32 | float64](d *tensor.Dense) []T {
@@ -175,38 +166,10 @@ func dataOf[T float32 | float64](d *tensor.Dense) []T {
 }
 
 // sumSquares returns Σx² (in float64, summed in four interleaved chains) and the count
-// of elements with |x| > clip.
+// of elements with |x| > clip (vecmath.SumSquares: the chains as the lanes of a register,
+// the bits of the plain loop).
 func sumSquares[T float32 | float64](g []T, clip float64) (sq float64, clipped int) {
-	var s0, s1, s2, s3 float64
-	n := len(g) &^ 3
-	for j := 0; j < n; j += 4 {
-		x := g[j : j+4 : j+4]
-		v0, v1, v2, v3 := float64(x[0]), float64(x[1]), float64(x[2]), float64(x[3])
-		s0 += v0 * v0
-		s1 += v1 * v1
-		s2 += v2 * v2
-		s3 += v3 * v3
-		if math.Abs(v0) > clip {
-			clipped++
-		}
-		if math.Abs(v1) > clip {
-			clipped++
-		}
-		if math.Abs(v2) > clip {
-			clipped++
-		}
-		if math.Abs(v3) > clip {
-			clipped++
-		}
-	}
-	for _, x := range g[n:] {
-		v := float64(x)
-		s0 += v * v
-		if math.Abs(v) > clip {
-			clipped++
-		}
-	}
-	return (s0 + s1) + (s2 + s3), clipped
+	return vecmath.SumSquares(g, clip)
 }
 
 // paramAt is the index of the parameter holding element j of the parameters' array.
@@ -241,23 +204,8 @@ func firstNonFiniteIn[T float32 | float64](d []T) (int, float64, bool) {
 	return 0, 0, false
 }
 
-// allFinite reports whether no element of d is NaN or infinite: x − x is +0 for every
-// finite x and NaN otherwise, summed in four independent chains (no branch per element).
-func allFinite[T float32 | float64](d []T) bool {
-	var a0, a1, a2, a3 T
-	n := len(d) &^ 3
-	for j := 0; j < n; j += 4 {
-		x := d[j : j+4 : j+4]
-		a0 += x[0] - x[0]
-		a1 += x[1] - x[1]
-		a2 += x[2] - x[2]
-		a3 += x[3] - x[3]
-	}
-	for _, x := range d[n:] {
-		a0 += x - x
-	}
-	return a0+a1+a2+a3 == 0
-}
+// allFinite reports whether no element of d is NaN or infinite (vecmath.AllFinite).
+func allFinite[T float32 | float64](d []T) bool { return vecmath.AllFinite(d) }
 
 // l2At is the decay coefficient of parameter i: Config.L2, plus Config.WeightDecay/N for a
 // weight matrix (a parameter named "….W"; biases are not decayed by WeightDecay).

@@ -8,7 +8,10 @@
 // float64, 6×64 for float32), else AVX2 with FMA (6×8 and 6×16); elsewhere a Go kernel
 // computes the same thing. Every kernel sums each element of C in the same order, over
 // the same blocks of depth, with one fused multiply-add per product, so the AVX-512 and
-// AVX2 kernels give the same bits (the Go kernel rounds each product separately).
+// AVX2 kernels give the same bits (the Go kernel rounds each product separately). With
+// either assembly set, float32 blocks of A (plain or transposed) and of a transposed B
+// are packed with AVX too (pack_amd64.s), each value scaled by α or moved exactly as the
+// Go loops do, so packing never changes a bit.
 //
 // The environment variable MIXGRAPH_GEMM_KERNEL, read once at start-up, forces a slower
 // kernel ("avx2-fma" or "go") for comparisons; a name this CPU cannot run is ignored. Large products are split between goroutines by rows or columns
@@ -62,6 +65,10 @@ var (
 	// would compute mostly padding there. The same as kernelD and kernelS otherwise.
 	narrowD = kernelD
 	narrowS = kernelS
+
+	// asmPack says whether packA packs whole float32 strips with the assembly of
+	// pack_amd64.s (with the AVX2 and AVX-512 kernels; never with the portable one).
+	asmPack = false
 )
 
 // use makes the kernel set called name the one in use, or the fastest available when
@@ -75,6 +82,7 @@ func use(name string) bool {
 		}
 	}
 	kernelD, kernelS, Kernel = ks.d, ks.s, ks.name
+	asmPack = ks.name != "go"
 	narrowD, narrowS = ks.d, ks.s
 	if ks.name == "avx512" { // the AVX2 kernels are there too, and give the same bits
 		for _, k := range available {
@@ -296,10 +304,21 @@ func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
 	if p.tA {
 		// op(A)[i, q] = a[q, i]: a's row pc+q holds step q of every strip, so read it
 		// once, in order, and deal its values out to the strips.
+		s0 := 0
+		if d, ok := any(dst).([]float32); ok && asmPack && mcb >= mr {
+			// The whole strips in assembly (the same products, the same bits), after
+			// checking that the last step's row is within a and the last strip within dst.
+			strips := mcb / mr
+			last := (pc+kcb-1)*p.lda + ic
+			_ = p.a[last+strips*mr-1]
+			_ = d[(strips-1)*kcb*mr+kcb*mr-1]
+			packS6T(&d[0], &any(p.a).([]float32)[pc*p.lda+ic], p.lda, kcb, strips, kcb*mr, any(alpha).(float32))
+			s0 = strips * mr
+		}
 		for q := range kcb {
 			off := (pc+q)*p.lda + ic
 			row := p.a[off : off+mcb : off+mcb]
-			s := 0
+			s := s0
 			for ; s+mr <= mcb; s += mr {
 				x := row[s : s+mr : s+mr]
 				o := dst[s*kcb+q*mr : s*kcb+q*mr+mr : s*kcb+q*mr+mr]
@@ -326,7 +345,14 @@ func (p *problem[T]) packA(dst []T, ic, mcb, pc, kcb int) {
 			// Six rows at once: sequential writes, six sequential reads.
 			at := func(r int) []T { i := (ic+s+r)*p.lda + pc; return p.a[i : i+kcb] }
 			a0, a1, a2, a3, a4, a5 := at(0), at(1), at(2), at(3), at(4), at(5)
-			for q := range kcb {
+			q0 := 0
+			if d, ok := any(strip).([]float32); ok && asmPack && kcb >= 8 {
+				// Eight steps at a time in assembly (the same products, the same bits);
+				// a0..a5 above check that the six rows are within a.
+				q0 = kcb &^ 7
+				packS6(&d[0], &any(a0).([]float32)[0], p.lda, q0, any(alpha).(float32))
+			}
+			for q := q0; q < kcb; q++ {
 				o := strip[q*mr : q*mr+mr : q*mr+mr]
 				o[0], o[1], o[2] = alpha*a0[q], alpha*a1[q], alpha*a2[q]
 				o[3], o[4], o[5] = alpha*a3[q], alpha*a4[q], alpha*a5[q]
@@ -365,7 +391,16 @@ func (p *problem[T]) packB(dst []T, pc, kcb, jc, ncb int) {
 				src[j] = p.b[off : off+kcb : off+kcb]
 			}
 			if cols == nr {
-				for q := range kcb {
+				q0 := 0
+				if d, ok := any(strip).([]float32); ok && asmPack && kcb >= 8 {
+					// Eight rows of b by eight steps at a time in assembly (a transpose;
+					// values only move). src above checks that the rows are within b.
+					q0 = kcb &^ 7
+					for j := 0; j < nr; j += 8 {
+						packT8(&d[j], nr, &any(src[j]).([]float32)[0], p.ldb, q0)
+					}
+				}
+				for q := q0; q < kcb; q++ {
 					o := strip[q*nr : q*nr+nr : q*nr+nr]
 					for j := range o {
 						o[j] = src[j][q]

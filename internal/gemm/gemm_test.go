@@ -382,3 +382,29 @@ func TestDispatch(t *testing.T) {
 
 // restoreKernel puts back the kernel set the process started with.
 func restoreKernel() { use(os.Getenv("MIXGRAPH_GEMM_KERNEL")) }
+
+// BenchmarkGemmLayer measures the three float32 products of a training step's 256-wide
+// dense layer at batch 512 (the medium workload) as the step makes them: forward x·W,
+// dx = dz·Wᵀ (B transposed) and dW = xᵀ·dz (A transposed), where packing a transposed
+// operand is a larger share of the time than in the plain product.
+func BenchmarkGemmLayer(b *testing.B) {
+	const batch, in, out = 512, 256, 256
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, w, dz := to32(randSlice(rng, batch*in)), to32(randSlice(rng, in*out)), to32(randSlice(rng, batch*out))
+	y, dx, dw := make([]float32, batch*out), make([]float32, batch*in), make([]float32, in*out)
+	for _, p := range []struct {
+		name string
+		f    func()
+	}{
+		{"forward", func() { Sgemm(false, false, batch, out, in, 1, x, in, w, out, 0, y, out) }},
+		{"dx=dz·Wᵀ", func() { Sgemm(false, true, batch, in, out, 1, dz, out, w, out, 0, dx, in) }},
+		{"dW=xᵀ·dz", func() { Sgemm(true, false, in, out, batch, 1, x, in, dz, out, 0, dw, out) }},
+	} {
+		b.Run(fmt.Sprintf("kernel=%s/%s", Kernel, p.name), func(b *testing.B) {
+			for b.Loop() {
+				p.f()
+			}
+			b.ReportMetric(2*float64(batch*in*out)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

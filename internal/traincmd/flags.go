@@ -35,6 +35,7 @@ type options struct {
 	hidden, activation, scale               string
 	covariance                              string
 	skip                                    string
+	rotateValidation                        bool // -rotate_validation (search.go)
 	varianceFloor                           float64
 	epochs, batch, patience                 autoInt
 	lr                                      float64
@@ -75,6 +76,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
 	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
+	fs.BoolVar(&o.rotateValidation, "rotate_validation", true, "with an ensemble: every member holds out its own validation rows, so that together they train on every row (false: all members share one validation set)")
 	fs.StringVar(&o.skip, "skip", string(train.ScaledSkip), "which models get a linear path from the inputs to the component means, started at the least-squares fit: none, half (every second ensemble member; none of a single model) or all")
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")

@@ -120,7 +120,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		// the combination then learns from every row.
 		var eopts []train.EnsembleOption
 		validation := "shared"
-		if tcfg.ValFraction > 0 {
+		if tcfg.ValFraction > 0 && o.rotateValidation {
 			eopts, validation = append(eopts, train.RotateValidation()), "rotated"
 		}
 		m, er, err := train.EnsembleOf(ctx, train.MemberConfigs(mcfg, o.ensemble.v, train.SkipChoice(o.skip)), d, tcfg, eopts...)

@@ -115,6 +115,19 @@ func TestEnsembleWithoutValidation(t *testing.T) {
 	if strings.Contains(stdout, "cross-validated") || !strings.Contains(stdout, "100 training, 0 validation and 100 test rows") {
 		t.Fatalf("output:\n%s", stdout)
 	}
+
+	// -rotate_validation=false: the members share one validation set.
+	stdout, _, err = runTrain(t, "-out", out, "-ensemble", "2", "-k", "2", "-hidden", "4", "-epochs", "3", "-n", "100", "-rotate_validation=false", "-plots=false", "-baseline=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc = readRunConfig(t, out)
+	if rc.Ensemble == nil || rc.Ensemble.Validation != "shared" || rc.Ensemble.CrossValNLL != nil || rc.NVal != 20 || rc.NTrain != 80 || rc.Result.ValNLL == nil {
+		t.Fatalf("config.json's ensemble record %+v, %d training and %d validation rows, validation NLL %v", rc.Ensemble, rc.NTrain, rc.NVal, rc.Result.ValNLL)
+	}
+	if !strings.Contains(stdout, "80 training, 20 validation and 100 test rows") {
+		t.Fatalf("output:\n%s", stdout)
+	}
 }
 
 // -select prints one line per candidate and the choice, trains the winner and records

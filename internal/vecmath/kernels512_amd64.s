@@ -88,31 +88,3 @@ TEXT ·tanh64x8(SB), NOSPLIT, $0-24
 // func exp64x8(dst, src *float64, n int)
 TEXT ·exp64x8(SB), NOSPLIT, $0-24
 	ZLOOP64(ZEXP8, zeloop64, zedone64)
-
-// ZLOOP32 is ZLOOP64 for float32: each value widened, the result rounded once.
-#define ZLOOP32(F, label, done) \
-	MOVQ dst+0(FP), DI \
-	MOVQ src+8(FP), SI \
-	MOVQ n+16(FP), CX \
-	SHRQ $3, CX \
-	JZ   done \
-label: \
-	VCVTPS2PD (SI), Z0 \
-	F \
-	VCVTPD2PS Z10, Y10 \
-	VMOVUPS   Y10, (DI) \
-	ADDQ      $32, SI \
-	ADDQ      $32, DI \
-	DECQ      CX \
-	JNZ       label \
-done: \
-	VZEROUPPER \
-	RET
-
-// func tanh32x8(dst, src *float32, n int)
-TEXT ·tanh32x8(SB), NOSPLIT, $0-24
-	ZLOOP32(ZTANH8, ztloop32, ztdone32)
-
-// func exp32x8(dst, src *float32, n int)
-TEXT ·exp32x8(SB), NOSPLIT, $0-24
-	ZLOOP32(ZEXP8, zeloop32, zedone32)

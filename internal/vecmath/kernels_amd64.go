@@ -27,22 +27,22 @@ func tanh64x8(dst, src *float64, n int)
 func exp64x8(dst, src *float64, n int)
 
 //go:noescape
-func tanh32x8(dst, src *float32, n int)
+func tanh32x16(dst, src *float32, n int)
 
 //go:noescape
-func exp32x8(dst, src *float32, n int)
+func exp32x16(dst, src *float32, n int)
 
-// wide runs an eight-lane AVX-512 kernel over n (a multiple of 4) elements and its
-// four-lane AVX2 form over a last four; both give the same bits.
-func wide[T float32 | float64](k8, k4 block[T]) block[T] {
+// wide runs an AVX-512 kernel of 2·lanes lanes over n (a multiple of lanes) elements and
+// its AVX2 form of lanes lanes over a last lanes; both give the same bits.
+func wide[T float32 | float64](lanes int, kw, k block[T]) block[T] {
 	return func(dst, src *T, n int) {
-		n8 := n &^ 7
-		if n8 > 0 {
-			k8(dst, src, n8)
+		nw := n &^ (2*lanes - 1)
+		if nw > 0 {
+			kw(dst, src, nw)
 		}
-		if n8 < n {
+		if nw < n {
 			size := uintptr(unsafe.Sizeof(*dst))
-			k4((*T)(unsafe.Add(unsafe.Pointer(dst), size*uintptr(n8))), (*T)(unsafe.Add(unsafe.Pointer(src), size*uintptr(n8))), n-n8)
+			k((*T)(unsafe.Add(unsafe.Pointer(dst), size*uintptr(nw))), (*T)(unsafe.Add(unsafe.Pointer(src), size*uintptr(nw))), n-nw)
 		}
 	}
 }
@@ -53,8 +53,8 @@ func init() {
 		expBlock64, expBlock32 = exp64, exp32
 	}
 	if gemm.HasAVX512 && gemm.Kernel == "avx512" { // not when MIXGRAPH_GEMM_KERNEL forces AVX2
-		tanhBlock64, expBlock64, Kernel = wide(tanh64x8, tanh64), wide(exp64x8, exp64), "avx512"
-		tanhBlock32, expBlock32 = wide(tanh32x8, tanh32), wide(exp32x8, exp32)
+		tanhBlock64, expBlock64, Kernel = wide(4, tanh64x8, tanh64), wide(4, exp64x8, exp64), "avx512"
+		tanhBlock32, expBlock32 = wide(8, tanh32x16, tanh32), wide(8, exp32x16, exp32)
 	}
 }
 

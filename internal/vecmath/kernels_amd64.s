@@ -59,8 +59,7 @@
 	VCMPPD       $3, Y0, Y0, Y11 \
 	VBLENDVPD    Y11, Y0, Y10, Y10
 
-// LOOP64 and LOOP32 apply a four-lane macro over n (a multiple of 4) elements; the float32
-// loop widens each value and rounds the result once.
+// LOOP64 applies a four-lane macro over n (a multiple of 4) elements.
 #define LOOP64(F, label, done) \
 	MOVQ dst+0(FP), DI \
 	MOVQ src+8(FP), SI \
@@ -79,37 +78,10 @@ done: \
 	VZEROUPPER \
 	RET
 
-#define LOOP32(F, label, done) \
-	MOVQ dst+0(FP), DI \
-	MOVQ src+8(FP), SI \
-	MOVQ n+16(FP), CX \
-	SHRQ $2, CX \
-	JZ   done \
-label: \
-	VCVTPS2PD  (SI), Y0 \
-	F \
-	VCVTPD2PSY Y10, X10 \
-	VMOVUPS    X10, (DI) \
-	ADDQ       $16, SI \
-	ADDQ       $16, DI \
-	DECQ       CX \
-	JNZ        label \
-done: \
-	VZEROUPPER \
-	RET
-
 // func tanh64(dst, src *float64, n int)
 TEXT ·tanh64(SB), NOSPLIT, $0-24
 	LOOP64(TANH4, tloop64, tdone64)
 
-// func tanh32(dst, src *float32, n int)
-TEXT ·tanh32(SB), NOSPLIT, $0-24
-	LOOP32(TANH4, tloop32, tdone32)
-
 // func exp64(dst, src *float64, n int)
 TEXT ·exp64(SB), NOSPLIT, $0-24
 	LOOP64(EXP4, eloop64, edone64)
-
-// func exp32(dst, src *float32, n int)
-TEXT ·exp32(SB), NOSPLIT, $0-24
-	LOOP32(EXP4, eloop32, edone32)
