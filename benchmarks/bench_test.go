@@ -173,10 +173,11 @@ func BenchmarkNLL(b *testing.B) {
 // BenchmarkPredict times prediction on PredictRows rows of x ~ N(0,1): the network, then
 // every row's mixture (weights, log weights, means, standard deviations) in original
 // units, for each workload's network in each dtype; api=mixtures is PredictMixtures (flat
-// arrays, what the side-by-side command compares with PyTorch's tensors), api=predict is
+// arrays, what the side-by-side command compares with PyTorch's tensors), api=into is
+// PredictMixturesInto reusing one Mixtures (no arrays allocated per call), api=predict is
 // Predict (one Mixture value per row on top).
 func BenchmarkPredict(b *testing.B) {
-	for _, api := range []string{"mixtures", "predict"} {
+	for _, api := range []string{"mixtures", "into", "predict"} {
 		for _, w := range Workloads {
 			for _, d := range dtypes {
 				b.Run(fmt.Sprintf("api=%s/workload=%s/dtype=%s", api, w.Name, d.name), func(b *testing.B) { benchPredict(b, api, w, d.dt) })
@@ -191,7 +192,11 @@ func benchPredict(b *testing.B, api string, w Workload, dt models.DType) {
 		b.Fatal(err)
 	}
 	predict := func() error { _, err := m.PredictMixtures(x); return err }
-	if api == "predict" {
+	switch api {
+	case "into":
+		var p mdn.Mixtures
+		predict = func() error { return m.PredictMixturesInto(&p, x) }
+	case "predict":
 		predict = func() error { _, err := m.Predict(x); return err }
 	}
 	if err := predict(); err != nil {

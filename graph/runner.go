@@ -152,6 +152,37 @@ func (r *Runner) Float64s(dst []float64, n *G.Node) ([]float64, error) {
 	return AppendFloat64s(dst, t), nil
 }
 
+// Floats returns output n's values from the last Run in the output's own dtype, without
+// copying where the value is a plain tensor: f64 for a float64 output, f32 for a
+// float32 one, the other nil. They are the runner's own memory, valid until the next Run,
+// and must not be changed.
+func (r *Runner) Floats(n *G.Node) (f64 []float64, f32 []float32, err error) {
+	v, err := r.Value(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t, ok := v.(*tensor.Dense); ok && !t.IsScalar() && !t.RequiresIterator() {
+		size := t.Shape().TotalSize()
+		switch t.Dtype() {
+		case tensor.Float64:
+			if d := t.Float64s(); len(d) >= size {
+				return d[:size:size], nil, nil
+			}
+		case tensor.Float32:
+			if d := t.Float32s(); len(d) >= size {
+				return nil, d[:size:size], nil
+			}
+		}
+	}
+	switch d := v.Data().(type) {
+	case []float32:
+		return nil, append([]float32(nil), d...), nil
+	case float32:
+		return nil, []float32{d}, nil
+	}
+	return AppendFloat64s(nil, v), nil, nil
+}
+
 // Scalar returns the single value of output n from the last Run as float64.
 func (r *Runner) Scalar(n *G.Node) (float64, error) {
 	var buf [1]float64

@@ -19,15 +19,17 @@ type Batch struct {
 	Inputs  []*G.Node
 	Outputs []*G.Node
 
-	in, out [][]float64 // the padded inputs and the outputs of the last run
+	in  [][]float64 // the padded inputs
+	f64 [][]float64 // the last run's outputs (float64 graphs)
+	f32 [][]float32 // the last run's outputs (float32 graphs)
 }
 
 // Batcher runs row-major data through a model's graphs, at most maxRows rows a run: n
-// rows run on a graph of ChunkRows(n) rows, chunk after chunk, the last chunk padded
-// with zero rows whose outputs are ignored. It keeps, for every batch size, the graphs
-// it has built that are idle; a Run takes one and puts it back after, so that
-// concurrent Runs never share a graph, and the set grows to as many graphs per size as
-// have run at once. A Batcher is safe for concurrent use as long as what its build
+// rows run on a graph of ChunkRows(n) rows, chunk after chunk, the rows left at the end
+// on one or a few smaller graphs (powers of two), the last padded with zero rows whose
+// outputs are ignored. It keeps, for every batch size, the graphs it has built that are
+// idle; a Run takes one and puts it back after, so that concurrent Runs never share a
+// graph, and the set grows to as many graphs per size as have run at once. A Batcher is safe for concurrent use as long as what its build
 // function reads (the model's weights) does not change.
 type Batcher struct {
 	maxRows int
@@ -99,58 +101,103 @@ func (b *Batcher) ChunkRows(n int) int {
 	return min(c, b.maxRows)
 }
 
+// Outs are one chunk's outputs in the graph's own dtype: F64[j] (a float64 graph) or
+// F32[j] (a float32 graph) holds output j's values for the whole chunk, padding rows
+// included, row-major; the other field is nil. They are the graph's own memory, valid
+// until emit returns, and must not be changed.
+type Outs struct {
+	F64 [][]float64
+	F32 [][]float32
+}
+
 // Run runs n rows through the graphs. inputs[j] holds the n rows of the graphs' j-th
 // input, row-major (n times its width values). Chunk by chunk, in order, Run feeds the
 // rows start to start+rows−1 and calls emit with outs[j] holding the j-th output's
-// values for the whole chunk of ChunkRows(n) rows, padding rows included: the first
-// rows rows are the chunk's. outs belong to the graph: emit must copy what it keeps
-// before it returns. An error from emit stops Run and is returned as it is; n = 0 runs
-// nothing.
+// values for the whole chunk, padding rows included: the first rows rows are the
+// chunk's. Chunks are ChunkRows(n) rows, except that the rows left after the last whole
+// chunk may run as a few smaller chunks (each on a graph of a power of two rows), so
+// that little padding is computed. outs belong to the graph: emit must copy what it
+// keeps before it returns. An error from emit stops Run and is returned as it is; n = 0
+// runs nothing.
 func (b *Batcher) Run(n int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) error {
+	return b.RunOuts(n, inputs, float64Outs(emit))
+}
+
+// RunOuts is Run with emit given the outputs in the graphs' own dtype, without
+// converting float32 values to float64.
+func (b *Batcher) RunOuts(n int, inputs [][]float64, emit func(start, rows int, o Outs) error) error {
 	if n == 0 {
 		return nil
 	}
 	if err := checkInputs(n, inputs); err != nil {
 		return err
 	}
-	return b.runSpan(n, b.ChunkRows(n), inputs, emit)
+	return b.runSpan(n, 0, n, inputs, emit)
 }
 
-// RunParallel is Run with the rows split into contiguous spans of whole chunks, one span
-// per processor (fewer when there are fewer chunks), each run on a graph of its own in a
-// goroutine of its own. emit is called concurrently, with disjoint row ranges, and must be
-// safe for that; the order of its calls is not fixed. Every row's outputs are the same as
-// Run's, bit for bit: the graphs compute each row on its own. The first error in row
-// order is returned; spans after a failed chunk may still have run.
+// float64Outs adapts an emit function taking float64 outputs, converting float32 ones
+// into buffers of its own (one set per concurrent caller: the adapter is made per call
+// and per span).
+func float64Outs(emit func(start, rows int, outs [][]float64) error) func(start, rows int, o Outs) error {
+	var buf [][]float64
+	return func(start, rows int, o Outs) error {
+		if o.F32 == nil {
+			return emit(start, rows, o.F64)
+		}
+		if len(buf) != len(o.F32) {
+			buf = make([][]float64, len(o.F32))
+		}
+		for j, v := range o.F32 {
+			buf[j] = buf[j][:0]
+			for _, x := range v {
+				buf[j] = append(buf[j], float64(x))
+			}
+		}
+		return emit(start, rows, buf)
+	}
+}
+
+// RunParallel is Run with the rows split into contiguous spans of about equal length,
+// one span per processor (fewer when there are fewer chunks), each run on graphs of its
+// own in a goroutine of its own. emit is called concurrently, with disjoint row ranges,
+// and must be safe for that; the order of its calls is not fixed. Every row's outputs are
+// the same as Run's, bit for bit: the graphs compute each row on its own. The first error
+// in row order is returned; spans after a failed chunk may still have run.
 func (b *Batcher) RunParallel(n int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) error {
+	return b.runParallel(n, inputs, func() func(int, int, Outs) error { return float64Outs(emit) })
+}
+
+// RunParallelOuts is RunParallel with emit given the outputs in the graphs' own dtype,
+// without converting float32 values to float64.
+func (b *Batcher) RunParallelOuts(n int, inputs [][]float64, emit func(start, rows int, o Outs) error) error {
+	return b.runParallel(n, inputs, func() func(int, int, Outs) error { return emit })
+}
+
+// runParallel is RunParallel calling, per span, the emit function newEmit returns.
+func (b *Batcher) runParallel(n int, inputs [][]float64, newEmit func() func(start, rows int, o Outs) error) error {
 	if n == 0 {
 		return nil
 	}
 	size := b.ChunkRows(n)
 	chunks := (n + size - 1) / size
 	workers := min(chunks, runtime.GOMAXPROCS(0))
-	if workers < 2 {
-		return b.Run(n, inputs, emit)
-	}
 	if err := checkInputs(n, inputs); err != nil {
 		return err
 	}
+	if workers < 2 {
+		return b.runSpan(n, 0, n, inputs, newEmit())
+	}
 	release := cores.Share(workers)
 	defer release()
-	per := (chunks + workers - 1) / workers * size
-	spanRun := func(start int) error {
-		rows := min(per, n-start)
-		span := make([][]float64, len(inputs))
-		for j, in := range inputs {
-			width := len(in) / n
-			span[j] = in[start*width : (start+rows)*width]
-		}
-		return b.runSpan(rows, size, span, func(s, r int, outs [][]float64) error { return emit(start+s, r, outs) })
+	// Span w is rows [w·n/workers, (w+1)·n/workers).
+	spanRun := func(w int) error {
+		start, end := w*n/workers, (w+1)*n/workers
+		return b.runSpan(n, start, end-start, inputs, newEmit())
 	}
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for w := 1; w < workers && w*per < n; w++ {
-		wg.Go(func() { errs[w] = spanRun(w * per) })
+	for w := 1; w < workers; w++ {
+		wg.Go(func() { errs[w] = spanRun(w) })
 	}
 	errs[0] = spanRun(0)
 	wg.Wait()
@@ -172,53 +219,101 @@ func checkInputs(n int, inputs [][]float64) error {
 	return nil
 }
 
-// runSpan runs n rows on one graph of size rows taken from the idle set.
-func (b *Batcher) runSpan(n, size int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) error {
-	bt, err := b.get(size)
-	if err != nil {
-		return err
+// tailRows returns the size of the graph the next chunk of a span runs on when r rows
+// are left: maxRows while at least that many are left, then the least power of two ≥ r
+// when that pads by at most an eighth (or r is small), else the greatest power of two
+// below r, leaving the rest to later chunks.
+func (b *Batcher) tailRows(r int) int {
+	size := b.ChunkRows(r)
+	if size <= r || size <= 64 || 8*r >= 7*size {
+		return size
 	}
-	healthy, err := bt.run(n, size, inputs, emit)
-	if healthy {
-		b.put(size, bt)
-	} // else bt is dropped: a failed run may have left it half-done
-	return err
+	return size / 2
 }
 
-// run is Run on one graph of size rows. It reports whether the graph can run again.
-func (bt *Batch) run(n, size int, inputs [][]float64, emit func(start, rows int, outs [][]float64) error) (healthy bool, err error) {
+// runSpan runs rows start to start+rows−1 of inputs (n rows), chunk by chunk in order,
+// each chunk on an idle graph of its size.
+func (b *Batcher) runSpan(n, start, rows int, inputs [][]float64, emit func(start, rows int, o Outs) error) error {
+	var bt *Batch
+	size := 0
+	defer func() {
+		if bt != nil {
+			b.put(size, bt)
+		}
+	}()
+	for done := 0; done < rows; {
+		s := b.tailRows(rows - done)
+		if s != size {
+			if bt != nil {
+				b.put(size, bt)
+				bt = nil
+			}
+			var err error
+			if bt, err = b.get(s); err != nil {
+				return err
+			}
+			size = s
+		}
+		r := min(s, rows-done)
+		healthy, err := bt.run(n, start+done, r, s, inputs, emit)
+		if !healthy {
+			bt = nil // dropped: a failed run may have left it half-done
+		}
+		if err != nil {
+			return err
+		}
+		done += r
+	}
+	return nil
+}
+
+// run runs rows start to start+rows−1 of inputs (which hold n rows) on bt, a graph of
+// size ≥ rows rows, padding with zero rows, and calls emit with the outputs in the graph's
+// dtype. It reports whether the graph can run again.
+func (bt *Batch) run(n, start, rows, size int, inputs [][]float64, emit func(start, rows int, o Outs) error) (healthy bool, err error) {
 	if len(bt.Inputs) != len(inputs) {
 		return true, fmt.Errorf("models: %d inputs given to a graph of %d", len(inputs), len(bt.Inputs))
 	}
-	for start := 0; start < n; start += size {
-		rows := min(size, n-start)
-		for j, in := range inputs {
-			w := len(in) / n
-			feed := in[start*w : (start+rows)*w]
-			if rows < size { // pad with zero rows
-				if len(bt.in[j]) != size*w {
-					bt.in[j] = make([]float64, size*w)
-				}
-				clear(bt.in[j][copy(bt.in[j], feed):])
-				feed = bt.in[j]
+	for j, in := range inputs {
+		w := len(in) / n
+		feed := in[start*w : (start+rows)*w]
+		if rows < size { // pad with zero rows
+			if len(bt.in[j]) != size*w {
+				bt.in[j] = make([]float64, size*w)
 			}
-			if err := bt.Runner.Feed(bt.Inputs[j], feed); err != nil {
-				return true, err
-			}
+			clear(bt.in[j][copy(bt.in[j], feed):])
+			feed = bt.in[j]
 		}
-		if err := bt.Runner.Run(); err != nil {
-			return false, err
-		}
-		for j, o := range bt.Outputs {
-			if bt.out[j], err = bt.Runner.Float64s(bt.out[j][:0], o); err != nil {
-				return false, err
-			}
-		}
-		if err := emit(start, rows, bt.out); err != nil {
+		if err := bt.Runner.Feed(bt.Inputs[j], feed); err != nil {
 			return true, err
 		}
 	}
-	return true, nil
+	if err := bt.Runner.Run(); err != nil {
+		return false, err
+	}
+	f64s, f32s := bt.f64[:0], bt.f32[:0]
+	for _, node := range bt.Outputs {
+		f64, f32, err := bt.Runner.Floats(node)
+		if err != nil {
+			return false, err
+		}
+		if f32 != nil {
+			f32s = append(f32s, f32)
+		} else {
+			f64s = append(f64s, f64)
+		}
+	}
+	bt.f64, bt.f32 = f64s, f32s
+	var o Outs
+	switch {
+	case len(f32s) == 0:
+		o.F64 = f64s
+	case len(f64s) == 0:
+		o.F32 = f32s
+	default:
+		return true, fmt.Errorf("models: a graph with outputs of both float32 and float64")
+	}
+	return true, emit(start, rows, o)
 }
 
 // get takes an idle graph of the given batch size, or builds one (under buildMu) if none
@@ -238,7 +333,7 @@ func (b *Batcher) get(size int) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	bt.in, bt.out = make([][]float64, len(bt.Inputs)), make([][]float64, len(bt.Outputs))
+	bt.in = make([][]float64, len(bt.Inputs))
 	return bt, nil
 }
 

@@ -238,3 +238,64 @@ func TestBatcherRunParallel(t *testing.T) {
 		t.Error("7 values for 3 rows accepted")
 	}
 }
+
+// TestBatcherOuts checks that RunOuts and RunParallelOuts hand a float32 graph's outputs
+// over as float32 (and a float64 graph's as float64), with the same values Run converts,
+// for row counts whose tails run on smaller graphs.
+func TestBatcherOuts(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		b := models.NewBatcher(256, func(rows int) (*models.Batch, error) {
+			g := G.NewGraph()
+			x := graph.NewInput(g, dt, "x", rows, 3)
+			sq, err := G.Square(x)
+			if err != nil {
+				return nil, err
+			}
+			r, err := graph.NewRunner(g, G.Nodes{sq})
+			if err != nil {
+				return nil, err
+			}
+			return &models.Batch{Runner: r, Inputs: G.Nodes{x}, Outputs: G.Nodes{sq}}, nil
+		})
+		rng := graph.NewRand(3)
+		for _, n := range []int{1, 100, 700, 1000} {
+			x := make([]float64, 3*n)
+			for i := range x {
+				x[i] = rng.NormFloat64()
+			}
+			var mu sync.Mutex
+			seen := 0
+			check := func(start, rows int, o models.Outs) error {
+				if (o.F32 != nil) != (dt == tensor.Float32) || (o.F64 != nil) != (dt == tensor.Float64) || len(o.F32)+len(o.F64) != 1 {
+					return fmt.Errorf("%v graph: %d float32 and %d float64 outputs", dt, len(o.F32), len(o.F64))
+				}
+				for i := 0; i < 3*rows; i++ {
+					v := x[3*start+i]
+					var got float64
+					if o.F32 != nil {
+						got, v = float64(o.F32[0][i]), float64(float32(v)*float32(v))
+					} else {
+						got, v = o.F64[0][i], v*v
+					}
+					if got != v {
+						return fmt.Errorf("%v: value %d of row %d: got %g, want %g", dt, i%3, start+i/3, got, v)
+					}
+				}
+				mu.Lock()
+				seen += rows
+				mu.Unlock()
+				return nil
+			}
+			if err := b.RunOuts(n, [][]float64{x}, check); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.RunParallelOuts(n, [][]float64{x}, check); err != nil {
+				t.Fatal(err)
+			}
+			if seen != 2*n {
+				t.Fatalf("%v, %d rows: %d rows emitted, want %d", dt, n, seen, 2*n)
+			}
+		}
+	}
+}

@@ -162,7 +162,12 @@ func (n Normalization) Clone() Normalization {
 // CheckRows checks that every row has width values, all finite, and returns them flattened
 // row-major. what names the data in errors ("input", "target").
 func CheckRows(what string, rows [][]float64, width int) ([]float64, error) {
-	flat := make([]float64, 0, len(rows)*width)
+	return AppendRows(make([]float64, 0, len(rows)*width), what, rows, width)
+}
+
+// AppendRows is CheckRows appending the rows to flat (grown as append grows it), so that
+// a caller can reuse a buffer.
+func AppendRows(flat []float64, what string, rows [][]float64, width int) ([]float64, error) {
 	for i, r := range rows {
 		if len(r) != width {
 			return nil, fmt.Errorf("%s row %d has %d columns, model expects %d", what, i, len(r), width)

@@ -14,7 +14,8 @@
 // because PyTorch ran slow kernels. Round 1 runs every configuration; later rounds rerun
 // the -keep fastest of each measurement. Prediction is torch.no_grad's forward pass with
 // the softmax and exponential on 10,000 rows against Model.PredictMixtures on the same
-// number (both give every row's weights, means and scales in arrays).
+// number (both give every row's weights, means and scales in arrays), or, with
+// -predict_api into, Model.PredictMixturesInto reusing one Mixtures from call to call.
 // It needs Debian's python3-torch with OpenBLAS underneath (apt-get install -y
 // python3-torch libopenblas0-pthread; with Debian's reference BLAS alone PyTorch runs far
 // below its best); without it the command says so and, with -skip_peer, measures mixgraph
@@ -46,6 +47,7 @@ import (
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/gemm"
 	"github.com/mixgraph/mixgraph/models"
+	"github.com/mixgraph/mixgraph/models/mdn"
 )
 
 func main() {
@@ -77,6 +79,7 @@ type blasCore struct{ env, name string }
 
 type options struct {
 	workloads, dtypes, modes, python, script, coretypes string
+	predictAPI                                          string
 	rounds, keep                                        int
 	seconds                                             float64
 	skipPeer                                            bool
@@ -96,8 +99,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.script, "script", "", "path of benchmarks/reference/mdn_bench.py (default: found from the working directory)")
 	fs.StringVar(&o.coretypes, "coretypes", "", "comma-separated OPENBLAS_CORETYPE values to try PyTorch under, \"auto\" for OpenBLAS's own choice (default: auto and every core type this CPU supports)")
 	fs.BoolVar(&o.skipPeer, "skip_peer", false, "measure mixgraph only")
+	fs.StringVar(&o.predictAPI, "predict_api", "mixtures", "mixgraph's prediction call: mixtures (PredictMixtures, fresh arrays each call) or into (PredictMixturesInto, reusing one Mixtures)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.predictAPI != "mixtures" && o.predictAPI != "into" {
+		return fmt.Errorf("-predict_api: %q is not mixtures or into", o.predictAPI)
 	}
 	if o.rounds < 1 || o.keep < 1 || !(o.seconds > 0) {
 		return fmt.Errorf("-rounds %d, -keep %d and -seconds %g must be positive", o.rounds, o.keep, o.seconds)
@@ -184,7 +191,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 						c = &cell{peer: map[peerConfig][]float64{}}
 						cells[k] = c
 					}
-					sec, err := ours(mode, w, d, o.seconds)
+					sec, err := ours(mode, w, d, o.seconds, o.predictAPI)
 					if err != nil {
 						return err
 					}
@@ -248,7 +255,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, mode := range modes {
 		unit, what := "samples/s", "one training step"
 		if mode == "predict" {
-			unit, what = "rows/s", fmt.Sprintf("the mixtures of %d rows", benchmarks.PredictRows)
+			unit, what = "rows/s", fmt.Sprintf("the mixtures of %d rows (mixgraph: %s)", benchmarks.PredictRows, map[string]string{"mixtures": "PredictMixtures, fresh arrays each call", "into": "PredictMixturesInto, one Mixtures reused"}[o.predictAPI])
 		}
 		fmt.Fprintf(stdout, "\n%s: %s\n\n", mode, what)
 		fmt.Fprintf(stdout, "| workload | dtype | mixgraph %s | PyTorch best %s (set-up, core) | ratio | mixgraph %% of peak | PyTorch %% of peak | mixgraph GFLOP/s (%% of OpenBLAS's best GEMM) |\n", unit, unit)
@@ -323,13 +330,13 @@ func median(v []float64) float64 {
 
 // ours returns mixgraph's median time of one training step or one prediction of
 // PredictRows rows, over about `seconds` of repeats.
-func ours(mode string, w benchmarks.Workload, d string, seconds float64) (float64, error) {
+func ours(mode string, w benchmarks.Workload, d string, seconds float64, predictAPI string) (float64, error) {
 	dt := models.Float64
 	if d == "f32" {
 		dt = models.Float32
 	}
 	if mode == "predict" {
-		return oursPredict(w, dt, seconds)
+		return oursPredict(w, dt, seconds, predictAPI)
 	}
 	s, err := benchmarks.NewSetup(w, dt, 0, 1)
 	if err != nil {
@@ -352,19 +359,24 @@ func ours(mode string, w benchmarks.Workload, d string, seconds float64) (float6
 	return median(ts), nil
 }
 
-func oursPredict(w benchmarks.Workload, dt models.DType, seconds float64) (float64, error) {
+func oursPredict(w benchmarks.Workload, dt models.DType, seconds float64, api string) (float64, error) {
 	m, x, err := benchmarks.PredictSetup(w, dt, benchmarks.PredictRows, 1)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := m.PredictMixtures(x); err != nil { // warm-up: graphs built
+	predict := func() error { _, err := m.PredictMixtures(x); return err }
+	if api == "into" {
+		var p mdn.Mixtures
+		predict = func() error { return m.PredictMixturesInto(&p, x) }
+	}
+	if err := predict(); err != nil { // warm-up: graphs built
 		return 0, err
 	}
 	var ts []float64
 	start := time.Now()
 	for len(ts) < 5 || (time.Since(start).Seconds() < seconds && len(ts) < 500) {
 		t0 := time.Now()
-		if _, err := m.PredictMixtures(x); err != nil {
+		if err := predict(); err != nil {
 			return 0, err
 		}
 		ts = append(ts, time.Since(t0).Seconds())

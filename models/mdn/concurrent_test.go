@@ -113,6 +113,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var mine Mixtures // this goroutine's, reused by PredictMixturesInto across models and sizes
 			for c := 0; c < calls; c++ {
 				m := ms[(g+c)%len(ms)]
 				w := wants[m][(g*7+c)%len(sizes)]
@@ -124,6 +125,13 @@ func TestConcurrentUse(t *testing.T) {
 					}
 					if err != nil {
 						errs <- fmt.Errorf("goroutine %d call %d Predict(%d rows): %v", g, c, len(w.x), err)
+					}
+					err = m.PredictMixturesInto(&mine, w.x)
+					if err == nil {
+						err = sameMixtures(mine.All(), w.mix)
+					}
+					if err != nil {
+						errs <- fmt.Errorf("goroutine %d call %d PredictMixturesInto(%d rows): %v", g, c, len(w.x), err)
 					}
 				case 1:
 					ll, err := m.LogLik(w.x, w.y)
@@ -168,9 +176,9 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// The model keeps at most one graph per size for each chunk that ran at once: a
-	// Predict of 300 rows runs its two chunks of 256 rows in parallel (RunParallel, up
-	// to GOMAXPROCS of them), each on a graph of its own.
+	// The model keeps at most one graph per size for each span that ran at once: a
+	// Predict of 300 rows runs two spans of 150 rows in parallel (RunParallel, up to
+	// GOMAXPROCS of them), each on graphs of its own.
 	perCall := runtime.GOMAXPROCS(0)
 	for _, m := range ms {
 		for what, b := range map[string]*models.Batcher{"Predict": m.predict, "LogLik": m.eval} {

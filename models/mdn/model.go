@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	G "gorgonia.org/gorgonia"
@@ -24,7 +25,8 @@ var _ models.Trainable = (*Model)(nil)
 // CovarianceFull). The network works in standardised units (see Normalization); Predict
 // and LogLik speak original units.
 //
-// Concurrency: Predict, LogLik, NLL, Config, InputDim, OutputDim, Normalization,
+// Concurrency: Predict, PredictMixtures, PredictMixturesInto (each goroutine with a
+// Mixtures of its own), LogLik, NLL, Config, InputDim, OutputDim, Normalization,
 // Columns, CostInOriginalUnits, Save and SaveFile only read the model and are safe for
 // concurrent use by any number of goroutines, so one loaded model can serve many
 // requests at once. Each concurrent Predict or LogLik runs on a graph of its own: the
@@ -47,6 +49,7 @@ type Model struct {
 	xCols, yCols []string
 
 	predict, eval *models.Batcher // Predict's and LogLik's graphs
+	inputs        sync.Pool       // *[]float64: Predict's copies of its inputs, reused
 }
 
 // headGain scales the heads' initial weights, so that the initial mixture barely
@@ -116,7 +119,7 @@ func New(cfg Config) (*Model, error) {
 		Base: models.NewBase("mdn", ps, cfg.InputDim, cfg.OutputDim),
 		cfg:  cfg, body: body, logits: logits, means: means, scales: scales, offdiag: offdiag, skip: skip,
 	}
-	m.predict = models.NewBatcher(predictChunk, m.buildPredictor)
+	m.predict = models.NewBatcher(predictRows(cfg), m.buildPredictor)
 	m.eval = models.NewLossBatcher(m, predictChunk)
 	return m, nil
 }

@@ -13,17 +13,69 @@ import (
 	"github.com/mixgraph/mixgraph/models"
 )
 
-// predictChunk is the most rows Predict and LogLik run at once: fewer rows run on a graph
-// of the next power of two, padded with zero rows whose results are dropped (see
-// models.Batcher).
+// predictChunk is the most rows LogLik runs at once, and Predict for all but narrow
+// networks (see predictRows): fewer rows run on a graph of the next power of two,
+// padded with zero rows whose results are dropped (see models.Batcher).
 const predictChunk = 256
 
+// fusedHeads reports whether buildPredictor computes the heads as one product: for a
+// model of one member.
+func (m *Model) fusedHeads() bool { return m.cfg.Members <= 1 }
+
+// predictRows is the most rows Predict runs at once for a model of configuration cfg:
+// predictChunk, or more for a narrow network (up to 4096 rows, as long as a chunk's
+// widest layer holds at most 2¹⁵ values), whose chunks would otherwise cost more in
+// running the graph than in arithmetic. A row's values do not depend on the chunk it
+// runs in.
+func predictRows(cfg Config) int {
+	widest := cfg.K * (1 + 2*cfg.OutputDim + cfg.offDiagonals()) // the heads, side by side
+	for _, h := range cfg.Hidden {
+		widest = max(widest, h)
+	}
+	rows := predictChunk
+	for rows < 4096 && 2*rows*widest <= 1<<15 {
+		rows *= 2
+	}
+	return rows
+}
+
 // buildPredictor builds the network alone (no loss, no gradients) for rows inputs:
-// input "mdn.x", outputs the logits, means and raw scales (and the off-diagonals of a
-// full-covariance model).
+// input "mdn.x"; output the logits, means and raw scales (and the off-diagonals of a
+// full-covariance model) side by side in one matrix, the heads computed as one matrix
+// product (graph.DenseHeads, the same values as Forward's), followed, with a skip path,
+// by the skip term x·A·E that Forward adds to the means (mixtures adds it, in the
+// network's dtype, as Forward's Add does); or, for a model of several members (whose
+// logits go through each group's log-softmax), as Forward's separate outputs.
 func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 	g := G.NewGraph()
 	x := graph.NewInput(g, m.cfg.DType.Tensor(), "mdn.x", rows, m.cfg.InputDim)
+	if m.fusedHeads() {
+		h, err := m.body.Forward(x)
+		if err != nil {
+			return nil, prefixed(err)
+		}
+		heads := []*graph.Dense{m.logits, m.means, m.scales}
+		if m.offdiag != nil {
+			heads = append(heads, m.offdiag)
+		}
+		y, err := graph.DenseHeads(h, heads...)
+		if err != nil {
+			return nil, prefixed(err)
+		}
+		outs := G.Nodes{y}
+		if m.skip != nil {
+			s, err := m.skipTerm(x)
+			if err != nil {
+				return nil, prefixed(err)
+			}
+			outs = append(outs, s)
+		}
+		r, err := graph.NewRunner(g, outs)
+		if err != nil {
+			return nil, err
+		}
+		return &models.Batch{Runner: r, Inputs: G.Nodes{x}, Outputs: outs}, nil
+	}
 	out, err := m.Forward(x)
 	if err != nil {
 		return nil, err
@@ -123,58 +175,177 @@ func (p *Mixtures) fill(mix *Mixture, i int, rows [][]float64) {
 // predicting many rows at once wants, at the cost of the network and the mixtures' values
 // alone. The rows' chunks run in parallel over the processors.
 func (m *Model) PredictMixtures(x [][]float64) (*Mixtures, error) {
-	flat, err := models.CheckRows("mdn: input", x, m.cfg.InputDim)
-	if err != nil {
+	p := new(Mixtures)
+	if err := m.PredictMixturesInto(p, x); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// PredictMixturesInto is PredictMixtures writing into p: its arrays are reused when they
+// have the capacity for x's rows (p's earlier contents are overwritten, and slices taken
+// from it before see the new values) and allocated afresh otherwise. A server that
+// predicts batch after batch keeps one Mixtures per goroutine and so allocates nothing
+// per batch once the arrays have grown: fresh arrays of that size cost more than the
+// mixtures' arithmetic (the memory is zeroed and, each time the runtime has returned it
+// to the system, faulted in again page by page). On an error p holds no valid
+// mixtures. The values are PredictMixtures', bit for bit.
+func (m *Model) PredictMixturesInto(p *Mixtures, x [][]float64) error {
+	buf, _ := m.inputs.Get().(*[]float64)
+	if buf == nil {
+		buf = new([]float64)
+	}
+	defer m.inputs.Put(buf)
+	if need := len(x) * m.cfg.InputDim; cap(*buf) < need {
+		*buf = make([]float64, 0, need)
+	}
+	flat, err := models.AppendRows((*buf)[:0], "mdn: input", x, m.cfg.InputDim)
+	if err != nil {
+		return err
+	}
+	*buf = flat
 	norm := m.Normalization()
 	norm.X(flat, flat)
 	n, k, d := len(x), m.cfg.K, m.cfg.OutputDim
-	weights, values := make([]float64, 2*n*k), make([]float64, 2*n*k*d)
-	p := &Mixtures{N: n, K: k, D: d, Weights: weights[:n*k], LogWeights: weights[n*k:], Means: values[:n*k*d], StdDevs: values[n*k*d:]}
-	full := m.cfg.offDiagonals() > 0
-	if full {
-		p.Cholesky = make([]float64, n*k*d*d)
-	}
+	p.size(n, k, d, m.cfg.offDiagonals() > 0)
 	// Each chunk writes its own rows.
-	err = m.predict.RunParallel(n, [][]float64{flat}, func(start, rows int, o [][]float64) error {
-		var off []float64
-		if full {
-			off = o[3]
+	err = m.predict.RunParallelOuts(n, [][]float64{flat}, func(start, rows int, o models.Outs) error {
+		var i int
+		var err error
+		if o.F32 != nil {
+			i, err = mixtures(m, p, start, rows, norm, newNetOuts(m, o.F32))
+		} else {
+			i, err = mixtures(m, p, start, rows, norm, newNetOuts(m, o.F64))
 		}
-		if i, err := m.mixtures(p, start, rows, norm, o[0], o[1], o[2], off); err != nil {
+		if err != nil {
 			return fmt.Errorf("mdn: input row %d: %w", i, err)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, prefixed(err)
+		return prefixed(err)
 	}
-	return p, nil
+	return nil
 }
 
-// mixtures turns a chunk of network outputs into rows start to start+rows−1 of p, in
+// size makes p hold n rows of mixtures of k components in d dimensions (with Cholesky
+// factors when full), reusing its arrays where their capacity suffices; a p with no
+// room gets one allocation for all its arrays.
+func (p *Mixtures) size(n, k, d int, full bool) {
+	nk, nkd, chol := n*k, n*k*d, 0
+	if full {
+		chol = n * k * d * d
+	}
+	p.N, p.K, p.D = n, k, d
+	short := func(s []float64, n int) bool { return s == nil || cap(s) < n }
+	if short(p.Weights, nk) && short(p.LogWeights, nk) && short(p.Means, nkd) && short(p.StdDevs, nkd) && (!full || short(p.Cholesky, chol)) {
+		all := make([]float64, 2*nk+2*nkd+chol)
+		p.Weights, p.LogWeights = all[:nk:nk], all[nk:2*nk:2*nk]
+		all = all[2*nk:]
+		p.Means, p.StdDevs = all[:nkd:nkd], all[nkd:2*nkd:2*nkd]
+		p.Cholesky = nil
+		if full {
+			p.Cholesky = all[2*nkd:]
+		}
+		return
+	}
+	p.Weights, p.LogWeights = resize(p.Weights, nk), resize(p.LogWeights, nk)
+	p.Means, p.StdDevs = resize(p.Means, nkd), resize(p.StdDevs, nkd)
+	if full {
+		p.Cholesky = resize(p.Cholesky, chol)
+	} else {
+		p.Cholesky = nil
+	}
+}
+
+// resize returns s with length n, reallocated when its capacity is short.
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// The network's outputs, in the order buildPredictor lists them.
+const (
+	outLogits = iota
+	outMeans
+	outScales
+	outOffDiag
+)
+
+// netOuts locates one chunk's network outputs: row i of output j (outLogits, ...) starts
+// at data[j][i·ld[j] + col[j]]. data[outOffDiag] is nil for a diagonal model. skip,
+// when not nil, holds the skip path's term to add to the means (K·D values a row).
+type netOuts[T float32 | float64] struct {
+	data    [4][]T
+	ld, col [4]int
+	skip    []T
+}
+
+// row returns the n values of output j in row i.
+func (o *netOuts[T]) row(j, i, n int) []T {
+	at := i*o.ld[j] + o.col[j]
+	return o.data[j][at : at+n : at+n]
+}
+
+// newNetOuts locates the outputs of a chunk of m's predictor: one matrix of every head
+// side by side (logits, means, scales, off-diagonals) and the skip term, or one matrix
+// per head.
+func newNetOuts[T float32 | float64](m *Model, outs [][]T) netOuts[T] {
+	k, d, om := m.cfg.K, m.cfg.OutputDim, m.cfg.offDiagonals()
+	widths := [4]int{k, k * d, k * d, k * om}
+	var o netOuts[T]
+	if m.fusedHeads() {
+		col := 0
+		for j, w := range widths {
+			if w > 0 {
+				o.data[j], o.col[j] = outs[0], col
+			}
+			col += w
+		}
+		for j := range o.ld {
+			o.ld[j] = col
+		}
+		if len(outs) > 1 {
+			o.skip = outs[1]
+		}
+		return o
+	}
+	for j, out := range outs {
+		o.data[j], o.ld[j] = out, widths[j]
+	}
+	return o
+}
+
+// mixtures turns a chunk of network outputs (logits, means, raw scales and, for a
+// full-covariance model, off-diagonals, in the network's dtype) into rows start to
+// start+rows−1 of p, in
 // original units: π = softmax(z) (max-shifted), log π = z − max − log Σ exp(z − max),
 // μ = μ'·s + m, σ = σ'·s with σ' = √(t(s')² + floor), where m and s are norm's target
 // means and standard deviations. The exponentials run vectorised over the whole chunk. It
 // returns the first row whose outputs are not a valid mixture, with the reason.
 //
+// Every value is computed in float64, a float32 output widened first, so that both dtypes
+// share one computation.
+//
 // For a full-covariance model (off, the chunk's off-diagonal outputs, not nil) the
 // Cholesky factor in original units is L = S L' with S = diag s (Σ = S Σ' S):
 // L_jj = σ'_j s_j, L_jl = off'_jl s_j below the diagonal; the standard deviations are
 // then the marginal ones, ‖row j of L‖.
-func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization, logits, means, scales, off []float64) (int, error) {
+func mixtures[T float32 | float64](m *Model, p *Mixtures, start, rows int, norm models.Normalization, net netOuts[T]) (int, error) {
 	k, d := p.K, p.D
+	kd := k * d
 	w, lw := p.Weights[start*k:(start+rows)*k], p.LogWeights[start*k:(start+rows)*k]
-	mu, sd := p.Means[start*k*d:(start+rows)*k*d], p.StdDevs[start*k*d:(start+rows)*k*d]
+	mu, sd := p.Means[start*kd:(start+rows)*kd], p.StdDevs[start*kd:(start+rows)*kd]
 	for i := range rows {
-		z, shifted := logits[i*k:(i+1)*k], lw[i*k:(i+1)*k]
+		z, shifted := net.row(outLogits, i, k), lw[i*k:(i+1)*k]
 		mx := math.Inf(-1)
 		for _, v := range z {
-			mx = math.Max(mx, v)
+			mx = max(mx, float64(v)) // math.Max's rules for NaN and ±0, inlined
 		}
 		for c, v := range z {
-			shifted[c] = v - mx
+			shifted[c] = float64(v) - mx
 		}
 	}
 	vecmath.Exp64(w, lw)
@@ -192,35 +363,79 @@ func (m *Model) mixtures(p *Mixtures, start, rows int, norm models.Normalization
 		}
 		bad = bad || math.IsNaN(sum) || math.IsInf(sum, 0)
 	}
-	raw := scales[:rows*k*d]
 	if m.cfg.Scale == losses.ScaleExp {
-		vecmath.Exp64(sd, raw)
+		if raw, ok := any(net.data[outScales]).([]float64); ok && net.ld[outScales] == kd {
+			vecmath.Exp64(sd, raw[:rows*kd])
+		} else {
+			for i := range rows {
+				for c, r := range net.row(outScales, i, kd) {
+					sd[i*kd+c] = float64(r)
+				}
+			}
+			vecmath.Exp64(sd, sd)
+		}
 	} else {
-		for i, r := range raw {
-			sd[i] = m.cfg.Scale.Sigma(r, 0)
+		for i := range rows {
+			for c, r := range net.row(outScales, i, kd) {
+				sd[i*kd+c] = m.cfg.Scale.Sigma(float64(r), 0)
+			}
 		}
 	}
 	floor := m.cfg.VarianceFloor
-	for o := 0; o < rows*k*d; o += d {
-		for j := range d {
-			mu[o+j] = means[o+j]*norm.YStd[j] + norm.YMean[j]
-			t := sd[o+j]
-			if floor > 0 {
-				t = math.Sqrt(t*t + floor)
+	ym, ys := norm.YMean[:d:d], norm.YStd[:d:d]
+	var skipBuf []T
+	if net.skip != nil {
+		skipBuf = make([]T, kd)
+	}
+	for i := range rows {
+		means, mu, sd := net.row(outMeans, i, kd), mu[i*kd:(i+1)*kd:(i+1)*kd], sd[i*kd:(i+1)*kd:(i+1)*kd]
+		if net.skip != nil { // Forward's means + x·A·E, rounded to T as its Add rounds
+			withSkip := skipBuf[:kd:kd]
+			for c, v := range net.skip[i*kd : (i+1)*kd] {
+				withSkip[c] = T(means[c] + v)
 			}
-			sd[o+j] = t * norm.YStd[j]
-			bad = bad || math.IsNaN(mu[o+j]) || math.IsInf(mu[o+j], 0) || !(sd[o+j] > 0) || math.IsInf(sd[o+j], 1)
+			means = withSkip
+		}
+		if d == 1 { // one loop over the components, the scale and shift in registers
+			ys, ym := ys[0], ym[0]
+			for c, m := range means {
+				v := float64(m)*ys + ym
+				mu[c] = v
+				t := sd[c]
+				if floor > 0 {
+					t = math.Sqrt(t*t + floor)
+				}
+				t *= ys
+				sd[c] = t
+				// v − v is 0 unless v is ±Inf or NaN.
+				bad = bad || v-v != 0 || !(t > 0 && t <= math.MaxFloat64)
+			}
+			continue
+		}
+		for o := 0; o < kd; o += d {
+			for j := range d {
+				v := float64(means[o+j])*ys[j] + ym[j]
+				mu[o+j] = v
+				t := sd[o+j]
+				if floor > 0 {
+					t = math.Sqrt(t*t + floor)
+				}
+				t *= ys[j]
+				sd[o+j] = t
+				bad = bad || v-v != 0 || !(t > 0 && t <= math.MaxFloat64)
+			}
 		}
 	}
-	if off != nil {
+	if net.data[outOffDiag] != nil {
 		om, dd := m.cfg.offDiagonals(), d*d
 		chol := p.Cholesky[start*k*dd : (start+rows)*k*dd]
 		for c := 0; c < rows*k; c++ {
-			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], off[c*om:(c+1)*om]
+			offs := net.row(outOffDiag, c/k, k*om)
+			l, s, lo := chol[c*dd:(c+1)*dd], sd[c*d:(c+1)*d], offs[c%k*om:(c%k+1)*om]
 			for j := range d {
 				l[j*d+j] = s[j]
 				for e := 0; e < j; e++ {
-					v := lo[j*(j-1)/2+e] * norm.YStd[j]
+					v := float64(lo[j*(j-1)/2+e]) * norm.YStd[j]
 					l[j*d+e] = v
 					bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
 				}

@@ -38,6 +38,16 @@ func (m *Model) addSkip(x, means *G.Node) (*G.Node, error) {
 	if m.skip == nil {
 		return means, nil
 	}
+	s, err := m.skipTerm(x)
+	if err != nil {
+		return nil, err
+	}
+	return G.Add(means, s)
+}
+
+// skipTerm returns x·A·E (B, K·D), the skip path's term of the means (see addSkip), for a
+// model with a skip path.
+func (m *Model) skipTerm(x *G.Node) (*G.Node, error) {
 	s, err := G.Mul(x, m.skip.Node(x.Graph()))
 	if err != nil {
 		return nil, err
@@ -49,7 +59,7 @@ func (m *Model) addSkip(x, means *G.Node) (*G.Node, error) {
 			return nil, err
 		}
 	}
-	return G.Add(means, s)
+	return s, nil
 }
 
 // skipExpansion returns E (groups·d × k·d, row-major): E[g·d + j][c·d + j] = 1 for every
