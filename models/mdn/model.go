@@ -246,6 +246,16 @@ type Outputs struct {
 	OffDiag *G.Node
 }
 
+// heads returns the dense heads on the last hidden layer, in their output order: logits,
+// means, scales and, for full covariances, the off-diagonals.
+func (m *Model) heads() []*graph.Dense {
+	hs := []*graph.Dense{m.logits, m.means, m.scales}
+	if m.offdiag != nil {
+		hs = append(hs, m.offdiag)
+	}
+	return hs
+}
+
 // Forward adds the network to x's graph for x of shape (B, InputDim) in standardised
 // units.
 func (m *Model) Forward(x *G.Node) (*Outputs, error) {
@@ -255,11 +265,7 @@ func (m *Model) Forward(x *G.Node) (*Outputs, error) {
 	}
 	// The heads are one product (graph.Heads): h·[W_logits | W_means | W_scales
 	// (| W_offdiag)] + b, cut into each head's columns.
-	heads := []*graph.Dense{m.logits, m.means, m.scales}
-	if m.offdiag != nil {
-		heads = append(heads, m.offdiag)
-	}
-	outs, err := graph.Heads(h, heads...)
+	outs, err := graph.Heads(h, m.heads()...)
 	if err != nil {
 		return nil, prefixed(err)
 	}

@@ -54,11 +54,7 @@ func (m *Model) buildPredictor(rows int) (*models.Batch, error) {
 		if err != nil {
 			return nil, prefixed(err)
 		}
-		heads := []*graph.Dense{m.logits, m.means, m.scales}
-		if m.offdiag != nil {
-			heads = append(heads, m.offdiag)
-		}
-		y, err := graph.DenseHeads(h, heads...)
+		y, err := graph.DenseHeads(h, m.heads()...)
 		if err != nil {
 			return nil, prefixed(err)
 		}
