@@ -15,9 +15,10 @@ import (
 // layers (no activation) reading one input x (B, In), computed as one matrix product
 // whose output holds the layers' outputs side by side, layer i's Out_i columns after
 // those of the layers before it: y has shape (B, Σ Out_i). Every value is the one the
-// layer's own Forward gives, bit for bit: each element is its bias plus the same sum of
-// products in the same order (the matrix product sums every element of C over the same
-// blocks of depth wherever the element sits in C). The weights are laid side by side on
+// layer's own Forward gives, bit for bit on mixgraph's GEMM: each element is its bias plus
+// the same sum of products in the same order (the matrix product sums every element of C
+// over the same blocks of depth wherever the element sits in C); in the openblas build,
+// whose short products run on OpenBLAS, to rounding only. The weights are laid side by side on
 // every run, so the node always reads the layers' current weights. It has no gradient:
 // it is for prediction graphs.
 func DenseHeads(x *G.Node, layers ...*Dense) (*G.Node, error) {
