@@ -84,19 +84,28 @@ func TestEnsembleIsTheCombinationOfRuns(t *testing.T) {
 		}
 		members[m] = mm
 	}
+	sameAsCombination(t, "Ensemble", lls[0], members, tx, ty)
+}
+
+// sameAsCombination checks that got, a model's log-likelihoods of (tx, ty), are those of
+// mdn.Combine(members) to the last bit, and returns the combination; what names got's
+// model in a failure.
+func sameAsCombination(t *testing.T, what string, got []float64, members []*mdn.Model, tx, ty [][]float64) *mdn.Model {
+	t.Helper()
 	comb, err := mdn.Combine(members)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll, err := comb.LogLik(tx, ty)
+	want, err := comb.LogLik(tx, ty)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range ll {
-		if ll[i] != lls[0][i] {
-			t.Fatalf("row %d: Ensemble %.17g, the combined Runs %.17g", i, lls[0][i], ll[i])
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("row %d: %s %.17g, the combined Runs %.17g", i, what, got[i], want[i])
 		}
 	}
+	return comb
 }
 
 // heldOut returns the rows a Run with cfg trains and validates on.
@@ -264,23 +273,11 @@ func TestEnsembleInterruptedKeepsMembers(t *testing.T) {
 			}
 			members = append(members, mm)
 		}
-		comb, err := mdn.Combine(members)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := comb.LogLik(tx, ty)
-		if err != nil {
-			t.Fatal(err)
-		}
 		got, err := m.LogLik(tx, ty)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Fatalf("row %d: the interrupted ensemble %.17g, the combined Runs %.17g", i, got[i], want[i])
-			}
-		}
+		comb := sameAsCombination(t, "the interrupted ensemble", got, members, tx, ty)
 		d := heldOut(t, x, y, tcfg)
 		trainNLL, _ := comb.NLL(d.X, d.Y)
 		valNLL, _ := comb.NLL(d.ValX, d.ValY)
@@ -402,21 +399,9 @@ func TestEnsembleOfSkipHalf(t *testing.T) {
 	if members[0].Config().Skip || !members[1].Config().Skip {
 		t.Fatalf("members' skip paths %v, %v; want false, true", members[0].Config().Skip, members[1].Config().Skip)
 	}
-	comb, err := mdn.Combine(members)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := comb.LogLik(tx, ty)
-	if err != nil {
-		t.Fatal(err)
-	}
 	got, err := m.LogLik(tx, ty)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("row %d: EnsembleOf %.17g, the combined Runs %.17g", i, got[i], want[i])
-		}
-	}
+	sameAsCombination(t, "EnsembleOf", got, members, tx, ty)
 }
