@@ -8,11 +8,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
-	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/mixgraph/mixgraph/graph"
-	"github.com/mixgraph/mixgraph/internal/gradcheck"
 	"github.com/mixgraph/mixgraph/models"
 )
 
@@ -292,37 +289,8 @@ func TestMembersGradient(t *testing.T) {
 	for _, dt := range dtypes {
 		t.Run(string(dt), func(t *testing.T) {
 			m := testModel(t, Config{InputDim: 2, OutputDim: 2, K: 6, Members: 3, Hidden: []int{4}, DType: dt, Seed: 3})
-			rng := graph.NewRand(9)
-			for _, p := range m.Params().List() {
-				v := graph.AppendFloat64s(nil, p.Value)
-				for i := range v {
-					v[i] = 0.5 * rng.NormFloat64()
-				}
-				graph.CopyFromFloat64s(p.Value, v)
-			}
-			res, err := gradcheck.Check(func(g *G.ExprGraph) (*G.Node, G.Nodes, error) {
-				loss, err := m.BuildLoss(g, 5)
-				if err != nil {
-					return nil, nil, err
-				}
-				r := graph.NewRand(4)
-				for _, n := range []*G.Node{loss.X, loss.Y} {
-					tt := n.Value().(tensor.Tensor)
-					v := make([]float64, tt.Shape().TotalSize())
-					for i := range v {
-						v[i] = r.NormFloat64()
-					}
-					graph.CopyFromFloat64s(tt, v)
-				}
-				return loss.Cost, append(m.Params().Nodes(g), loss.X), nil
-			}, gradcheck.For(dt.Tensor()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !res.OK() {
-				t.Fatal(res)
-			}
-			t.Log(res)
+			randomise(t, m, 9, 0.5)
+			checkLossGradient(t, m, dt)
 		})
 	}
 }

@@ -134,29 +134,7 @@ func TestSkipGradient(t *testing.T) {
 			t.Run(skipTestName(cfg), func(t *testing.T) {
 				m := testModel(t, cfg)
 				randomise(t, m, 3, 0.5)
-				res, err := gradcheck.Check(func(g *G.ExprGraph) (*G.Node, G.Nodes, error) {
-					loss, err := m.BuildLoss(g, 5)
-					if err != nil {
-						return nil, nil, err
-					}
-					r := graph.NewRand(4)
-					for _, n := range []*G.Node{loss.X, loss.Y} {
-						tt := n.Value().(tensor.Tensor)
-						v := make([]float64, tt.Shape().TotalSize())
-						for i := range v {
-							v[i] = r.NormFloat64()
-						}
-						graph.CopyFromFloat64s(tt, v)
-					}
-					return loss.Cost, append(m.Params().Nodes(g), loss.X), nil
-				}, gradcheck.For(dt.Tensor()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !res.OK() {
-					t.Fatal(res)
-				}
-				t.Log(res)
+				checkLossGradient(t, m, dt)
 			})
 		}
 	}
@@ -458,4 +436,33 @@ func TestCombineMixedSkip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkLossGradient checks m's loss on a batch of 5 random rows against central finite
+// differences, with respect to every parameter and the inputs, in dt.
+func checkLossGradient(t *testing.T, m *Model, dt models.DType) {
+	t.Helper()
+	res, err := gradcheck.Check(func(g *G.ExprGraph) (*G.Node, G.Nodes, error) {
+		loss, err := m.BuildLoss(g, 5)
+		if err != nil {
+			return nil, nil, err
+		}
+		r := graph.NewRand(4)
+		for _, n := range []*G.Node{loss.X, loss.Y} {
+			tt := n.Value().(tensor.Tensor)
+			v := make([]float64, tt.Shape().TotalSize())
+			for i := range v {
+				v[i] = r.NormFloat64()
+			}
+			graph.CopyFromFloat64s(tt, v)
+		}
+		return loss.Cost, append(m.Params().Nodes(g), loss.X), nil
+	}, gradcheck.For(dt.Tensor()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Fatal(res)
+	}
+	t.Log(res)
 }
