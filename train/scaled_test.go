@@ -102,3 +102,30 @@ func TestScaledEnsemble(t *testing.T) {
 		}
 	}
 }
+
+// TestScaledDecay: λ is ScaledWeightDecay up to ScaledDecayRows rows and falls as 1/n²
+// after, continuously and never below zero; Scaled uses it.
+func TestScaledDecay(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want float64
+	}{{1, 2}, {133, 2}, {500, 2}, {1000, 0.5}, {2000, 0.125}, {10000, 0.005}} {
+		if got := ScaledDecay(c.n); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("ScaledDecay(%d) = %g, want %g", c.n, got, c.want)
+		}
+		if got := Scaled(c.n).WeightDecay; got != ScaledDecay(c.n) {
+			t.Errorf("Scaled(%d).WeightDecay = %g, want ScaledDecay's %g", c.n, got, ScaledDecay(c.n))
+		}
+	}
+	prev := ScaledDecay(1)
+	for n := 2; n < 5000; n++ {
+		d := ScaledDecay(n)
+		if d > prev || d <= 0 || prev-d > 0.01 {
+			t.Fatalf("ScaledDecay(%d) = %g after %g: want a small step down or none", n, d, prev)
+		}
+		prev = d
+	}
+	if got := Scaled(1000).LearnRate; got != ScaledLearnRate {
+		t.Errorf("Scaled(1000).LearnRate = %g, want %g", got, ScaledLearnRate)
+	}
+}

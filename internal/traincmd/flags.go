@@ -40,7 +40,8 @@ type options struct {
 	epochs, batch, patience                 autoInt
 	lr                                      float64
 	solver, schedule                        string
-	clip, clipNorm, l2, decay               float64
+	clip, clipNorm, l2                      float64
+	decay                                   autoFloat
 	seed                                    uint64
 	dtype, out                              string
 	plotFormat                              string
@@ -68,11 +69,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.n, "n", 0, fmt.Sprintf("points to generate for bishop, sine and arm, for each of the training and test sets (0: 1000 for bishop, 3000 for sine, 2000 for arm; at most %d)", maxPoints))
 	fs.StringVar(&o.testCSV, "test_csv", "", "with -csv: a CSV file of test rows (same columns, by name) instead of holding out -test_fraction")
 	fs.Float64Var(&o.testFraction, "test_fraction", 0.2, "with -csv: fraction of rows held out as the test set (0: none, every row trains or validates)")
-	o.valFraction.auto, o.epochs.auto, o.batch.auto, o.patience.auto = true, true, true, true
+	o.valFraction.auto, o.epochs.auto, o.batch.auto, o.patience.auto, o.decay.auto = true, true, true, true, true
 	fs.Var(&o.valFraction, "val_fraction", "fraction of the training rows held out for validation (early stopping, the best epoch kept); 0 for none (auto: a tenth, at least 20 rows but at most a quarter, and at most 10000 rows)")
 	o.k.auto = true
 	fs.Var(&o.k, "k", fmt.Sprintf("mixture components K, at most %d (auto: 3 below 500 rows, 5 below 1000, 10 from 1000)", mdn.MaxK))
-	fs.StringVar(&o.hidden, "hidden", "24", fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
+	fs.StringVar(&o.hidden, "hidden", widthsString(train.ScaledHidden()), fmt.Sprintf("hidden layer widths, comma-separated (each at most %d; at most %d parameters in all)", mdn.MaxWidth, mdn.MaxParams))
 	fs.StringVar(&o.activation, "activation", "tanh", "hidden activation: "+strings.Join(graph.Activations(), ", "))
 	fs.StringVar(&o.scale, "scale", "exp", "scale transform from raw outputs to σ: "+strings.Join(losses.Scales(), ", "))
 	fs.StringVar(&o.covariance, "covariance", "diagonal", "components' covariance: diagonal, or full (Cholesky factors; needs 2 or more target columns)")
@@ -81,12 +82,12 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Float64Var(&o.varianceFloor, "variance_floor", 0, "added to every variance, in standardised target units")
 	fs.Var(&o.epochs, "epochs", "most passes over the training rows (auto: 20000 steps' worth, at most 5000)")
 	fs.Var(&o.batch, "batch", "rows per step, the last batch of an epoch may be shorter (auto: 250, more above 25000 rows)")
-	fs.Float64Var(&o.lr, "lr", 0.01, "initial learning rate")
+	fs.Float64Var(&o.lr, "lr", train.ScaledLearnRate, "initial learning rate")
 	fs.StringVar(&o.solver, "solver", "adam", "solver: "+strings.Join(train.Solvers(), ", "))
 	fs.StringVar(&o.schedule, "schedule", "cosine", "learning-rate schedule: constant, cosine, step")
 	fs.Float64Var(&o.clip, "clip", train.DefaultClip, "value-clipping threshold for each gradient element; negative turns clipping off")
 	fs.Float64Var(&o.clipNorm, "clip_norm", 0, "also rescale the whole gradient to this global L2 norm at most, before value clipping (0: off)")
-	fs.Float64Var(&o.decay, "weight_decay", train.ScaledWeightDecay, "weight decay scaled to the data: adds (λ/N)·w to every weight's gradient, N the training rows (0: none)")
+	fs.Var(&o.decay, "weight_decay", fmt.Sprintf("weight decay scaled to the data: adds (λ/N)·w to every weight's gradient, N the training rows (0: none; auto: %g up to %d rows, then %g·(%d/N)²)", train.ScaledWeightDecay, train.ScaledDecayRows, train.ScaledWeightDecay, train.ScaledDecayRows))
 	fs.Float64Var(&o.l2, "l2", 0, "unscaled weight decay: also adds l2·w to every weight's gradient (0: none)")
 	fs.Var(&o.patience, "patience", "stop when the validation NLL has not improved for this many epochs (0: never; auto: a fifth of -epochs, at least 20)")
 	fs.IntVar(&o.refitBelow, "refit_below", 0, "with fewer training rows than this, train a fresh model on all of them (validation rows too) for the epochs validation chose (0: never)")
@@ -166,8 +167,8 @@ func (o *options) check() error {
 		return fmt.Errorf("-clip_norm %g: want a finite norm ≥ 0 (0: off)", o.clipNorm)
 	case !(o.l2 >= 0) || math.IsInf(o.l2, 0):
 		return fmt.Errorf("-l2 %g: want a finite value ≥ 0", o.l2)
-	case !(o.decay >= 0) || math.IsInf(o.decay, 0):
-		return fmt.Errorf("-weight_decay %g: want a finite value ≥ 0", o.decay)
+	case !o.decay.auto && (!(o.decay.v >= 0) || math.IsInf(o.decay.v, 0)):
+		return fmt.Errorf("-weight_decay %g: want a finite value ≥ 0", o.decay.v)
 	case !o.patience.auto && o.patience.v < 0:
 		return fmt.Errorf("-patience %d: want 0 (never stop early), a number of epochs or auto", o.patience.v)
 	case !o.patience.auto && o.patience.v > 0 && !o.valFraction.auto && o.valFraction.v == 0:

@@ -189,6 +189,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.k.auto {
 		k = train.ScaledK(trainSet.N)
 	}
+	decay := o.decay.v
+	if o.decay.auto {
+		decay = train.ScaledDecay(trainSet.N)
+	}
 	mcfg := mdn.Config{InputDim: trainSet.XDim, OutputDim: trainSet.YDim, K: k, Hidden: o.widths, Activation: act, Scale: scale, VarianceFloor: o.varianceFloor, DType: dtype, Seed: o.seed, Covariance: covariance, Skip: train.SkipChoice(o.skip) == train.SkipAll}
 	if err := mcfg.Validate(); err != nil {
 		// The model validates its own config; name the flags behind what it refused.
@@ -223,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := model.SetColumns(trainSet.XNames, trainSet.YNames); err != nil {
 		return err
 	}
-	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: batch, Epochs: epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, WeightDecay: o.decay, Patience: patience, Seed: o.seed, ValFraction: valFraction}
+	tcfg := train.Config{Solver: solver, LearnRate: o.lr, BatchSize: batch, Epochs: epochs, Schedule: schedule, Clip: o.clip, ClipNorm: o.clipNorm, L2: o.l2, WeightDecay: decay, Patience: patience, Seed: o.seed, ValFraction: valFraction}
 	if err := tcfg.Validate(); err != nil {
 		return err
 	}
