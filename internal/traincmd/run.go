@@ -295,14 +295,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res, err = train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	}
 	pr.finish()
-	// partial: an interrupted ensemble whose members trained so far make the model; its
-	// run folder is written as a completed one's, marked interrupted, without a checkpoint.
+	// partial: an interrupted ensemble whose members trained so far make the model, or an
+	// interrupted -select search whose best candidate so far is the model; its run folder
+	// is written as a completed one's, marked interrupted, without a checkpoint.
 	partial := false
 	if (o.selectModel || o.ensemble.v > 1) && err != nil && ctx.Err() != nil {
-		if model == nil || fo.ens == nil {
+		if model == nil || fo.ens == nil && (fo.sel == nil || !fo.sel.Interrupted) {
 			msg := "interrupted before any ensemble member took a step; nothing was written"
 			if o.selectModel && fo.sel == nil {
-				msg = "interrupted during the -select search, which cannot be resumed; nothing was written"
+				msg = "interrupted during the -select search before any candidate finished training, and a search cannot be resumed; nothing was written"
 			}
 			ie := &interrupted{out: out, msg: msg}
 			if sc, ok := context.Cause(ctx).(signalCause); ok {
@@ -446,13 +447,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if partial {
-		e := rc.Ensemble
-		n := len(e.Complete) + len(e.Interrupted)
-		msg := fmt.Sprintf("interrupted: wrote %s/ with the ensemble of the %d of %d members trained so far", filepath.Clean(out), n, e.Members)
-		if len(e.Interrupted) > 0 {
-			msg += fmt.Sprintf(" (%d of them stopped part-way, with their best weights so far)", len(e.Interrupted))
+		var msg string
+		if e := rc.Ensemble; e != nil {
+			n := len(e.Complete) + len(e.Interrupted)
+			msg = fmt.Sprintf("interrupted: wrote %s/ with the ensemble of the %d of %d members trained so far", filepath.Clean(out), n, e.Members)
+			if len(e.Interrupted) > 0 {
+				msg += fmt.Sprintf(" (%d of them stopped part-way, with their best weights so far)", len(e.Interrupted))
+			}
+			msg += "; an ensemble run cannot be resumed"
+		} else {
+			sel := rc.Select
+			win := sel.Candidates[sel.Chosen]
+			msg = fmt.Sprintf("interrupted during the -select search: wrote %s/ with the best of the %d candidates trained so far (K=%d, hidden %s, l2 %g)", filepath.Clean(out), len(sel.Candidates), win.K, widthsString(win.Hidden), win.L2)
+			if o.ensemble.v > 1 {
+				msg += fmt.Sprintf(", one model instead of the ensemble of %d", o.ensemble.v)
+			}
+			msg += "; a -select run cannot be resumed"
 		}
-		ie := &interrupted{out: out, msg: msg + "; an ensemble run cannot be resumed"}
+		ie := &interrupted{out: out, msg: msg}
 		if sc, ok := context.Cause(ctx).(signalCause); ok {
 			ie.sig = sc.sig
 		}
@@ -561,8 +573,9 @@ func resumeOptions(given *options) (*options, *marker, error) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, checkpointName)); err != nil {
 		if mk.Status == statusInterrupted {
-			// Only an interrupted ensemble is written without a checkpoint.
-			return nil, nil, fmt.Errorf("-resume %s: an interrupted ensemble run cannot be resumed (its model.mdn holds the members trained before the interrupt)", given.resume)
+			// Only an interrupted ensemble or -select search is written without a
+			// checkpoint.
+			return nil, nil, fmt.Errorf("-resume %s: an interrupted ensemble or -select run cannot be resumed (its model.mdn holds what was trained before the interrupt)", given.resume)
 		}
 		return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from", given.resume)
 	}

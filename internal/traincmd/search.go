@@ -58,6 +58,9 @@ func (c *candidate) val() float64 {
 type selectRecord struct {
 	Candidates []*candidate `json:"candidates"`
 	Chosen     int          `json:"chosen"` // index into Candidates
+	// Interrupted says the search was interrupted: Candidates are those trained to the
+	// end before the interrupt, and the run's model is the best of them.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // ensembleRecord is what config.json records of an -ensemble run.
@@ -98,6 +101,8 @@ type fitOutcome struct {
 // to the chosen values. The result returned is the run's: the single model's, or for an
 // ensemble member 0's run with the combined model's training and validation NLL.
 //
+// A search interrupted after a candidate trained to the end returns the best such
+// candidate (see search), without an ensemble, together with the cancellation error.
 // An ensemble interrupted after some member took a step returns its partial combination
 // (train.Ensemble), with the ensemble's record and the first member present's run in
 // place of member 0's, together with the cancellation error.
@@ -108,7 +113,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 	var stopped error
 	if o.selectModel {
 		sel, err := search(ctx, o, mcfg, d, tcfg, stdout)
-		if err != nil {
+		if sel == nil {
 			return nil, nil, out, err
 		}
 		out.sel = sel
@@ -116,6 +121,14 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		o.k, o.widths, o.l2 = autoInt{v: win.K}, win.Hidden, win.L2
 		mcfg.K, mcfg.Hidden, tcfg.L2 = win.K, win.Hidden, win.L2
 		model, res = win.model, win.res
+		if err != nil {
+			// Interrupted: the best candidate so far is the run's model, without the
+			// ensemble.
+			if err := model.SetColumns(xNames, yNames); err != nil {
+				return nil, nil, out, err
+			}
+			return model, res, out, err
+		}
 	}
 	if o.ensemble.v > 1 {
 		progress := tcfg.Progress
@@ -180,7 +193,10 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 	return model, res, out, stopped
 }
 
-// search runs the -select search and prints one line per candidate.
+// search runs the -select search and prints one line per candidate. Interrupted (ctx
+// cancelled), it returns the record of the candidates trained to the end so far, marked
+// Interrupted, with the best of them chosen, together with ctx's error; or a nil record
+// when none was.
 func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, stdout io.Writer) (*selectRecord, error) {
 	if !o.quiet {
 		fmt.Fprintf(stdout, "select: searching K, then hidden widths, then l2 by validation NLL (%d validation rows)\n", int(math.Round(tcfg.ValFraction*float64(len(d.X)))))
@@ -207,10 +223,11 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 			tried[c.key()] = c
 			todo = append(todo, c)
 		}
-		if err := runCandidates(ctx, mcfg, d, tcfg, todo); err != nil {
-			return err
-		}
+		err := runCandidates(ctx, mcfg, d, tcfg, todo)
 		for _, c := range todo {
+			if err != nil && c.model == nil {
+				continue // cut short or never started by the interrupt: no result
+			}
 			sel.Candidates = append(sel.Candidates, c)
 			if !o.quiet {
 				fmt.Fprintln(stdout, c.line())
@@ -221,7 +238,16 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 				best = c
 			}
 		}
-		return nil
+		return err
+	}
+	// interrupted ends a search cut short by a cancellation (err): with the best candidate
+	// trained so far, if any, as the winner.
+	interrupted := func(err error) (*selectRecord, error) {
+		if best.model == nil {
+			return nil, err
+		}
+		sel.Chosen, sel.Interrupted = slices.Index(sel.Candidates, best), true
+		return sel, err
 	}
 
 	var ks []int
@@ -236,7 +262,7 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 		cands = append(cands, &candidate{K: k, Hidden: mcfg.Hidden, L2: tcfg.L2})
 	}
 	if err := stage(cands); err != nil {
-		return nil, err
+		return interrupted(err)
 	}
 	cands = nil
 	for _, f := range selectWidthFactors {
@@ -247,7 +273,7 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 		cands = append(cands, &candidate{K: best.K, Hidden: w, L2: best.L2})
 	}
 	if err := stage(cands); err != nil {
-		return nil, err
+		return interrupted(err)
 	}
 	cands = nil
 	l2s := slices.Clone(selectL2)
@@ -259,7 +285,7 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 		cands = append(cands, &candidate{K: best.K, Hidden: best.Hidden, L2: l2})
 	}
 	if err := stage(cands); err != nil {
-		return nil, err
+		return interrupted(err)
 	}
 	if best.model == nil {
 		return nil, fmt.Errorf("-select: no candidate trained (the first failed with: %s)", firstError(sel.Candidates))

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -257,7 +258,7 @@ func TestEnsembleInterrupted(t *testing.T) {
 			t.Errorf("%v: model.mdn holds %d members, want %d", c.sig, m.Config().Members, in)
 		}
 		predictOK(t, filepath.Join(out, modelName))
-		if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted ensemble run cannot be resumed") {
+		if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted ensemble or -select run cannot be resumed") {
 			t.Errorf("%v: -resume of an interrupted ensemble: %v", c.sig, err)
 		}
 	}
@@ -350,5 +351,88 @@ func TestEnsembleAuto(t *testing.T) {
 		if members != c.members || rc.Model.K != c.k {
 			t.Errorf("%v: %d members, K = %d; want %d members, K = %d", c.args, members, rc.Model.K, c.members, c.k)
 		}
+	}
+}
+
+// cancelOnWrite is a stdout that cancels its context with an interrupt when the text
+// written so far first contains mark.
+type cancelOnWrite struct {
+	mu     sync.Mutex
+	buf    strings.Builder
+	mark   string
+	cancel context.CancelCauseFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := strings.Contains(w.buf.String(), w.mark)
+	w.buf.Write(p)
+	if !had && strings.Contains(w.buf.String(), w.mark) {
+		w.cancel(signalCause{os.Interrupt})
+	}
+	return len(p), nil
+}
+
+// An interrupted -select search keeps its work: interrupted once the first stage's
+// candidates have trained (their table lines printed), it writes the run folder with the
+// best of them (status interrupted, no checkpoint; config.json's select record says
+// "interrupted" and lists only the candidates trained to the end), says so in one line
+// and exits with 130; -resume refuses the folder. Interrupted before any candidate
+// finished, it writes nothing.
+func TestSelectInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	w := &cancelOnWrite{mark: "select  K=", cancel: cancel}
+	args := []string{"-out", out, "-select", "-plots=false", "-epochs", "10", "-batch", "100", "-n", "200", "-hidden", "4"}
+	err := run(ctx, args, w, io.Discard)
+	var se strings.Builder
+	if code := status(err, &se); code != 130 {
+		t.Fatalf("exit status %d (%v), want 130", code, err)
+	}
+	line := se.String()
+	if strings.Count(line, "\n") != 1 || !strings.Contains(line, "interrupted during the -select search: wrote "+out+"/ with the best of the ") || !strings.Contains(line, "cannot be resumed") {
+		t.Errorf("stderr %q", line)
+	}
+	mk, err := readMarker(out)
+	if err != nil || mk.Status != statusInterrupted {
+		t.Fatalf("marker %+v, %v; want status interrupted", mk, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, checkpointName)); err == nil {
+		t.Error("an interrupted search wrote a checkpoint")
+	}
+	rc := readRunConfig(t, out)
+	sel := rc.Select
+	if sel == nil || !sel.Interrupted || len(sel.Candidates) == 0 || rc.Result.Stopped != statusInterrupted || rc.Result.TestNLL == nil {
+		t.Fatalf("config.json's select record %+v, result %+v", sel, rc.Result)
+	}
+	stdout := w.buf.String()
+	if n := strings.Count(stdout, "select  K="); n != len(sel.Candidates) {
+		t.Errorf("%d table lines for %d candidates:\n%s", n, len(sel.Candidates), stdout)
+	}
+	win := sel.Candidates[sel.Chosen]
+	for i, c := range sel.Candidates {
+		if c.Error != "" || c.ValNLL == nil || *c.ValNLL < *win.ValNLL || c.Epochs != 10 {
+			t.Errorf("candidate %d %+v: want one trained to the end, not better than the chosen %+v", i, c, win)
+		}
+	}
+	if rc.Model.K != win.K || rc.Model.Hidden[0] != win.Hidden[0] || rc.Train.L2 != win.L2 {
+		t.Errorf("the run's model %+v, l2 %g; the chosen candidate %+v", rc.Model, rc.Train.L2, win)
+	}
+	predictOK(t, filepath.Join(out, modelName))
+	if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted ensemble or -select run cannot be resumed") {
+		t.Errorf("-resume of an interrupted search: %v", err)
+	}
+
+	// Interrupted before any candidate finished: nothing is written.
+	out2 := filepath.Join(t.TempDir(), "run")
+	ctx, cancel = context.WithCancelCause(context.Background())
+	cancel(signalCause{os.Interrupt})
+	se.Reset()
+	if code := status(run(ctx, append([]string{"-out", out2}, args[2:]...), io.Discard, io.Discard), &se); code != 130 || !strings.Contains(se.String(), "nothing was written") {
+		t.Errorf("interrupted at once: exit status %d, stderr %q", code, se.String())
+	}
+	if _, err := os.Stat(out2); err == nil {
+		t.Error("a search interrupted before any candidate finished wrote its folder")
 	}
 }
