@@ -113,14 +113,51 @@ func usage(w io.Writer) {
 }
 
 // parseFlags parses and checks the flags; every error is one line naming the flag.
-func parseFlags(args []string) (*options, error) {
-	o := &options{}
-	fs := newFlagSet(o)
-	set, err := cli.Parse(fs, args)
+func parseFlags(args []string) (*options, error) { return parseRecorded(nil, args) }
+
+// unpinned are the flags whose defaults a marker does not record (pinnedDefaults): where
+// output goes, how it is shown, and the data's files and columns, whose defaults mean
+// "none".
+var unpinned = map[string]bool{"out": true, "resume": true, "version": true, "quiet": true, "plots": true, "plot_format": true, "baseline": true, "checkpoint_every": true, "csv": true, "test_csv": true, "x_cols": true, "y_cols": true}
+
+// pinnedDefaults returns, as name=value, the defaults of the flags not in set that shape
+// the model and its training: what a marker records so that a resume keeps them.
+func pinnedDefaults(set map[string]bool) []string {
+	var out []string
+	newFlagSet(&options{}).VisitAll(func(f *flag.Flag) {
+		if !set[f.Name] && !unpinned[f.Name] {
+			out = append(out, f.Name+"="+f.DefValue)
+		}
+	})
+	return out
+}
+
+// legacyDefaults are the defaults, among those changed since, of the version that wrote
+// markers without Defaults.
+var legacyDefaults = []string{"hidden=24", "lr=0.01", "weight_decay=2"}
+
+// parseRecorded parses args as parseFlags does, over defaults (name=value, see
+// pinnedDefaults) in place of the flags' own defaults; o.set holds the flags args give.
+func parseRecorded(defaults, args []string) (*options, error) {
+	given, err := cli.Parse(newFlagSet(&options{}), args)
 	if err != nil {
 		return nil, err
 	}
-	o.set = set
+	o := &options{}
+	fs := newFlagSet(o)
+	for _, d := range defaults {
+		name, value, _ := strings.Cut(d, "=")
+		if fs.Lookup(name) == nil || unpinned[name] {
+			return nil, fmt.Errorf("recorded default %.60q: not a flag this version records", d)
+		}
+		if err := fs.Set(name, value); err != nil {
+			return nil, fmt.Errorf("recorded default %.60q: %v", d, err)
+		}
+	}
+	if _, err := cli.Parse(fs, args); err != nil {
+		return nil, err
+	}
+	o.set = given
 	if o.version {
 		return o, nil
 	}

@@ -3,10 +3,13 @@ package traincmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -329,4 +332,93 @@ func TestInterruptBeforeTraining(t *testing.T) {
 	if !bytes.Equal(modelBytes(t, out), before) {
 		t.Error("the earlier run folder was replaced")
 	}
+}
+
+// A run records the defaults it left alone (the marker's Defaults), and a resume trains
+// with those, not with the defaults of the build that resumes: an interrupted run whose
+// marker says -hidden 24, -lr 0.01 and -weight_decay 2 were its defaults (as they were
+// before they changed) resumes to the model of a run given them as flags, byte for byte.
+// A marker without Defaults, written before they were recorded, resumes with those
+// earlier defaults too.
+func TestResumeKeepsRecordedDefaults(t *testing.T) {
+	base := []string{"-ensemble", "1", "-epochs", "20", "-batch", "100", "-n", "300", "-quiet", "-plots=false"}
+	old := []string{"-hidden", "24", "-lr", "0.01", "-weight_decay", "2"}
+	dir := t.TempDir()
+
+	// The marker of a run given no model flags records today's defaults.
+	fresh := filepath.Join(dir, "fresh")
+	if err := run(stopAt(5), append([]string{"-out", fresh}, base...), io.Discard, io.Discard); err == nil {
+		t.Fatal("the run was not interrupted")
+	}
+	mk, err := readMarker(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"hidden=24,24,24", "lr=0.003", "weight_decay=auto", "k=auto", "activation=tanh"} {
+		if !slices.Contains(mk.Defaults, want) {
+			t.Errorf("the marker's defaults %q lack %s", mk.Defaults, want)
+		}
+	}
+	for _, d := range mk.Defaults {
+		if name, _, _ := strings.Cut(d, "="); name == "epochs" || unpinned[name] {
+			t.Errorf("the marker records %s, a flag given or not pinned", d)
+		}
+	}
+
+	full := filepath.Join(dir, "full")
+	if _, _, err := runTrain(t, append(append([]string{"-out", full}, base...), old...)...); err != nil {
+		t.Fatal(err)
+	}
+	want := modelBytes(t, full)
+	for _, c := range []struct {
+		name     string
+		defaults []string
+	}{
+		{"recorded", append(old2defaults(old), withoutNames(mk.Defaults, "hidden", "lr", "weight_decay")...)},
+		{"legacy", nil},
+	} {
+		part := filepath.Join(dir, c.name)
+		if err := run(stopAt(17), append(append([]string{"-out", part}, base...), old...), io.Discard, io.Discard); err == nil {
+			t.Fatalf("%s: the run was not interrupted", c.name)
+		}
+		// Rewrite the marker as if the three had been left at defaults of their time.
+		mk, err := readMarker(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mk.Args, mk.Defaults = slices.Clone(base), c.defaults
+		b, err := json.Marshal(mk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(part, markerName), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if first := resume(t, part); first != 18 {
+			t.Errorf("%s: the resumed run started at step %d, want 18", c.name, first)
+		}
+		if got := modelBytes(t, part); !bytes.Equal(got, want) {
+			t.Errorf("%s: the resumed run's model.mdn differs from the run given the flags", c.name)
+		}
+	}
+}
+
+// old2defaults turns flag arguments -name value into name=value.
+func old2defaults(args []string) []string {
+	var out []string
+	for i := 0; i+1 < len(args); i += 2 {
+		out = append(out, strings.TrimPrefix(args[i], "-")+"="+args[i+1])
+	}
+	return out
+}
+
+// withoutNames returns the name=value entries whose name is not among names.
+func withoutNames(defaults []string, names ...string) []string {
+	var out []string
+	for _, d := range defaults {
+		if name, _, _ := strings.Cut(d, "="); !slices.Contains(names, name) {
+			out = append(out, d)
+		}
+	}
+	return out
 }

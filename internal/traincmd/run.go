@@ -100,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "train:", version.String())
 		return cli.ErrVersion
 	}
-	mk := &marker{Format: markerFormat, Version: markerVersion, Args: args}
+	mk := &marker{Format: markerFormat, Version: markerVersion, Args: args, Defaults: pinnedDefaults(o.set)}
 	if o.resume != "" {
 		if o, mk, err = resumeOptions(o); err != nil {
 			return err
@@ -579,7 +579,11 @@ func resumeOptions(given *options) (*options, *marker, error) {
 		}
 		return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from", given.resume)
 	}
-	o, err := parseFlags(mk.Args)
+	defaults := mk.Defaults
+	if defaults == nil {
+		defaults = legacyDefaults
+	}
+	o, err := parseRecorded(defaults, mk.Args)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-resume %s: the run's recorded flags: %v", given.resume, err)
 	}
