@@ -74,21 +74,22 @@ const (
 
 // marker is the run folder's mixgraph-run.json.
 type marker struct {
-	Format  string   `json:"format"`
-	Version int      `json:"version"`
-	Status  string   `json:"status"`
-	Args    []string `json:"args"` // the flags the run was started with, -out and -resume excepted
-	// Defaults are the values, as name=value, of the flags the run left at their
-	// defaults (those that shape the model and its training; see pinnedDefaults), so
-	// that a resume by a later version whose defaults differ trains the same run. A
-	// marker without them was written before they were recorded: legacyDefaults.
-	Defaults    []string `json:"defaults,omitempty"`
+	Format      string   `json:"format"`
+	Version     int      `json:"version"`
+	Status      string   `json:"status"`
+	Args        []string `json:"args"`                      // the flags the run was started with, -out and -resume excepted
 	CSV         string   `json:"csv,omitempty"`             // absolute path of the training CSV
 	CSVHash     string   `json:"csv_sha256,omitempty"`      // its SHA-256 when the run started
 	TestCSV     string   `json:"test_csv,omitempty"`        // absolute path of the -test_csv file
 	TestCSVHash string   `json:"test_csv_sha256,omitempty"` // its SHA-256 when the run started
 	Epoch       int      `json:"epoch"`                     // epochs completed
 	Step        int      `json:"step"`                      // steps taken
+
+	// Defaults are the values, as name=value, of the flags the run left at their
+	// defaults (those that shape the model and its training; see pinnedDefaults), so
+	// that a resume by a later version whose defaults differ trains the same run. A
+	// marker without them was written before they were recorded: legacyDefaults.
+	Defaults []string `json:"defaults,omitempty"`
 }
 
 func readMarker(dir string) (*marker, error) {
