@@ -332,15 +332,25 @@ type figure struct {
 // colorBarWidth is the width of a colour bar with its axis and label.
 const colorBarWidth = 2.1 * vg.Centimeter
 
-func (f figure) draw(dc draw.Canvas) {
-	left := draw.Crop(dc, 0, -f.strip, 0, 0)
-	f.main.Draw(left)
+// layout returns the canvases of the plot and of the strip on its right. The strip is
+// at least as wide as the legend's longest entry (an ensemble's "components 1, 11, …"
+// labels are longer than one model's), and at most half the picture.
+func (f *figure) layout(dc draw.Canvas) (left, right draw.Canvas) {
+	f.legend.Top, f.legend.Left = true, true
+	r := f.legend.Rectangle(dc)
+	strip := min(max(f.strip, r.Max.X-r.Min.X+vg.Points(14)), (dc.Max.X-dc.Min.X)/2)
+	left = draw.Crop(dc, 0, -strip, 0, 0)
 	data := f.main.DataCanvas(left)
-	right := dc
-	right.Min.X = dc.Max.X - f.strip + vg.Points(10)
+	right = dc
+	right.Min.X = dc.Max.X - strip + vg.Points(10)
 	right.Max.X = dc.Max.X - vg.Points(4)
 	right.Min.Y, right.Max.Y = data.Min.Y, data.Max.Y
-	f.legend.Top, f.legend.Left = true, true
+	return left, right
+}
+
+func (f figure) draw(dc draw.Canvas) {
+	left, right := f.layout(dc)
+	f.main.Draw(left)
 	f.legend.Draw(right)
 	if f.bar == nil {
 		return

@@ -9,6 +9,11 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
 // TestPlotFormats writes the pictures as SVG and as PDF, and replaces a run folder
@@ -110,5 +115,29 @@ func TestTickLabels(t *testing.T) {
 	}
 	if got := strings.Join(labels, " "); got != "0.01 0.1 1" {
 		t.Errorf("decade labels: got %q, want %q", got, "0.01 0.1 1")
+	}
+}
+
+// The legends of an ensemble's pictures ("components 1, 9, …", longer than one model's
+// "component 1") lie inside the picture, in the strip right of the plot.
+func TestLegendsFit(t *testing.T) {
+	for _, k := range []int{3, 40} {
+		m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: k, Hidden: []int{4}, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := datasets.Bishop(50, 1)
+		density, mixing, err := densityPlots(m, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dc := draw.New(vgimg.NewWith(vgimg.UseWH(plotWidth, plotHeight), vgimg.UseDPI(plotDPI)))
+		for name, f := range map[string]figure{"density": density, "mixing": mixing} {
+			left, right := f.layout(dc)
+			r := f.legend.Rectangle(right)
+			if r.Max.X > dc.Max.X || r.Min.X < left.Max.X {
+				t.Errorf("K=%d, %s: the legend spans x %.1f to %.1f; the plot ends at %.1f, the picture at %.1f", k, name, r.Min.X, r.Max.X, left.Max.X, dc.Max.X)
+			}
+		}
 	}
 }
