@@ -136,28 +136,29 @@ func pinnedDefaults(set map[string]bool) []string {
 // markers without Defaults.
 var legacyDefaults = []string{"hidden=24", "lr=0.01", "weight_decay=2"}
 
-// parseRecorded parses args as parseFlags does, over defaults (name=value, see
-// pinnedDefaults) in place of the flags' own defaults; o.set holds the flags args give.
+// parseRecorded parses args as parseFlags does, with defaults (name=value, see
+// pinnedDefaults) in place of the flags' own defaults where args leave them; o.set holds
+// the flags args give.
 func parseRecorded(defaults, args []string) (*options, error) {
-	given, err := cli.Parse(newFlagSet(&options{}), args)
+	o := &options{}
+	fs := newFlagSet(o)
+	set, err := cli.Parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	o := &options{}
-	fs := newFlagSet(o)
 	for _, d := range defaults {
 		name, value, _ := strings.Cut(d, "=")
 		if fs.Lookup(name) == nil || unpinned[name] {
 			return nil, fmt.Errorf("recorded default %.60q: not a flag this version records", d)
 		}
+		if set[name] {
+			continue
+		}
 		if err := fs.Set(name, value); err != nil {
 			return nil, fmt.Errorf("recorded default %.60q: %v", d, err)
 		}
 	}
-	if _, err := cli.Parse(fs, args); err != nil {
-		return nil, err
-	}
-	o.set = given
+	o.set = set
 	if o.version {
 		return o, nil
 	}
