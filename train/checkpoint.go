@@ -41,6 +41,10 @@ type checkpoint struct {
 	BestParams []float64 `json:"best_params,omitempty"`
 	History    History   `json:"history"`
 	Elapsed    float64   `json:"elapsed_seconds"`
+	// Stopped is EarlyStopping in the final checkpoint of a run that stopped early, so
+	// that a resume from it ends the run at once instead of training on; empty
+	// otherwise (a run that completed its epochs ends at once by its position).
+	Stopped StopReason `json:"stopped,omitempty"`
 }
 
 func writeCheckpoint(path string, c *checkpoint) error {
@@ -96,6 +100,11 @@ func (t *trainer) resume(path string) error {
 	if err != nil {
 		return err
 	}
+	return t.restore(c, path)
+}
+
+// restore continues the run from checkpoint c, read from the file or source named path.
+func (t *trainer) restore(c *checkpoint, path string) error {
 	if c.ParamCount != t.ps.Count() || len(c.Params) != t.ps.Count() {
 		return fmt.Errorf("train: checkpoint %s holds %d parameters, the model has %d", path, len(c.Params), t.ps.Count())
 	}
@@ -211,6 +220,10 @@ func (c *checkpoint) validate() error {
 	}
 	if c.BestEpoch > c.Epoch {
 		return fmt.Errorf("best_epoch %d is after epoch %d", c.BestEpoch, c.Epoch)
+	}
+	// Only an early stop is recorded, at an epoch's end and after a best epoch.
+	if c.Stopped != "" && (c.Stopped != EarlyStopping || c.Batch != 0 || c.BestEpoch == 0) {
+		return fmt.Errorf("stopped %.40q at epoch %d, batch %d, best_epoch %d", c.Stopped, c.Epoch, c.Batch, c.BestEpoch)
 	}
 	// BestParams is set together with BestEpoch, and omitted when empty.
 	if c.BestEpoch > 0 && len(c.BestParams) != len(c.Params) || c.BestEpoch == 0 && len(c.BestParams) != 0 {

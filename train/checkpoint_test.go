@@ -195,6 +195,8 @@ func TestDecodeCheckpointRejects(t *testing.T) {
 		{"zero std", func(m map[string]any) { obj(m, "normalization")["YStd"] = []any{0} }, "normalisation target std 0 is 0"},
 		{"negative std", func(m map[string]any) { obj(m, "normalization")["XStd"] = []any{-2} }, "normalisation input std 0 is -2"},
 		{"negative elapsed", func(m map[string]any) { m["elapsed_seconds"] = -1 }, "elapsed_seconds is -1"},
+		{"stopped mid-epoch", func(m map[string]any) { m["stopped"] = "early stopping" }, `stopped "early stopping" at epoch 1, batch 1`},
+		{"stopped otherwise", func(m map[string]any) { m["stopped"] = "completed"; m["Batch"] = 0; m["acc"] = map[string]any{} }, `stopped "completed"`},
 		{"NaN string", func(m map[string]any) { arr(m, "params")[3] = "NaN" }, "cannot unmarshal string"},
 		{"Inf string", func(m map[string]any) { obj(m, "normalization")["YMean"] = []any{"+Inf"} }, "cannot unmarshal string"},
 		{"overflowing number", func(m map[string]any) { arr(m, "params")[0] = json.Number("1e999") }, "cannot unmarshal number 1e999"},
@@ -499,4 +501,36 @@ func FuzzCheckpoint(f *testing.F) {
 			t.Fatalf("resumed from %s: %v", file, err)
 		}
 	})
+}
+
+// A run that stopped early is over: resumed from its final checkpoint, Run ends at once
+// with the same result and weights instead of training on.
+func TestResumeAfterEarlyStop(t *testing.T) {
+	cfg := tinyConfig(Adam)
+	cfg.Epochs, cfg.Patience = 400, 2
+	cfg.CheckpointPath = filepath.Join(t.TempDir(), "run.ckpt")
+	m := tinyMDN(t)
+	res, err := Run(context.Background(), m, tinyData(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stopped != EarlyStopping {
+		t.Fatalf("the run %v after %d epochs; the test needs an early stop", res.Stopped, res.Epochs)
+	}
+	cfg.Resume = cfg.CheckpointPath
+	m2 := tinyMDN(t)
+	res2, err := Run(context.Background(), m2, tinyData(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Stopped != EarlyStopping || res2.Epochs != res.Epochs || res2.Steps != res.Steps || res2.BestEpoch != res.BestEpoch || res2.ValNLL != res.ValNLL {
+		t.Fatalf("resumed: %v after %d epochs, %d steps, best %d, validation %g; the run: %v, %d, %d, %d, %g",
+			res2.Stopped, res2.Epochs, res2.Steps, res2.BestEpoch, res2.ValNLL, res.Stopped, res.Epochs, res.Steps, res.BestEpoch, res.ValNLL)
+	}
+	a, b := m.Params().Flatten(nil), m2.Params().Flatten(nil)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("parameter %d: %v resumed, %v in the run", i, b[i], a[i])
+		}
+	}
 }

@@ -144,6 +144,10 @@ type Config struct {
 	SaveCheckpoint func(write func(io.Writer) error) error `json:"-"`
 	// Resume, if set, is a checkpoint to continue from.
 	Resume string `json:"-"`
+	// resume, if set, is a checkpoint already read (from the source resumeName names)
+	// to continue from, in place of Resume: an ensemble member's (ResumeMembers).
+	resume     *checkpoint
+	resumeName string
 	// Workers is how many goroutines share a training step (data parallelism): the
 	// batch is split into that many parts of at least MinWorkerRows rows, each run
 	// through its own copy of the graph, and their gradients are summed, weighted by

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"sync"
@@ -47,6 +48,34 @@ type EnsembleOption func(*ensembleOptions)
 
 type ensembleOptions struct {
 	rotate bool
+	save   func(member int, write func(io.Writer) error) error
+	load   func(member int) ([]byte, error)
+}
+
+// MemberCheckpoints makes the members write checkpoints as a Run does with
+// Config.SaveCheckpoint (every Config.CheckpointEvery epochs, at the end of the run and
+// when it is cancelled): member m's run calls save(m, write), where write writes the
+// checkpoint's encoding. Members train concurrently, so save is called from several
+// goroutines at once, for different members. An error from save stops the member with
+// that error, and so the ensemble. Keeping every member's latest checkpoint is enough
+// to continue the ensemble later (ResumeMembers).
+func MemberCheckpoints(save func(member int, write func(io.Writer) error) error) EnsembleOption {
+	return func(o *ensembleOptions) { o.save = save }
+}
+
+// ResumeMembers continues an ensemble from its members' checkpoints (MemberCheckpoints):
+// load(m) returns the encoding of member m's latest checkpoint, or nil for a member that
+// saved none, which starts afresh. Every checkpoint is read and checked before any
+// member trains. A member whose checkpoint is its run's final one (it ran its epochs or
+// stopped early) is not trained further; the others continue from where they stopped.
+// Given the same configs, data and options as the interrupted ensemble, the result is
+// bit for bit the model an uninterrupted run gives (the members' checkpoints fix their
+// splits, normalisation, weights and solver state; their seeds fix the rest).
+//
+// A member with a checkpoint is resumed even when ctx is cancelled before it starts,
+// so that it takes its place in the partial model and saves its checkpoint again.
+func ResumeMembers(load func(member int) ([]byte, error)) EnsembleOption {
+	return func(o *ensembleOptions) { o.load = load }
 }
 
 // RotateValidation makes every member hold out its own validation rows instead of the
@@ -93,9 +122,10 @@ func MemberSeed(seed uint64, m int) uint64 {
 // one) train at once; the result then depends on Workers, as a Run's does.
 //
 // cfg.Progress, if set, is called from one member at a time, with Progress.Member set.
-// Checkpoints (CheckpointPath, SaveCheckpoint) and Resume are refused: an ensemble run
-// is not resumable. The first member error cancels the other members and is returned,
-// naming the member, with a nil model.
+// A run's own checkpoints (CheckpointPath, SaveCheckpoint, Resume) are refused: an
+// ensemble checkpoints and resumes its members (MemberCheckpoints, ResumeMembers). The
+// first member error cancels the other members and is returned, naming the member, with
+// a nil model.
 //
 // When ctx is cancelled (or its deadline passes), the members stop at their next step
 // and those that have not started do not start. Ensemble then returns, with an error
@@ -131,7 +161,7 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 		return nil, nil, err
 	}
 	if cfg.CheckpointPath != "" || cfg.SaveCheckpoint != nil || cfg.Resume != "" {
-		return nil, nil, fmt.Errorf("train: an ensemble takes no checkpoints and does not resume (CheckpointPath, SaveCheckpoint and Resume must be unset)")
+		return nil, nil, fmt.Errorf("train: an ensemble checkpoints and resumes its members with MemberCheckpoints and ResumeMembers (CheckpointPath, SaveCheckpoint and Resume must be unset)")
 	}
 	mcfg := mcfgs[0]
 	for m, c := range mcfgs {
@@ -185,6 +215,22 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 		}
 		memberData = func(int) Data { return held }
 	}
+	// The members' checkpoints, read and checked before anything trains.
+	resumed := make([]*checkpoint, members)
+	if o.load != nil {
+		for m := range members {
+			b, err := o.load(m)
+			if err != nil {
+				return nil, nil, fmt.Errorf("train: ensemble member %d: reading its checkpoint: %w", m, err)
+			}
+			if b == nil {
+				continue
+			}
+			if resumed[m], err = decodeCheckpoint(b, memberName(m)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	mcfg2 := cfg
 	mcfg2.ValFraction = 0
 	parallel := runtime.GOMAXPROCS(0)
@@ -214,7 +260,7 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && resumed[m] == nil {
 				errs[m] = ctx.Err()
 				return
 			}
@@ -222,6 +268,12 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 			mc.Seed = res.Seeds[m]
 			tc := mcfg2
 			tc.Seed = MemberSeed(cfg.Seed, m)
+			if o.save != nil {
+				tc.SaveCheckpoint = func(write func(io.Writer) error) error { return o.save(m, write) }
+			}
+			if resumed[m] != nil {
+				tc.resume, tc.resumeName = resumed[m], memberName(m)
+			}
 			if cfg.Progress != nil {
 				tc.Progress = func(p Progress) {
 					p.Member = m
@@ -367,6 +419,10 @@ func rotations(d Data, xDim, yDim int, cfg Config, members int) (func(m int) Dat
 	}
 	return memberData, models.Fit(x, xDim, y, yDim), nil
 }
+
+// memberName names member m's checkpoint in errors ("train: checkpoint of ensemble
+// member 3: …").
+func memberName(m int) string { return fmt.Sprintf("of ensemble member %d", m) }
 
 // isCancel reports whether err is a context's cancellation.
 func isCancel(err error) bool {

@@ -148,8 +148,8 @@ func TestEnsembleRefuses(t *testing.T) {
 		want    string
 	}{
 		{"no members", mcfg, train.Config{}, 0, "0 members"},
-		{"checkpoints", mcfg, train.Config{CheckpointPath: "x"}, 2, "no checkpoints"},
-		{"resume", mcfg, train.Config{Resume: "x"}, 2, "does not resume"},
+		{"checkpoints", mcfg, train.Config{CheckpointPath: "x"}, 2, "MemberCheckpoints"},
+		{"resume", mcfg, train.Config{Resume: "x"}, 2, "ResumeMembers"},
 		{"too many components", mdn.Config{InputDim: 1, OutputDim: 1, K: 600, Hidden: []int{4}}, train.Config{}, 2, "MaxK"},
 		{"too wide", mdn.Config{InputDim: 1, OutputDim: 1, K: 2, Hidden: []int{mdn.MaxWidth / 2}}, train.Config{}, 3, "MaxWidth"},
 		{"bad config", mdn.Config{InputDim: 0, OutputDim: 1}, train.Config{}, 2, "input dimension"},

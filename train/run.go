@@ -200,11 +200,16 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 	t.initSolver()
 	t.cp = checkpoint{Config: cfg, ParamCount: t.ps.Count()}
 
-	if cfg.Resume != "" {
+	switch {
+	case cfg.resume != nil:
+		if err := t.restore(cfg.resume, cfg.resumeName); err != nil {
+			return nil, err
+		}
+	case cfg.Resume != "":
 		if err := t.resume(cfg.Resume); err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		if !cfg.KeepNormalization {
 			norm := models.Fit(x, xDim, y, yDim)
 			if cfg.RawUnits {
@@ -261,8 +266,13 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	permEpoch := -1
 	var runErr error
 
+	if cp.Stopped == EarlyStopping {
+		// Resumed from the final checkpoint of a run that stopped early: it is over.
+		res.Stopped = EarlyStopping
+	}
+
 loop:
-	for cp.Epoch < t.epochs && cp.Step < t.totalSteps {
+	for res.Stopped == Completed && cp.Epoch < t.epochs && cp.Step < t.totalSteps {
 		if permEpoch != cp.Epoch {
 			perm = graph.NewRand(t.cfg.Seed + uint64(cp.Epoch)*0x9e3779b97f4a7c15).Perm(t.n)
 			permEpoch = cp.Epoch
@@ -309,6 +319,9 @@ loop:
 		return res, runErr
 	}
 	if t.checkpointing() {
+		if res.Stopped == EarlyStopping {
+			cp.Stopped = EarlyStopping
+		}
 		if err := t.checkpoint(); err != nil && runErr == nil {
 			runErr = err
 		}
