@@ -101,7 +101,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.checkpointEvery, "checkpoint_every", 0, "write the run folder with a checkpoint every N epochs (0: only when interrupted)")
 	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
 	o.ensemble.auto = true
-	fs.Var(&o.ensemble, "ensemble", fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; not with -checkpoint_every; interrupted, it writes the members trained so far and cannot be resumed; auto: %d below %d rows, else 1, and 1 with -checkpoint_every, -refit_below or -select)", maxEnsemble, train.ScaledMembers, train.ScaledEnsembleBelow))
+	fs.Var(&o.ensemble, "ensemble", fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; interrupted, it writes the members trained so far and their checkpoints, and -resume continues it; auto: %d below %d rows, else 1, and 1 with -refit_below or -select)", maxEnsemble, train.ScaledMembers, train.ScaledEnsembleBelow))
 	fs.BoolVar(&o.selectModel, "select", false, "first choose K, the hidden widths and -l2 by validation NLL (about 11 training runs, spread over the cores; prints the table; needs -val_fraction > 0)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
@@ -223,8 +223,6 @@ func (o *options) check() error {
 		return fmt.Errorf("-ensemble %d: at most %d members", o.ensemble.v, maxEnsemble)
 	case o.ensemble.v > 1 && !o.k.auto && o.k.v > mdn.MaxK/o.ensemble.v:
 		return fmt.Errorf("-ensemble %d: with -k %d that makes %d components, at most %d (mdn.MaxK)", o.ensemble.v, o.k.v, o.ensemble.v*o.k.v, mdn.MaxK)
-	case o.ensemble.v > 1 && o.checkpointEvery > 0:
-		return fmt.Errorf("-ensemble %d: an ensemble run takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.ensemble.v, o.checkpointEvery)
 	case o.selectModel && o.checkpointEvery > 0:
 		return fmt.Errorf("-select: a search takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.checkpointEvery)
 	case o.selectModel && !o.valFraction.auto && o.valFraction.v == 0:

@@ -373,9 +373,14 @@ func TestResumeKeepsRecordedDefaults(t *testing.T) {
 	for _, c := range []struct {
 		name     string
 		defaults []string
+		args     []string
 	}{
-		{"recorded", append(old2defaults(old), withoutNames(mk.Defaults, "hidden", "lr", "weight_decay")...)},
-		{"legacy", nil},
+		{"recorded", append(old2defaults(old), withoutNames(mk.Defaults, "hidden", "lr", "weight_decay")...), base},
+		{"legacy", nil, base},
+		// A version that trained one model where this one trains an ensemble by
+		// default (with -checkpoint_every): the folder's one model's checkpoint says
+		// which it was.
+		{"legacy, ensemble auto", nil, base[2:]},
 	} {
 		part := filepath.Join(dir, c.name)
 		if err := run(stopAt(17), append(append([]string{"-out", part}, base...), old...), io.Discard, io.Discard); err == nil {
@@ -386,7 +391,7 @@ func TestResumeKeepsRecordedDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mk.Args, mk.Defaults = slices.Clone(base), c.defaults
+		mk.Args, mk.Defaults = slices.Clone(c.args), c.defaults
 		b, err := json.Marshal(mk)
 		if err != nil {
 			t.Fatal(err)

@@ -208,10 +208,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %s", culprit, trimPrefix(err))
 	}
 	if o.ensemble.auto {
-		// One model where the user asked for what an ensemble cannot give (checkpoints, a
-		// refit, a search for one model) or where K·M components would not fit in one model.
+		// One model where the user asked for what an ensemble cannot give (a refit, a
+		// search for one model) or where K·M components would not fit in one model.
 		o.ensemble.v = train.ScaledEnsemble(trainSet.N)
-		if o.checkpointEvery > 0 || o.refitBelow > 0 || o.selectModel || !ensembleFits(mcfg, o.ensemble.v, train.SkipChoice(o.skip)) {
+		if o.refitBelow > 0 || o.selectModel || !ensembleFits(mcfg, o.ensemble.v, train.SkipChoice(o.skip)) {
 			o.ensemble.v = 1
 		}
 	}
@@ -287,17 +287,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var res *train.Result
 	var fo fitOutcome
+	// An ensemble checkpoints its members (members.go): every -checkpoint_every epochs of
+	// a member the run folder is replaced by one holding all of their latest, and on an
+	// interrupt they go into the folder written below. A -select search is not
+	// resumable.
+	var members *memberCheckpoints
+	if o.ensemble.v > 1 && !o.selectModel {
+		members = &memberCheckpoints{saved: map[int][]byte{}}
+		if o.resume != "" {
+			if members.saved, err = readMemberCheckpoints(o.resume, o.ensemble.v); err != nil {
+				return fmt.Errorf("-resume %s: %v", o.resume, err)
+			}
+		}
+		if o.checkpointEvery > 0 {
+			members.flush = func(mc *memberCheckpoints) error {
+				if ctx.Err() != nil {
+					return nil // the interrupted run's folder is written below
+				}
+				running := *mk
+				running.Status = statusRunning
+				return writeRunDir(out, func(dir string) error {
+					if err := mc.fill(dir); err != nil {
+						return err
+					}
+					return writeJSON(filepath.Join(dir, markerName), &running)
+				})
+			}
+		}
+	}
 	if o.selectModel || o.ensemble.v > 1 {
-		tcfg.SaveCheckpoint = nil // these runs are not resumable (search.go)
-		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, stdout)
+		tcfg.SaveCheckpoint, tcfg.Resume = nil, ""
+		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, members, stdout)
+		if err != nil && o.resume != "" && ctx.Err() == nil && strings.Contains(err.Error(), "checkpoint of ensemble member") {
+			// A member checkpoint in the folder is damaged or not this run's.
+			err = fmt.Errorf("-resume %s: %s", o.resume, trimPrefix(err))
+		}
 		tcfg.L2 = o.l2
 	} else {
 		res, err = train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	}
 	pr.finish()
-	// partial: an interrupted ensemble whose members trained so far make the model, or an
-	// interrupted -select search whose best candidate so far is the model; its run folder
-	// is written as a completed one's, marked interrupted, without a checkpoint.
+	// partial: an interrupted ensemble whose members trained so far make the model (its
+	// run folder is written as a completed one's, marked interrupted, with the members'
+	// checkpoints), or an interrupted -select search whose best candidate so far is the
+	// model (without a checkpoint).
 	partial := false
 	if (o.selectModel || o.ensemble.v > 1) && err != nil && ctx.Err() != nil {
 		if model == nil || fo.ens == nil && (fo.sel == nil || !fo.sel.Interrupted) {
@@ -433,6 +466,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		plotSet = trainSet
 	}
 	if err := writeRunDir(out, func(dir string) error {
+		if partial && members != nil {
+			if err := members.fillLocked(dir); err != nil {
+				return err
+			}
+		}
 		return fillRunDir(dir, mk, nil, model, res, &rc, plotSet, baseline, o.plotFormat, cal)
 	}); err != nil {
 		if partial {
@@ -454,7 +492,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if len(e.Interrupted) > 0 {
 				msg += fmt.Sprintf(" (%d of them stopped part-way, with their best weights so far)", len(e.Interrupted))
 			}
-			msg += "; an ensemble run cannot be resumed"
+			if members != nil && members.count() > 0 {
+				msg += fmt.Sprintf("; continue it with -resume %s", filepath.Clean(out))
+			} else {
+				msg += "; a -select run's ensemble cannot be resumed"
+			}
 		} else {
 			sel := rc.Select
 			win := sel.Candidates[sel.Chosen]
@@ -571,11 +613,12 @@ func resumeOptions(given *options) (*options, *marker, error) {
 	if mk.Status == statusCompleted {
 		return nil, nil, fmt.Errorf("-resume %s: the run completed; there is nothing to resume", given.resume)
 	}
-	if _, err := os.Stat(filepath.Join(dir, checkpointName)); err != nil {
+	_, err = os.Stat(filepath.Join(dir, checkpointName))
+	single := err == nil
+	if !single && !hasMemberCheckpoints(dir) {
 		if mk.Status == statusInterrupted {
-			// Only an interrupted ensemble or -select search is written without a
-			// checkpoint.
-			return nil, nil, fmt.Errorf("-resume %s: an interrupted ensemble or -select run cannot be resumed (its model.mdn holds what was trained before the interrupt)", given.resume)
+			// Only an interrupted -select search is written without a checkpoint.
+			return nil, nil, fmt.Errorf("-resume %s: an interrupted -select run cannot be resumed (its model.mdn holds what was trained before the interrupt)", given.resume)
 		}
 		return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from", given.resume)
 	}
@@ -607,6 +650,11 @@ func resumeOptions(given *options) (*options, *marker, error) {
 		case "baseline":
 			o.baseline = given.baseline
 		}
+	}
+	if single && o.ensemble.auto {
+		// One model's checkpoint: a run of a version that trained one model where this
+		// one trains an ensemble by default (with -checkpoint_every).
+		o.ensemble = autoInt{v: 1}
 	}
 	o.resume, o.out = dir, dir
 	return o, mk, nil

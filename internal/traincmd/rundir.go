@@ -44,6 +44,9 @@ func isRunFile(n string) bool {
 	if runFiles[n] {
 		return true
 	}
+	if _, ok := memberIndex(n); ok {
+		return true
+	}
 	base, ext, ok := strings.Cut(n, ".")
 	if !ok || !slices.Contains(plotFormats, ext) {
 		return false
@@ -59,6 +62,28 @@ func isRunFile(n string) bool {
 	return err == nil && v >= 1 && strconv.Itoa(v) == d
 }
 
+// memberCheckpointName is the name of ensemble member m's checkpoint in a run folder
+// (member-0.ckpt, …): an ensemble's run folder holds one per member that trained,
+// in place of checkpointName.
+func memberCheckpointName(m int) string { return "member-" + strconv.Itoa(m) + ".ckpt" }
+
+// memberIndex returns the member whose checkpoint name is n (see memberCheckpointName),
+// or false.
+func memberIndex(n string) (int, bool) {
+	d, ok := strings.CutSuffix(n, ".ckpt")
+	if !ok {
+		return 0, false
+	}
+	if d, ok = strings.CutPrefix(d, "member-"); !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(d)
+	if err != nil || v < 0 || v >= maxEnsemble || strconv.Itoa(v) != d {
+		return 0, false
+	}
+	return v, true
+}
+
 // legacyFiles are those of run folders written before the marker existed; such a folder
 // is recognised by holding only these, a model file among them.
 var legacyFiles = map[string]bool{
@@ -68,7 +93,7 @@ var legacyFiles = map[string]bool{
 // The states a run folder records.
 const (
 	statusRunning     = "running"     // a checkpoint written while training; no model yet
-	statusInterrupted = "interrupted" // stopped by a signal: best weights so far and a checkpoint (an ensemble: the members trained so far, no checkpoint)
+	statusInterrupted = "interrupted" // stopped by a signal: best weights so far and a checkpoint (an ensemble: the members trained so far and their checkpoints; a -select search: its best candidate so far, no checkpoint)
 	statusCompleted   = "completed"
 )
 

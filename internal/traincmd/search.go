@@ -97,7 +97,8 @@ type fitOutcome struct {
 // fit trains the model the way -select and -ensemble ask: the search first (its winner
 // trained as one model, the run's model when there is no ensemble), then, with
 // -ensemble M > 1, M members of the chosen config combined into one model. mcfg and
-// tcfg are the run's configs (tcfg without checkpoints); o.k, o.widths and o.l2 are set
+// tcfg are the run's configs (tcfg without checkpoints; members, if set, checkpoints and
+// resumes the ensemble's members); o.k, o.widths and o.l2 are set
 // to the chosen values. The result returned is the run's: the single model's, or for an
 // ensemble member 0's run with the combined model's training and validation NLL.
 //
@@ -106,7 +107,7 @@ type fitOutcome struct {
 // An ensemble interrupted after some member took a step returns its partial combination
 // (train.Ensemble), with the ensemble's record and the first member present's run in
 // place of member 0's, together with the cancellation error.
-func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, xNames, yNames []string, stdout io.Writer) (*mdn.Model, *train.Result, fitOutcome, error) {
+func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, xNames, yNames []string, members *memberCheckpoints, stdout io.Writer) (*mdn.Model, *train.Result, fitOutcome, error) {
 	var out fitOutcome
 	var model *mdn.Model
 	var res *train.Result
@@ -149,6 +150,9 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		validation := "shared"
 		if tcfg.ValFraction > 0 && o.rotateValidation {
 			eopts, validation = append(eopts, train.RotateValidation()), "rotated"
+		}
+		if members != nil {
+			eopts = append(eopts, train.MemberCheckpoints(members.save), train.ResumeMembers(members.load))
 		}
 		m, er, err := train.EnsembleOf(ctx, train.MemberConfigs(mcfg, o.ensemble.v, train.SkipChoice(o.skip)), d, tcfg, eopts...)
 		if m == nil {

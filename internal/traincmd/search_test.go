@@ -39,7 +39,6 @@ func TestCatalogueSearch(t *testing.T) {
 		{[]string{"-ensemble", "60", "-k", "20"}, "-ensemble 60: with -k 20 that makes 1200 components"},
 		{[]string{"-ensemble", "3", "-hidden", "30000"}, "-ensemble 3, -k 10, -hidden 30000: the combined model"},
 		{[]string{"-ensemble", "2", "-hidden", "3000,3000"}, "MaxParams"},
-		{[]string{"-ensemble", "2", "-checkpoint_every", "5"}, "-ensemble 2: an ensemble run takes no checkpoints"},
 		{[]string{"-select=maybe"}, `-select "maybe"`},
 		{[]string{"-select", "-val_fraction", "0"}, "-select: needs validation rows"},
 		{[]string{"-select", "-checkpoint_every", "2"}, "-select: a search takes no checkpoints"},
@@ -184,13 +183,18 @@ func stopAtSignal(step int, sig os.Signal, before func()) context.Context {
 }
 
 // An interrupted -ensemble run keeps the members trained so far: it writes the run
-// folder with their combination (status interrupted, no checkpoint; config.json says
-// which members are in the model), says so in one line and exits with the signal's
-// status. The model loads and predicts; -resume refuses the folder. One member trains
-// at a time (GOMAXPROCS 1), so that the interrupt leaves members in every state.
+// folder with their combination and their checkpoints (status interrupted;
+// config.json says which members are in the model), says so in one line and exits
+// with the signal's status. The model loads and predicts, and -resume continues the
+// run to the very model an uninterrupted run trains. One member trains at a time
+// (GOMAXPROCS 1), so that the interrupt leaves members in every state.
 func TestEnsembleInterrupted(t *testing.T) {
 	old := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(old)
+	whole := filepath.Join(t.TempDir(), "whole")
+	if _, _, err := runTrain(t, append(append([]string{"-out", whole, "-ensemble", "3", "-k", "2"}, resumeArgs...), "-plots=true")...); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		sig  os.Signal
 		code int
@@ -209,7 +213,7 @@ func TestEnsembleInterrupted(t *testing.T) {
 			t.Errorf("%v: exit status %d, want %d", c.sig, code, c.code)
 		}
 		line := se.String()
-		if strings.Count(line, "\n") != 1 || !strings.Contains(line, "interrupted: wrote "+out+"/ with the ensemble of the ") || !strings.Contains(line, "of 3 members trained so far") || !strings.Contains(line, "cannot be resumed") {
+		if strings.Count(line, "\n") != 1 || !strings.Contains(line, "interrupted: wrote "+out+"/ with the ensemble of the ") || !strings.Contains(line, "of 3 members trained so far") || !strings.Contains(line, "; continue it with -resume "+out+"\n") {
 			t.Errorf("%v: stderr %q", c.sig, line)
 		}
 		mk, err := readMarker(out)
@@ -222,7 +226,7 @@ func TestEnsembleInterrupted(t *testing.T) {
 			}
 		}
 		if _, err := os.Stat(filepath.Join(out, checkpointName)); err == nil {
-			t.Errorf("%v: an interrupted ensemble wrote a checkpoint", c.sig)
+			t.Errorf("%v: an interrupted ensemble wrote a single model's checkpoint", c.sig)
 		}
 		rc := readRunConfig(t, out)
 		en := rc.Ensemble
@@ -258,8 +262,67 @@ func TestEnsembleInterrupted(t *testing.T) {
 			t.Errorf("%v: model.mdn holds %d members, want %d", c.sig, m.Config().Members, in)
 		}
 		predictOK(t, filepath.Join(out, modelName))
-		if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted ensemble or -select run cannot be resumed") {
-			t.Errorf("%v: -resume of an interrupted ensemble: %v", c.sig, err)
+		for m := range 3 {
+			_, err := os.Stat(filepath.Join(out, memberCheckpointName(m)))
+			if want := !slices.Contains(en.NotStarted, m); (err == nil) != want {
+				t.Errorf("%v: member %d's checkpoint: %v (want one: %v)", c.sig, m, err, want)
+			}
+		}
+		if _, _, err := runTrain(t, "-resume", out, "-quiet"); err != nil {
+			t.Fatalf("%v: -resume of an interrupted ensemble: %v", c.sig, err)
+		}
+		if !bytes.Equal(modelBytes(t, out), modelBytes(t, whole)) {
+			t.Errorf("%v: the resumed ensemble's model differs from the uninterrupted run's", c.sig)
+		}
+		if mk, err := readMarker(out); err != nil || mk.Status != statusCompleted {
+			t.Errorf("%v: after the resume, marker %+v, %v; want status completed", c.sig, mk, err)
+		}
+		if hasMemberCheckpoints(out) {
+			t.Errorf("%v: the completed run folder still holds member checkpoints", c.sig)
+		}
+	}
+}
+
+// With -checkpoint_every an ensemble's run folder holds its members' latest checkpoints
+// while it trains (status running): what a crash leaves. -resume continues from that
+// folder to the very model an uninterrupted run trains.
+func TestEnsembleCheckpointEvery(t *testing.T) {
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	args := append([]string{"-ensemble", "3", "-k", "2", "-checkpoint_every", "2"}, resumeArgs...)
+	whole := filepath.Join(t.TempDir(), "whole")
+	if _, _, err := runTrain(t, append([]string{"-out", whole}, args...)...); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	crash := filepath.Join(t.TempDir(), "crash")
+	snap := func() {
+		// The folder as it is now, while training: what a crash would leave.
+		if err := os.CopyFS(crash, os.DirFS(out)); err != nil {
+			t.Error(err)
+		}
+	}
+	err := run(stopAtSignal(20, os.Interrupt, snap), append([]string{"-out", out}, args...), io.Discard, io.Discard)
+	var ie *interrupted
+	if !errors.As(err, &ie) {
+		t.Fatalf("got %v, want an interruption", err)
+	}
+	mk, err := readMarker(crash)
+	if err != nil || mk.Status != statusRunning {
+		t.Fatalf("the folder while training: marker %+v, %v; want status running", mk, err)
+	}
+	if !hasMemberCheckpoints(crash) {
+		t.Fatalf("the folder while training holds no member checkpoint")
+	}
+	if _, err := os.Stat(filepath.Join(crash, modelName)); err == nil {
+		t.Errorf("the folder while training holds a model")
+	}
+	for _, dir := range []string{crash, out} {
+		if _, _, err := runTrain(t, "-resume", dir); err != nil {
+			t.Fatalf("-resume %s: %v", filepath.Base(dir), err)
+		}
+		if !bytes.Equal(modelBytes(t, dir), modelBytes(t, whole)) {
+			t.Errorf("-resume %s: the model differs from the uninterrupted run's", filepath.Base(dir))
 		}
 	}
 }
@@ -330,7 +393,7 @@ func TestEnsembleAuto(t *testing.T) {
 		k       int
 	}{
 		{[]string{"-n", "300", "-ensemble", "auto"}, 10, 30},
-		{[]string{"-n", "300", "-checkpoint_every", "50"}, 0, 3},
+		{[]string{"-n", "300", "-checkpoint_every", "50"}, 10, 30},
 		{[]string{"-n", "1000", "-epochs", "2", "-ensemble", "auto"}, 10, 100},
 		{[]string{"-n", "2000", "-epochs", "2"}, 0, 10},
 	} {
@@ -420,7 +483,7 @@ func TestSelectInterrupted(t *testing.T) {
 		t.Errorf("the run's model %+v, l2 %g; the chosen candidate %+v", rc.Model, rc.Train.L2, win)
 	}
 	predictOK(t, filepath.Join(out, modelName))
-	if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted ensemble or -select run cannot be resumed") {
+	if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted -select run cannot be resumed") {
 		t.Errorf("-resume of an interrupted search: %v", err)
 	}
 
@@ -434,5 +497,23 @@ func TestSelectInterrupted(t *testing.T) {
 	}
 	if _, err := os.Stat(out2); err == nil {
 		t.Error("a search interrupted before any candidate finished wrote its folder")
+	}
+}
+
+// The member checkpoints are a run folder's own files, and only these names are.
+func TestMemberCheckpointNames(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		m    int
+		ok   bool
+	}{
+		{"member-0.ckpt", 0, true}, {"member-3.ckpt", 3, true}, {memberCheckpointName(maxEnsemble - 1), maxEnsemble - 1, true},
+		{memberCheckpointName(maxEnsemble), 0, false}, {"member-03.ckpt", 0, false}, {"member--1.ckpt", 0, false},
+		{"member-+1.ckpt", 0, false}, {"member-.ckpt", 0, false}, {"member-1.ckpt.bak", 0, false}, {"notes-1.ckpt", 0, false},
+	} {
+		m, ok := memberIndex(c.name)
+		if ok != c.ok || ok && m != c.m || isRunFile(c.name) != c.ok {
+			t.Errorf("%s: member %d, %v, run file %v; want %d, %v", c.name, m, ok, isRunFile(c.name), c.m, c.ok)
+		}
 	}
 }
