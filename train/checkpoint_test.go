@@ -534,3 +534,54 @@ func TestResumeAfterEarlyStop(t *testing.T) {
 		}
 	}
 }
+
+// ResumeData continues from a checkpoint's bytes exactly as Resume does from its file,
+// to the weights of a run never interrupted; both at once are refused, and bad bytes are
+// an error before anything changes.
+func TestResumeData(t *testing.T) {
+	cfg := tinyConfig(Adam)
+	whole := tinyMDN(t)
+	if _, err := Run(context.Background(), whole, tinyData(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	file := runCheckpoint(t, cfg, 4)
+	path := filepath.Join(t.TempDir(), "c.ckpt")
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, fromData := cfg, cfg
+	fromFile.Resume, fromData.ResumeData = path, file
+	want := whole.Params().Flatten(nil)
+	for name, c := range map[string]Config{"Resume": fromFile, "ResumeData": fromData} {
+		m := tinyMDN(t)
+		res, err := Run(context.Background(), m, tinyData(), c)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if res.History[0].Epoch != 1 || res.Steps != 9 {
+			t.Errorf("%s: %d steps, history from epoch %d", name, res.Steps, res.History[0].Epoch)
+		}
+		for i, v := range m.Params().Flatten(nil) {
+			if v != want[i] {
+				t.Fatalf("%s: parameter %d is %v, the uninterrupted run's %v", name, i, v, want[i])
+			}
+		}
+	}
+	both := fromFile
+	both.ResumeData = file
+	if _, err := Run(context.Background(), tinyMDN(t), tinyData(), both); err == nil || !strings.Contains(err.Error(), "both Resume and ResumeData") {
+		t.Errorf("both set: %v", err)
+	}
+	bad := cfg
+	bad.ResumeData = file[:len(file)-3]
+	m := tinyMDN(t)
+	before := m.Params().Flatten(nil)
+	if _, err := Run(context.Background(), m, tinyData(), bad); err == nil || !strings.Contains(err.Error(), "(Config.ResumeData)") {
+		t.Errorf("truncated ResumeData: %v", err)
+	}
+	for i, v := range m.Params().Flatten(nil) {
+		if v != before[i] {
+			t.Fatalf("truncated ResumeData changed parameter %d", i)
+		}
+	}
+}

@@ -142,8 +142,12 @@ type Config struct {
 	// it swaps in atomically. An error from it stops the run. At most one of
 	// CheckpointPath and SaveCheckpoint may be set.
 	SaveCheckpoint func(write func(io.Writer) error) error `json:"-"`
-	// Resume, if set, is a checkpoint to continue from.
+	// Resume, if set, is a checkpoint file to continue from.
 	Resume string `json:"-"`
+	// ResumeData, if set, takes the place of Resume: a checkpoint's encoding (what
+	// SaveCheckpoint was given to store) to continue from. At most one of Resume and
+	// ResumeData may be set.
+	ResumeData []byte `json:"-"`
 	// resume, if set, is a checkpoint already read (from the source resumeName names)
 	// to continue from, in place of Resume: an ensemble member's (ResumeMembers).
 	resume     *checkpoint
@@ -277,6 +281,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointPath != "" && c.SaveCheckpoint != nil {
 		return fmt.Errorf("train: both CheckpointPath and SaveCheckpoint are set (want at most one)")
+	}
+	if c.Resume != "" && c.ResumeData != nil {
+		return fmt.Errorf("train: both Resume and ResumeData are set (want at most one)")
 	}
 	if c.RawUnits && c.KeepNormalization {
 		return fmt.Errorf("train: both RawUnits and KeepNormalization are set (want at most one)")

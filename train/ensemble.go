@@ -122,7 +122,7 @@ func MemberSeed(seed uint64, m int) uint64 {
 // one) train at once; the result then depends on Workers, as a Run's does.
 //
 // cfg.Progress, if set, is called from one member at a time, with Progress.Member set.
-// A run's own checkpoints (CheckpointPath, SaveCheckpoint, Resume) are refused: an
+// A run's own checkpoints (CheckpointPath, SaveCheckpoint, Resume, ResumeData) are refused: an
 // ensemble checkpoints and resumes its members (MemberCheckpoints, ResumeMembers). The
 // first member error cancels the other members and is returned, naming the member, with
 // a nil model.
@@ -160,8 +160,8 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if cfg.CheckpointPath != "" || cfg.SaveCheckpoint != nil || cfg.Resume != "" {
-		return nil, nil, fmt.Errorf("train: an ensemble checkpoints and resumes its members with MemberCheckpoints and ResumeMembers (CheckpointPath, SaveCheckpoint and Resume must be unset)")
+	if cfg.CheckpointPath != "" || cfg.SaveCheckpoint != nil || cfg.Resume != "" || cfg.ResumeData != nil {
+		return nil, nil, fmt.Errorf("train: an ensemble checkpoints and resumes its members with MemberCheckpoints and ResumeMembers (CheckpointPath, SaveCheckpoint, Resume and ResumeData must be unset)")
 	}
 	mcfg := mcfgs[0]
 	for m, c := range mcfgs {

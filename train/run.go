@@ -209,6 +209,14 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 		if err := t.resume(cfg.Resume); err != nil {
 			return nil, err
 		}
+	case cfg.ResumeData != nil:
+		c, err := decodeCheckpoint(cfg.ResumeData, "(Config.ResumeData)")
+		if err != nil {
+			return nil, err
+		}
+		if err := t.restore(c, "(Config.ResumeData)"); err != nil {
+			return nil, err
+		}
 	default:
 		if !cfg.KeepNormalization {
 			norm := models.Fit(x, xDim, y, yDim)
