@@ -223,8 +223,6 @@ func (o *options) check() error {
 		return fmt.Errorf("-ensemble %d: at most %d members", o.ensemble.v, maxEnsemble)
 	case o.ensemble.v > 1 && !o.k.auto && o.k.v > mdn.MaxK/o.ensemble.v:
 		return fmt.Errorf("-ensemble %d: with -k %d that makes %d components, at most %d (mdn.MaxK)", o.ensemble.v, o.k.v, o.ensemble.v*o.k.v, mdn.MaxK)
-	case o.selectModel && o.checkpointEvery > 0:
-		return fmt.Errorf("-select: a search takes no checkpoints (-checkpoint_every %d) and cannot be resumed", o.checkpointEvery)
 	case o.selectModel && !o.valFraction.auto && o.valFraction.v == 0:
 		return errors.New("-select: needs validation rows to compare the candidates (-val_fraction > 0)")
 	case o.csvPath == "" && o.set["x_cols"]:

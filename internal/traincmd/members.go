@@ -12,93 +12,128 @@ import (
 	"github.com/mixgraph/mixgraph/internal/cli"
 )
 
-// maxMemberCheckpointBytes bounds a member checkpoint file that -resume reads, as the
+// maxRunCheckpointBytes bounds a member or candidate checkpoint file that -resume reads, as the
 // train package bounds a run's: a damaged or foreign file cannot make it take more
 // memory than that.
-const maxMemberCheckpointBytes int64 = 2 << 30
+const maxRunCheckpointBytes int64 = 2 << 30
 
-// memberCheckpoints keeps the latest checkpoint of every ensemble member
-// (train.MemberCheckpoints), to write into the run folder: every -checkpoint_every
-// epochs of a member (through flush) and when the run is interrupted. A resumed run
-// starts from the folder's, so that a member that does not get to save again keeps
-// its own.
-type memberCheckpoints struct {
+// runCheckpoints keeps the latest checkpoint of every run an ensemble or a -select
+// search trains (ensemble members, member-N.ckpt, through train.MemberCheckpoints;
+// search candidates, candidate-N.ckpt, through train.Config.SaveCheckpoint), by file
+// name, to write into the run folder: every -checkpoint_every epochs of a run (through
+// flush) and when the run is interrupted. A resumed run starts from the folder's, so
+// that a run that does not get to save again keeps its own.
+type runCheckpoints struct {
 	mu    sync.Mutex
-	saved map[int][]byte
+	saved map[string][]byte
 	// flush, if set, writes the run folder with the checkpoints so far; it is called
 	// with mu held, after every save.
-	flush func(mc *memberCheckpoints) error
+	flush func(mc *runCheckpoints) error
+	// dir is the run folder; inDir holds the names whose saved bytes its files hold
+	// already (written by the last flush, or read by -resume), which fill links
+	// instead of writing them again.
+	dir   string
+	inDir map[string]bool
 }
 
-// save is the ensemble's train.MemberCheckpoints function.
-func (mc *memberCheckpoints) save(m int, write func(io.Writer) error) error {
+// save stores the checkpoint write writes under the file name.
+func (mc *runCheckpoints) save(name string, write func(io.Writer) error) error {
 	var b bytes.Buffer
 	if err := write(&b); err != nil {
 		return err
 	}
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
-	mc.saved[m] = b.Bytes()
+	mc.saved[name] = b.Bytes()
+	delete(mc.inDir, name)
 	if mc.flush == nil {
 		return nil
 	}
 	return mc.flush(mc)
 }
 
-// load is the ensemble's train.ResumeMembers function.
-func (mc *memberCheckpoints) load(m int) ([]byte, error) {
+// load returns the checkpoint stored under the file name, or nil.
+func (mc *runCheckpoints) load(name string) []byte {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
-	return mc.saved[m], nil
+	return mc.saved[name]
+}
+
+// saveMember is the ensemble's train.MemberCheckpoints function.
+func (mc *runCheckpoints) saveMember(m int, write func(io.Writer) error) error {
+	return mc.save(memberCheckpointName(m), write)
+}
+
+// loadMember is the ensemble's train.ResumeMembers function.
+func (mc *runCheckpoints) loadMember(m int) ([]byte, error) {
+	return mc.load(memberCheckpointName(m)), nil
 }
 
 // count returns the number of members with a checkpoint.
-func (mc *memberCheckpoints) count() int {
+func (mc *runCheckpoints) count() int {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
 	return len(mc.saved)
 }
 
-// fill writes every member's checkpoint into dir; the caller holds mu.
-func (mc *memberCheckpoints) fill(dir string) error {
-	for m, b := range mc.saved {
-		if err := writeBytes(filepath.Join(dir, memberCheckpointName(m)), b); err != nil {
+// fill writes every checkpoint into dir, the new run folder being made; the caller
+// holds mu. A checkpoint the current run folder holds already is linked from there (a
+// flush then writes only the checkpoint saved since the last); it is written where the
+// link fails. Call done once the new folder has replaced the run folder.
+func (mc *runCheckpoints) fill(dir string) error {
+	for name, b := range mc.saved {
+		if mc.inDir[name] && mc.dir != "" && os.Link(filepath.Join(mc.dir, name), filepath.Join(dir, name)) == nil {
+			continue
+		}
+		if err := writeBytes(filepath.Join(dir, name), b); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// done records that the run folder now holds every checkpoint saved; the caller holds
+// mu.
+func (mc *runCheckpoints) done() {
+	if mc.inDir == nil {
+		mc.inDir = map[string]bool{}
+	}
+	for name := range mc.saved {
+		mc.inDir[name] = true
+	}
+}
+
 // fillLocked is fill for a caller that does not hold mu.
-func (mc *memberCheckpoints) fillLocked(dir string) error {
+func (mc *runCheckpoints) fillLocked(dir string) error {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
 	return mc.fill(dir)
 }
 
-// readMemberCheckpoints returns the member checkpoints in the run folder dir, by
-// member; an empty map when there are none. A checkpoint of a member the run does not
-// have (members or more) is an error naming the file. Their content is checked by the
-// ensemble's resume, before anything trains.
-func readMemberCheckpoints(dir string, members int) (map[int][]byte, error) {
+// readRunCheckpoints returns the member and candidate checkpoints in the run folder
+// dir, by file name; an empty map when there are none. A checkpoint of a member the run
+// does not have (members or more) is an error naming the file. Their content is checked
+// by the resumed runs, before anything trains.
+func readRunCheckpoints(dir string, members int) (map[string][]byte, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, cli.UnwrapPath(err)
 	}
-	out := map[int][]byte{}
+	out := map[string][]byte{}
 	for _, e := range ents {
-		m, ok := memberIndex(e.Name())
-		if !ok {
+		name := e.Name()
+		if m, ok := memberIndex(name); ok {
+			if m >= members {
+				return nil, fmt.Errorf("%s is the checkpoint of member %d, but the run has %d members", name, m, members)
+			}
+		} else if _, ok := candidateIndex(name); !ok {
 			continue
 		}
-		if m >= members {
-			return nil, fmt.Errorf("%s is the checkpoint of member %d, but the run has %d members", e.Name(), m, members)
-		}
-		b, err := readBounded(filepath.Join(dir, e.Name()), maxMemberCheckpointBytes)
+		b, err := readBounded(filepath.Join(dir, name), maxRunCheckpointBytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", e.Name(), err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
-		out[m] = b
+		out[name] = b
 	}
 	return out, nil
 }
@@ -131,14 +166,17 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// hasMemberCheckpoints reports whether the run folder dir holds a member checkpoint.
-func hasMemberCheckpoints(dir string) bool {
+// hasRunCheckpoints reports whether the run folder dir holds a member or candidate
+// checkpoint.
+func hasRunCheckpoints(dir string) bool {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range ents {
-		if _, ok := memberIndex(e.Name()); ok {
+		_, member := memberIndex(e.Name())
+		_, cand := candidateIndex(e.Name())
+		if member || cand {
 			return true
 		}
 	}

@@ -287,39 +287,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var res *train.Result
 	var fo fitOutcome
-	// An ensemble checkpoints its members (members.go): every -checkpoint_every epochs of
-	// a member the run folder is replaced by one holding all of their latest, and on an
-	// interrupt they go into the folder written below. A -select search is not
-	// resumable.
-	var members *memberCheckpoints
-	if o.ensemble.v > 1 && !o.selectModel {
-		members = &memberCheckpoints{saved: map[int][]byte{}}
+	// An ensemble and a -select search checkpoint every run they train (members.go):
+	// every -checkpoint_every epochs of a run the run folder is replaced by one holding
+	// all of their latest, and on an interrupt they go into the folder written below.
+	var ckpts *runCheckpoints
+	if o.ensemble.v > 1 || o.selectModel {
+		ckpts = &runCheckpoints{saved: map[string][]byte{}, dir: out}
 		if o.resume != "" {
-			if members.saved, err = readMemberCheckpoints(o.resume, o.ensemble.v); err != nil {
+			if ckpts.saved, err = readRunCheckpoints(o.resume, o.ensemble.v); err != nil {
 				return fmt.Errorf("-resume %s: %v", o.resume, err)
 			}
+			ckpts.done() // the folder holds what was read from it
 		}
 		if o.checkpointEvery > 0 {
-			members.flush = func(mc *memberCheckpoints) error {
+			ckpts.flush = func(mc *runCheckpoints) error {
 				if ctx.Err() != nil {
 					return nil // the interrupted run's folder is written below
 				}
 				running := *mk
 				running.Status = statusRunning
-				return writeRunDir(out, func(dir string) error {
+				err := writeRunDir(out, func(dir string) error {
 					if err := mc.fill(dir); err != nil {
 						return err
 					}
 					return writeJSON(filepath.Join(dir, markerName), &running)
 				})
+				if err == nil {
+					mc.done()
+				}
+				return err
 			}
 		}
 	}
 	if o.selectModel || o.ensemble.v > 1 {
 		tcfg.SaveCheckpoint, tcfg.Resume = nil, ""
-		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, members, stdout)
-		if err != nil && o.resume != "" && ctx.Err() == nil && strings.Contains(err.Error(), "checkpoint of ensemble member") {
-			// A member checkpoint in the folder is damaged or not this run's.
+		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, ckpts, stdout)
+		if err != nil && o.resume != "" && ctx.Err() == nil && strings.Contains(err.Error(), "checkpoint of ") {
+			// A checkpoint in the folder is damaged or not this run's.
 			err = fmt.Errorf("-resume %s: %s", o.resume, trimPrefix(err))
 		}
 		tcfg.L2 = o.l2
@@ -327,16 +331,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res, err = train.Run(ctx, model, train.Data{X: x, Y: y}, tcfg)
 	}
 	pr.finish()
-	// partial: an interrupted ensemble whose members trained so far make the model (its
-	// run folder is written as a completed one's, marked interrupted, with the members'
-	// checkpoints), or an interrupted -select search whose best candidate so far is the
-	// model (without a checkpoint).
+	// partial: an interrupted ensemble whose members trained so far make the model, or an
+	// interrupted -select search whose best candidate so far is the model; its run folder
+	// is written as a completed one's, marked interrupted, with the checkpoints of the
+	// runs begun.
 	partial := false
 	if (o.selectModel || o.ensemble.v > 1) && err != nil && ctx.Err() != nil {
 		if model == nil || fo.ens == nil && (fo.sel == nil || !fo.sel.Interrupted) {
+			// Nothing finished that makes a model: the checkpoints alone, if any.
 			msg := "interrupted before any ensemble member took a step; nothing was written"
-			if o.selectModel && fo.sel == nil {
-				msg = "interrupted during the -select search before any candidate finished training, and a search cannot be resumed; nothing was written"
+			if o.selectModel {
+				msg = "interrupted before any -select candidate took a step; nothing was written"
+			}
+			if ckpts.count() > 0 {
+				stopped := *mk
+				stopped.Status = statusInterrupted
+				if err := writeRunDir(out, func(dir string) error {
+					if err := ckpts.fillLocked(dir); err != nil {
+						return err
+					}
+					return writeJSON(filepath.Join(dir, markerName), &stopped)
+				}); err != nil {
+					return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
+				}
+				msg = fmt.Sprintf("interrupted before any run finished: wrote %s/ with the checkpoints of the %d begun (no model yet); continue it with -resume %s", filepath.Clean(out), ckpts.count(), filepath.Clean(out))
 			}
 			ie := &interrupted{out: out, msg: msg}
 			if sc, ok := context.Cause(ctx).(signalCause); ok {
@@ -466,8 +484,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		plotSet = trainSet
 	}
 	if err := writeRunDir(out, func(dir string) error {
-		if partial && members != nil {
-			if err := members.fillLocked(dir); err != nil {
+		if partial {
+			if err := ckpts.fillLocked(dir); err != nil {
 				return err
 			}
 		}
@@ -492,11 +510,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if len(e.Interrupted) > 0 {
 				msg += fmt.Sprintf(" (%d of them stopped part-way, with their best weights so far)", len(e.Interrupted))
 			}
-			if members != nil && members.count() > 0 {
-				msg += fmt.Sprintf("; continue it with -resume %s", filepath.Clean(out))
-			} else {
-				msg += "; a -select run's ensemble cannot be resumed"
-			}
+			msg += fmt.Sprintf("; continue it with -resume %s", filepath.Clean(out))
 		} else {
 			sel := rc.Select
 			win := sel.Candidates[sel.Chosen]
@@ -504,7 +518,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if o.ensemble.v > 1 {
 				msg += fmt.Sprintf(", one model instead of the ensemble of %d", o.ensemble.v)
 			}
-			msg += "; a -select run cannot be resumed"
+			msg += fmt.Sprintf("; continue it with -resume %s", filepath.Clean(out))
 		}
 		ie := &interrupted{out: out, msg: msg}
 		if sc, ok := context.Cause(ctx).(signalCause); ok {
@@ -615,10 +629,11 @@ func resumeOptions(given *options) (*options, *marker, error) {
 	}
 	_, err = os.Stat(filepath.Join(dir, checkpointName))
 	single := err == nil
-	if !single && !hasMemberCheckpoints(dir) {
+	if !single && !hasRunCheckpoints(dir) {
 		if mk.Status == statusInterrupted {
-			// Only an interrupted -select search is written without a checkpoint.
-			return nil, nil, fmt.Errorf("-resume %s: an interrupted -select run cannot be resumed (its model.mdn holds what was trained before the interrupt)", given.resume)
+			// An interrupted ensemble or -select search of an earlier version, written
+			// without checkpoints.
+			return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from: an ensemble or -select run interrupted under an earlier version of train (its model.mdn holds what was trained before the interrupt)", given.resume)
 		}
 		return nil, nil, fmt.Errorf("-resume %s: holds no checkpoint to resume from", given.resume)
 	}

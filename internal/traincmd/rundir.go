@@ -47,6 +47,9 @@ func isRunFile(n string) bool {
 	if _, ok := memberIndex(n); ok {
 		return true
 	}
+	if _, ok := candidateIndex(n); ok {
+		return true
+	}
 	base, ext, ok := strings.Cut(n, ".")
 	if !ok || !slices.Contains(plotFormats, ext) {
 		return false
@@ -67,18 +70,31 @@ func isRunFile(n string) bool {
 // in place of checkpointName.
 func memberCheckpointName(m int) string { return "member-" + strconv.Itoa(m) + ".ckpt" }
 
+// candidateCheckpointName is the name of -select candidate n's checkpoint in a run
+// folder (candidate-0.ckpt, …; n counts the candidates in the order the search tries
+// them).
+func candidateCheckpointName(n int) string { return "candidate-" + strconv.Itoa(n) + ".ckpt" }
+
 // memberIndex returns the member whose checkpoint name is n (see memberCheckpointName),
 // or false.
-func memberIndex(n string) (int, bool) {
+func memberIndex(n string) (int, bool) { return checkpointIndex(n, "member-", maxEnsemble) }
+
+// candidateIndex returns the candidate whose checkpoint name is n (see
+// candidateCheckpointName), or false.
+func candidateIndex(n string) (int, bool) { return checkpointIndex(n, "candidate-", maxCandidates) }
+
+// checkpointIndex returns i when n is prefix, i and ".ckpt", with i in [0, limit)
+// written without leading zeros or sign, or false.
+func checkpointIndex(n, prefix string, limit int) (int, bool) {
 	d, ok := strings.CutSuffix(n, ".ckpt")
 	if !ok {
 		return 0, false
 	}
-	if d, ok = strings.CutPrefix(d, "member-"); !ok {
+	if d, ok = strings.CutPrefix(d, prefix); !ok {
 		return 0, false
 	}
 	v, err := strconv.Atoi(d)
-	if err != nil || v < 0 || v >= maxEnsemble || strconv.Itoa(v) != d {
+	if err != nil || v < 0 || v >= limit || strconv.Itoa(v) != d {
 		return 0, false
 	}
 	return v, true
@@ -93,7 +109,7 @@ var legacyFiles = map[string]bool{
 // The states a run folder records.
 const (
 	statusRunning     = "running"     // a checkpoint written while training; no model yet
-	statusInterrupted = "interrupted" // stopped by a signal: best weights so far and a checkpoint (an ensemble: the members trained so far and their checkpoints; a -select search: its best candidate so far, no checkpoint)
+	statusInterrupted = "interrupted" // stopped by a signal: best weights so far and a checkpoint (an ensemble or -select search: the model of the runs finished so far, if any, and every run's checkpoint)
 	statusCompleted   = "completed"
 )
 

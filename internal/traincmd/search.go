@@ -2,6 +2,7 @@ package traincmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -17,6 +18,10 @@ import (
 
 // maxEnsemble bounds -ensemble: every member is a full training run.
 const maxEnsemble = 64
+
+// maxCandidates bounds the candidates of a -select search (it tries at most 13) and so
+// the candidate checkpoints a run folder may hold.
+const maxCandidates = 64
 
 // The -select search: a coordinate search that tries, one stage after another, the
 // number of components, then the hidden widths, then the weight decay, each stage
@@ -43,6 +48,7 @@ type candidate struct {
 
 	model *mdn.Model
 	res   *train.Result
+	index int // the order in which the search tried it: its checkpoint's name
 }
 
 func (c *candidate) key() string { return fmt.Sprint(c.K, c.Hidden, c.L2) }
@@ -97,8 +103,8 @@ type fitOutcome struct {
 // fit trains the model the way -select and -ensemble ask: the search first (its winner
 // trained as one model, the run's model when there is no ensemble), then, with
 // -ensemble M > 1, M members of the chosen config combined into one model. mcfg and
-// tcfg are the run's configs (tcfg without checkpoints; members, if set, checkpoints and
-// resumes the ensemble's members); o.k, o.widths and o.l2 are set
+// tcfg are the run's configs (tcfg without checkpoints: ckpts, if set, checkpoints and
+// resumes the candidates and the ensemble's members); o.k, o.widths and o.l2 are set
 // to the chosen values. The result returned is the run's: the single model's, or for an
 // ensemble member 0's run with the combined model's training and validation NLL.
 //
@@ -107,13 +113,13 @@ type fitOutcome struct {
 // An ensemble interrupted after some member took a step returns its partial combination
 // (train.Ensemble), with the ensemble's record and the first member present's run in
 // place of member 0's, together with the cancellation error.
-func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, xNames, yNames []string, members *memberCheckpoints, stdout io.Writer) (*mdn.Model, *train.Result, fitOutcome, error) {
+func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, xNames, yNames []string, ckpts *runCheckpoints, stdout io.Writer) (*mdn.Model, *train.Result, fitOutcome, error) {
 	var out fitOutcome
 	var model *mdn.Model
 	var res *train.Result
 	var stopped error
 	if o.selectModel {
-		sel, err := search(ctx, o, mcfg, d, tcfg, stdout)
+		sel, err := search(ctx, o, mcfg, d, tcfg, ckpts, stdout)
 		if sel == nil {
 			return nil, nil, out, err
 		}
@@ -151,8 +157,8 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		if tcfg.ValFraction > 0 && o.rotateValidation {
 			eopts, validation = append(eopts, train.RotateValidation()), "rotated"
 		}
-		if members != nil {
-			eopts = append(eopts, train.MemberCheckpoints(members.save), train.ResumeMembers(members.load))
+		if ckpts != nil {
+			eopts = append(eopts, train.MemberCheckpoints(ckpts.saveMember), train.ResumeMembers(ckpts.loadMember))
 		}
 		m, er, err := train.EnsembleOf(ctx, train.MemberConfigs(mcfg, o.ensemble.v, train.SkipChoice(o.skip)), d, tcfg, eopts...)
 		if m == nil {
@@ -201,7 +207,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 // cancelled), it returns the record of the candidates trained to the end so far, marked
 // Interrupted, with the best of them chosen, together with ctx's error; or a nil record
 // when none was.
-func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, stdout io.Writer) (*selectRecord, error) {
+func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg train.Config, ckpts *runCheckpoints, stdout io.Writer) (*selectRecord, error) {
 	if !o.quiet {
 		fmt.Fprintf(stdout, "select: searching K, then hidden widths, then l2 by validation NLL (%d validation rows)\n", int(math.Round(tcfg.ValFraction*float64(len(d.X)))))
 	}
@@ -224,10 +230,14 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 			if o.ensemble.v > 1 && !ensembleFits(cfg, o.ensemble.v, train.SkipChoice(o.skip)) {
 				continue
 			}
+			c.index = len(tried)
 			tried[c.key()] = c
 			todo = append(todo, c)
 		}
-		err := runCandidates(ctx, mcfg, d, tcfg, todo)
+		err := runCandidates(ctx, mcfg, d, tcfg, todo, ckpts)
+		if err != nil && !isCancel(err) {
+			return err
+		}
 		for _, c := range todo {
 			if err != nil && c.model == nil {
 				continue // cut short or never started by the interrupt: no result
@@ -245,9 +255,9 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 		return err
 	}
 	// interrupted ends a search cut short by a cancellation (err): with the best candidate
-	// trained so far, if any, as the winner.
+	// trained so far, if any, as the winner; or by a checkpoint that cannot be resumed.
 	interrupted := func(err error) (*selectRecord, error) {
-		if best.model == nil {
+		if best.model == nil || !isCancel(err) {
 			return nil, err
 		}
 		sel.Chosen, sel.Interrupted = slices.Index(sel.Candidates, best), true
@@ -303,23 +313,45 @@ func search(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg
 
 // runCandidates trains the candidates, as many at once as there are processors, each
 // in one graph (so that the results do not depend on the number of processors). A
-// candidate whose run fails records its error; a cancellation is returned.
-func runCandidates(ctx context.Context, mcfg mdn.Config, d train.Data, tcfg train.Config, cands []*candidate) error {
+// candidate whose run fails records its error; a cancellation is returned. With ckpts,
+// every candidate saves its checkpoints there and continues from the one stored (a
+// candidate with one is resumed even after a cancellation, so that one that had
+// finished counts); a stored checkpoint that cannot be resumed is returned as the error.
+func runCandidates(ctx context.Context, mcfg mdn.Config, d train.Data, tcfg train.Config, cands []*candidate, ckpts *runCheckpoints) error {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var resumeErr error
 	for _, c := range cands {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if ctx.Err() != nil {
+			name := candidateCheckpointName(c.index)
+			var saved []byte
+			if ckpts != nil {
+				saved = ckpts.load(name)
+			}
+			if ctx.Err() != nil && saved == nil {
 				return
 			}
 			cfg := mcfg
 			cfg.K, cfg.Hidden = c.K, c.Hidden
 			tc := tcfg
 			tc.L2, tc.Workers = c.L2, 1
+			if ckpts != nil {
+				tc.SaveCheckpoint = func(write func(io.Writer) error) error { return ckpts.save(name, write) }
+				tc.ResumeData = saved
+			}
+			if hook, ok := ctx.Value(progressHookKey{}).(func(train.Progress)); ok {
+				// A test's hook sees every step of every candidate.
+				tc.ProgressEvery = 1
+				tc.Progress = func(p train.Progress) {
+					p.Member = c.index
+					hook(p)
+				}
+			}
 			start := time.Now()
 			m, err := mdn.New(cfg)
 			var res *train.Result
@@ -327,6 +359,16 @@ func runCandidates(ctx context.Context, mcfg mdn.Config, d train.Data, tcfg trai
 				res, err = train.Run(ctx, m, d, tc)
 			}
 			c.Seconds = time.Since(start).Seconds()
+			if err != nil && saved != nil && res == nil {
+				// The stored checkpoint does not fit this candidate or is damaged.
+				mu.Lock()
+				if resumeErr == nil {
+					msg := strings.TrimPrefix(err.Error(), "train: ")
+					msg = strings.TrimPrefix(msg, "checkpoint (Config.ResumeData): ")
+					resumeErr = fmt.Errorf("checkpoint of %s: %s", name, msg)
+				}
+				mu.Unlock()
+			}
 			if err != nil {
 				c.Error = err.Error()
 				return
@@ -337,6 +379,9 @@ func runCandidates(ctx context.Context, mcfg mdn.Config, d train.Data, tcfg trai
 		}()
 	}
 	wg.Wait()
+	if resumeErr != nil {
+		return resumeErr
+	}
 	return ctx.Err()
 }
 
@@ -399,4 +444,9 @@ func ensembleConfig(cfg mdn.Config, members int, skip train.SkipChoice) mdn.Conf
 		c.Hidden[i] = min(c.Hidden[i]*members, mdn.MaxWidth+1)
 	}
 	return c
+}
+
+// isCancel reports whether err is a context's cancellation.
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -41,7 +41,6 @@ func TestCatalogueSearch(t *testing.T) {
 		{[]string{"-ensemble", "2", "-hidden", "3000,3000"}, "MaxParams"},
 		{[]string{"-select=maybe"}, `-select "maybe"`},
 		{[]string{"-select", "-val_fraction", "0"}, "-select: needs validation rows"},
-		{[]string{"-select", "-checkpoint_every", "2"}, "-select: a search takes no checkpoints"},
 		{[]string{"-resume", "runs/stuck", "-ensemble", "2"}, "-resume: -ensemble cannot be changed"},
 		{[]string{"-resume", "runs/stuck", "-select"}, "-resume: -select cannot be changed"},
 	}
@@ -277,52 +276,55 @@ func TestEnsembleInterrupted(t *testing.T) {
 		if mk, err := readMarker(out); err != nil || mk.Status != statusCompleted {
 			t.Errorf("%v: after the resume, marker %+v, %v; want status completed", c.sig, mk, err)
 		}
-		if hasMemberCheckpoints(out) {
+		if hasRunCheckpoints(out) {
 			t.Errorf("%v: the completed run folder still holds member checkpoints", c.sig)
 		}
 	}
 }
 
 // With -checkpoint_every an ensemble's run folder holds its members' latest checkpoints
-// while it trains (status running): what a crash leaves. -resume continues from that
-// folder to the very model an uninterrupted run trains.
+// while it trains (status running), and a -select search's its candidates': what a
+// crash leaves. -resume continues from that folder to the very model an uninterrupted
+// run trains.
 func TestEnsembleCheckpointEvery(t *testing.T) {
 	old := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(old)
-	args := append([]string{"-ensemble", "3", "-k", "2", "-checkpoint_every", "2"}, resumeArgs...)
-	whole := filepath.Join(t.TempDir(), "whole")
-	if _, _, err := runTrain(t, append([]string{"-out", whole}, args...)...); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "run")
-	crash := filepath.Join(t.TempDir(), "crash")
-	snap := func() {
-		// The folder as it is now, while training: what a crash would leave.
-		if err := os.CopyFS(crash, os.DirFS(out)); err != nil {
-			t.Error(err)
+	for _, kind := range [][]string{{"-ensemble", "3", "-k", "2"}, {"-select"}} {
+		args := append(append(slices.Clone(kind), "-checkpoint_every", "2"), resumeArgs...)
+		whole := filepath.Join(t.TempDir(), "whole")
+		if _, _, err := runTrain(t, append([]string{"-out", whole}, args...)...); err != nil {
+			t.Fatal(err)
 		}
-	}
-	err := run(stopAtSignal(20, os.Interrupt, snap), append([]string{"-out", out}, args...), io.Discard, io.Discard)
-	var ie *interrupted
-	if !errors.As(err, &ie) {
-		t.Fatalf("got %v, want an interruption", err)
-	}
-	mk, err := readMarker(crash)
-	if err != nil || mk.Status != statusRunning {
-		t.Fatalf("the folder while training: marker %+v, %v; want status running", mk, err)
-	}
-	if !hasMemberCheckpoints(crash) {
-		t.Fatalf("the folder while training holds no member checkpoint")
-	}
-	if _, err := os.Stat(filepath.Join(crash, modelName)); err == nil {
-		t.Errorf("the folder while training holds a model")
-	}
-	for _, dir := range []string{crash, out} {
-		if _, _, err := runTrain(t, "-resume", dir); err != nil {
-			t.Fatalf("-resume %s: %v", filepath.Base(dir), err)
+		out := filepath.Join(t.TempDir(), "run")
+		crash := filepath.Join(t.TempDir(), "crash")
+		snap := func() {
+			// The folder as it is now, while training: what a crash would leave.
+			if err := os.CopyFS(crash, os.DirFS(out)); err != nil {
+				t.Error(err)
+			}
 		}
-		if !bytes.Equal(modelBytes(t, dir), modelBytes(t, whole)) {
-			t.Errorf("-resume %s: the model differs from the uninterrupted run's", filepath.Base(dir))
+		err := run(stopAtSignal(20, os.Interrupt, snap), append([]string{"-out", out}, args...), io.Discard, io.Discard)
+		var ie *interrupted
+		if !errors.As(err, &ie) {
+			t.Fatalf("%v: got %v, want an interruption", kind, err)
+		}
+		mk, err := readMarker(crash)
+		if err != nil || mk.Status != statusRunning {
+			t.Fatalf("%v: the folder while training: marker %+v, %v; want status running", kind, mk, err)
+		}
+		if !hasRunCheckpoints(crash) {
+			t.Fatalf("%v: the folder while training holds no checkpoint", kind)
+		}
+		if _, err := os.Stat(filepath.Join(crash, modelName)); err == nil {
+			t.Errorf("%v: the folder while training holds a model", kind)
+		}
+		for _, dir := range []string{crash, out} {
+			if _, _, err := runTrain(t, "-resume", dir); err != nil {
+				t.Fatalf("%v: -resume %s: %v", kind, filepath.Base(dir), err)
+			}
+			if !bytes.Equal(modelBytes(t, dir), modelBytes(t, whole)) {
+				t.Errorf("%v: -resume %s: the model differs from the uninterrupted run's", kind, filepath.Base(dir))
+			}
 		}
 	}
 }
@@ -439,22 +441,32 @@ func (w *cancelOnWrite) Write(p []byte) (int, error) {
 
 // An interrupted -select search keeps its work: interrupted once the first stage's
 // candidates have trained (their table lines printed), it writes the run folder with the
-// best of them (status interrupted, no checkpoint; config.json's select record says
-// "interrupted" and lists only the candidates trained to the end), says so in one line
-// and exits with 130; -resume refuses the folder. Interrupted before any candidate
-// finished, it writes nothing.
+// best of them and the checkpoints of the candidates begun (status interrupted;
+// config.json's select record says "interrupted" and lists only the candidates trained
+// to the end), says so in one line and exits with 130; -resume continues the search to
+// the model an uninterrupted search gives, byte for byte. Interrupted before any
+// candidate finished, it writes the checkpoints alone, and -resume continues from them
+// just as well; interrupted before any took a step, it writes nothing.
 func TestSelectInterrupted(t *testing.T) {
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	args := []string{"-select", "-plots=false", "-epochs", "10", "-batch", "100", "-n", "200", "-hidden", "4", "-quiet"}
+	whole := filepath.Join(t.TempDir(), "whole")
+	if _, _, err := runTrain(t, append([]string{"-out", whole}, args...)...); err != nil {
+		t.Fatal(err)
+	}
+	args = args[:len(args)-1] // the table lines are the interrupt's cue below
+
 	out := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	w := &cancelOnWrite{mark: "select  K=", cancel: cancel}
-	args := []string{"-out", out, "-select", "-plots=false", "-epochs", "10", "-batch", "100", "-n", "200", "-hidden", "4"}
-	err := run(ctx, args, w, io.Discard)
+	err := run(ctx, append([]string{"-out", out}, args...), w, io.Discard)
 	var se strings.Builder
 	if code := status(err, &se); code != 130 {
 		t.Fatalf("exit status %d (%v), want 130", code, err)
 	}
 	line := se.String()
-	if strings.Count(line, "\n") != 1 || !strings.Contains(line, "interrupted during the -select search: wrote "+out+"/ with the best of the ") || !strings.Contains(line, "cannot be resumed") {
+	if strings.Count(line, "\n") != 1 || !strings.Contains(line, "interrupted during the -select search: wrote "+out+"/ with the best of the ") || !strings.Contains(line, "; continue it with -resume "+out+"\n") {
 		t.Errorf("stderr %q", line)
 	}
 	mk, err := readMarker(out)
@@ -462,7 +474,7 @@ func TestSelectInterrupted(t *testing.T) {
 		t.Fatalf("marker %+v, %v; want status interrupted", mk, err)
 	}
 	if _, err := os.Stat(filepath.Join(out, checkpointName)); err == nil {
-		t.Error("an interrupted search wrote a checkpoint")
+		t.Error("an interrupted search wrote a single run's checkpoint")
 	}
 	rc := readRunConfig(t, out)
 	sel := rc.Select
@@ -478,29 +490,79 @@ func TestSelectInterrupted(t *testing.T) {
 		if c.Error != "" || c.ValNLL == nil || *c.ValNLL < *win.ValNLL || c.Epochs != 10 {
 			t.Errorf("candidate %d %+v: want one trained to the end, not better than the chosen %+v", i, c, win)
 		}
+		if _, err := os.Stat(filepath.Join(out, candidateCheckpointName(i))); err != nil {
+			t.Errorf("candidate %d, trained: %v", i, err)
+		}
 	}
 	if rc.Model.K != win.K || rc.Model.Hidden[0] != win.Hidden[0] || rc.Train.L2 != win.L2 {
 		t.Errorf("the run's model %+v, l2 %g; the chosen candidate %+v", rc.Model, rc.Train.L2, win)
 	}
 	predictOK(t, filepath.Join(out, modelName))
-	if _, _, err := runTrain(t, "-resume", out); err == nil || !strings.Contains(err.Error(), "an interrupted -select run cannot be resumed") {
-		t.Errorf("-resume of an interrupted search: %v", err)
+	resumed := func(name, dir string) {
+		t.Helper()
+		if _, _, err := runTrain(t, "-resume", dir, "-quiet"); err != nil {
+			t.Fatalf("%s: -resume: %v", name, err)
+		}
+		if !bytes.Equal(modelBytes(t, dir), modelBytes(t, whole)) {
+			t.Errorf("%s: the resumed search's model differs from the uninterrupted one's", name)
+		}
+		if rc := readRunConfig(t, dir); rc.Select == nil || rc.Select.Interrupted || len(rc.Select.Candidates) != len(readRunConfig(t, whole).Select.Candidates) {
+			t.Errorf("%s: the resumed search's record %+v", name, rc.Select)
+		}
+		if hasRunCheckpoints(dir) {
+			t.Errorf("%s: the completed run folder still holds checkpoints", name)
+		}
 	}
+	resumed("interrupted after a stage", out)
 
-	// Interrupted before any candidate finished: nothing is written.
+	// Interrupted in the first candidate's sixth step, before any finished: the
+	// checkpoints alone.
+	out1 := filepath.Join(t.TempDir(), "run")
+	se.Reset()
+	if code := status(run(stopAtSignal(5, os.Interrupt, nil), append([]string{"-out", out1}, args...), io.Discard, io.Discard), &se); code != 130 || !strings.Contains(se.String(), "interrupted before any run finished: wrote "+out1+"/ with the checkpoints of the ") {
+		t.Errorf("interrupted in a candidate: exit status %d, stderr %q", code, se.String())
+	}
+	if mk, err := readMarker(out1); err != nil || mk.Status != statusInterrupted || !hasRunCheckpoints(out1) {
+		t.Fatalf("interrupted in a candidate: marker %+v, %v, checkpoints %v", mk, err, hasRunCheckpoints(out1))
+	}
+	if _, err := os.Stat(filepath.Join(out1, modelName)); err == nil {
+		t.Error("interrupted in a candidate, the folder holds a model")
+	}
+	// A damaged candidate checkpoint is refused, naming it, before the search goes on.
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := os.CopyFS(bad, os.DirFS(out1)); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(bad)
+	for _, e := range ents {
+		if _, ok := candidateIndex(e.Name()); ok {
+			if err := os.WriteFile(filepath.Join(bad, e.Name()), []byte("junk\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := "-resume " + bad + ": checkpoint of " + e.Name() + ": not a checkpoint"
+			if _, _, err := runTrain(t, "-resume", bad, "-quiet"); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("a damaged %s: %v; want an error containing %q", e.Name(), err, want)
+			}
+			break
+		}
+	}
+	resumed("interrupted in a candidate", out1)
+
+	// Interrupted before any candidate took a step: nothing is written.
 	out2 := filepath.Join(t.TempDir(), "run")
 	ctx, cancel = context.WithCancelCause(context.Background())
 	cancel(signalCause{os.Interrupt})
 	se.Reset()
-	if code := status(run(ctx, append([]string{"-out", out2}, args[2:]...), io.Discard, io.Discard), &se); code != 130 || !strings.Contains(se.String(), "nothing was written") {
+	if code := status(run(ctx, append([]string{"-out", out2}, args...), io.Discard, io.Discard), &se); code != 130 || !strings.Contains(se.String(), "nothing was written") {
 		t.Errorf("interrupted at once: exit status %d, stderr %q", code, se.String())
 	}
 	if _, err := os.Stat(out2); err == nil {
-		t.Error("a search interrupted before any candidate finished wrote its folder")
+		t.Error("a search interrupted before any candidate took a step wrote its folder")
 	}
 }
 
-// The member checkpoints are a run folder's own files, and only these names are.
+// The member and candidate checkpoints are a run folder's own files, and only these
+// names are.
 func TestMemberCheckpointNames(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -515,5 +577,13 @@ func TestMemberCheckpointNames(t *testing.T) {
 		if ok != c.ok || ok && m != c.m || isRunFile(c.name) != c.ok {
 			t.Errorf("%s: member %d, %v, run file %v; want %d, %v", c.name, m, ok, isRunFile(c.name), c.m, c.ok)
 		}
+		cand := strings.Replace(c.name, "member-", "candidate-", 1)
+		n, ok := candidateIndex(cand)
+		if ok != c.ok || ok && n != c.m || isRunFile(cand) != c.ok {
+			t.Errorf("%s: candidate %d, %v, run file %v; want %d, %v", cand, n, ok, isRunFile(cand), c.m, c.ok)
+		}
+	}
+	if _, ok := candidateIndex("member-1.ckpt"); ok {
+		t.Error("member-1.ckpt is a candidate's name")
 	}
 }
