@@ -287,7 +287,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var res *train.Result
 	var fo fitOutcome
-	// An ensemble and a -select search checkpoint every run they train (members.go):
+	// An ensemble and a -select search checkpoint every run they train (runcheckpoints.go):
 	// every -checkpoint_every epochs of a run the run folder is replaced by one holding
 	// all of their latest, and on an interrupt they go into the folder written below.
 	var ckpts *runCheckpoints
