@@ -173,6 +173,29 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// CheckpointPosition is how far the run of a checkpoint had got.
+type CheckpointPosition struct {
+	// Epochs and Steps count the epochs completed and the steps taken.
+	Epochs, Steps int
+	// BestEpoch is the epoch of the best validation NLL so far (0: none).
+	BestEpoch int
+	// Finished says the run was over: it ran its epochs or steps (with the Config it
+	// was made with), or stopped early.
+	Finished bool
+}
+
+// ReadCheckpointPosition checks a checkpoint's encoding (a checkpoint file's content,
+// or what Config.SaveCheckpoint was given) and returns how far its run had got.
+func ReadCheckpointPosition(data []byte) (CheckpointPosition, error) {
+	c, err := decodeCheckpoint(data, "(data)")
+	if err != nil {
+		return CheckpointPosition{}, err
+	}
+	cfg := c.Config.withDefaults()
+	done := c.Stopped == EarlyStopping || cfg.Steps > 0 && c.Step >= cfg.Steps || cfg.Steps == 0 && cfg.Epochs > 0 && c.Epoch >= cfg.Epochs
+	return CheckpointPosition{Epochs: c.Epoch, Steps: c.Step, BestEpoch: c.BestEpoch, Finished: done}, nil
+}
+
 // decodeCheckpoint decodes and checks a checkpoint file's content; name (the file's
 // path) is used in errors. A checkpoint it returns satisfies validate.
 func decodeCheckpoint(data []byte, name string) (*checkpoint, error) {

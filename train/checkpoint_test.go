@@ -585,3 +585,32 @@ func TestResumeData(t *testing.T) {
 		}
 	}
 }
+
+// ReadCheckpointPosition says how far a checkpoint's run got: part-way, run to its
+// end, or stopped early; and refuses what is not a checkpoint.
+func TestReadCheckpointPosition(t *testing.T) {
+	cfg := tinyConfig(Adam)
+	part, err := ReadCheckpointPosition(runCheckpoint(t, cfg, 4))
+	if err != nil || part != (CheckpointPosition{Epochs: 1, Steps: 4, BestEpoch: 1}) {
+		t.Errorf("stopped at step 4: %+v, %v", part, err)
+	}
+	whole, err := ReadCheckpointPosition(runCheckpoint(t, cfg, 0))
+	if err != nil || whole.Steps != 9 || whole.Epochs != 3 || !whole.Finished {
+		t.Errorf("run to the end: %+v, %v", whole, err)
+	}
+	byStep := cfg
+	byStep.Steps = 5
+	steps, err := ReadCheckpointPosition(runCheckpoint(t, byStep, 0))
+	if err != nil || steps.Steps != 5 || !steps.Finished {
+		t.Errorf("run for 5 steps: %+v, %v", steps, err)
+	}
+	early := cfg
+	early.Epochs, early.Patience = 400, 2
+	e, err := ReadCheckpointPosition(runCheckpoint(t, early, 0))
+	if err != nil || !e.Finished || e.Epochs >= 400 {
+		t.Errorf("stopped early: %+v, %v", e, err)
+	}
+	if _, err := ReadCheckpointPosition([]byte("junk\n")); err == nil {
+		t.Error("junk read as a checkpoint")
+	}
+}

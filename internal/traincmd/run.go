@@ -343,7 +343,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if o.selectModel {
 				msg = "interrupted before any -select candidate took a step; nothing was written"
 			}
-			if ckpts.count() > 0 {
+			if ckpts.learnt() {
+				// Some run took a step: its checkpoint is worth a folder (one that took
+				// none is not worth more than an existing run folder).
 				stopped := *mk
 				stopped.Status = statusInterrupted
 				if err := writeRunDir(out, func(dir string) error {

@@ -10,12 +10,13 @@ import (
 	"sync"
 
 	"github.com/mixgraph/mixgraph/internal/cli"
+	"github.com/mixgraph/mixgraph/train"
 )
 
-// maxRunCheckpointBytes bounds a member or candidate checkpoint file that -resume reads, as the
-// train package bounds a run's: a damaged or foreign file cannot make it take more
-// memory than that.
-const maxRunCheckpointBytes int64 = 2 << 30
+// maxRunCheckpointBytes bounds the member and candidate checkpoint files that -resume
+// reads, all of them together, as the train package bounds a run's: damaged or foreign
+// files cannot make it take more memory than that.
+var maxRunCheckpointBytes int64 = 2 << 30 // a variable for the tests
 
 // runCheckpoints keeps the latest checkpoint of every run an ensemble or a -select
 // search trains (ensemble members, member-N.ckpt, through train.MemberCheckpoints;
@@ -76,6 +77,19 @@ func (mc *runCheckpoints) count() int {
 	return len(mc.saved)
 }
 
+// learnt reports whether a stored checkpoint holds a step: whether a run folder of them
+// holds any work.
+func (mc *runCheckpoints) learnt() bool {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	for _, b := range mc.saved {
+		if p, err := train.ReadCheckpointPosition(b); err == nil && p.Steps > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // fill writes every checkpoint into dir, the new run folder being made; the caller
 // holds mu. A checkpoint the current run folder holds already is linked from there (a
 // flush then writes only the checkpoint saved since the last); it is written where the
@@ -120,6 +134,7 @@ func readRunCheckpoints(dir string, members int) (map[string][]byte, error) {
 		return nil, cli.UnwrapPath(err)
 	}
 	out := map[string][]byte{}
+	total := int64(0)
 	for _, e := range ents {
 		name := e.Name()
 		if m, ok := memberIndex(name); ok {
@@ -129,10 +144,12 @@ func readRunCheckpoints(dir string, members int) (map[string][]byte, error) {
 		} else if _, ok := candidateIndex(name); !ok {
 			continue
 		}
-		b, err := readBounded(filepath.Join(dir, name), maxRunCheckpointBytes)
+		// One bound over all of them: what a folder can make -resume read.
+		b, err := readBounded(filepath.Join(dir, name), maxRunCheckpointBytes-total)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %v (the checkpoints may hold %d bytes in all)", name, err, maxRunCheckpointBytes)
 		}
+		total += int64(len(b))
 		out[name] = b
 	}
 	return out, nil
@@ -154,14 +171,14 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, errors.New("not a regular file")
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%d bytes, more than the %d a checkpoint may have", st.Size(), limit)
+		return nil, fmt.Errorf("%d bytes, more than the %d left to read", st.Size(), limit)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, cli.UnwrapPath(err)
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("more than the %d bytes a checkpoint may have", limit)
+		return nil, fmt.Errorf("more than the %d bytes left to read", limit)
 	}
 	return b, nil
 }
