@@ -267,6 +267,17 @@ func TestEnsembleInterrupted(t *testing.T) {
 				t.Errorf("%v: member %d's checkpoint: %v (want one: %v)", c.sig, m, err, want)
 			}
 		}
+		// The same folder as an earlier version wrote it, without checkpoints.
+		legacy := filepath.Join(t.TempDir(), "legacy")
+		if err := os.CopyFS(legacy, os.DirFS(out)); err != nil {
+			t.Fatal(err)
+		}
+		for m := range 3 {
+			os.Remove(filepath.Join(legacy, memberCheckpointName(m)))
+		}
+		if _, _, err := runTrain(t, "-resume", legacy); err == nil || !strings.Contains(err.Error(), "holds no checkpoint to resume from: an ensemble or -select run interrupted under an earlier version") {
+			t.Errorf("%v: -resume of an interrupted ensemble without checkpoints: %v", c.sig, err)
+		}
 		if _, _, err := runTrain(t, "-resume", out, "-quiet"); err != nil {
 			t.Fatalf("%v: -resume of an interrupted ensemble: %v", c.sig, err)
 		}
