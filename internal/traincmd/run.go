@@ -298,6 +298,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("-resume %s: %v", o.resume, err)
 			}
 			ckpts.done() // the folder holds what was read from it
+			if !o.quiet {
+				fmt.Fprint(stdout, ckpts.summary())
+			}
 		}
 		if o.checkpointEvery > 0 {
 			ckpts.flush = func(mc *runCheckpoints) error {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/mixgraph/mixgraph/internal/cli"
@@ -88,6 +89,40 @@ func (mc *runCheckpoints) learnt() bool {
 		}
 	}
 	return false
+}
+
+// summary describes, for a resumed run, how far the runs of the stored checkpoints got:
+// "resume: 4 ensemble members finished, 2 part-way\n", one line per kind of run, or
+// nothing when none is stored.
+func (mc *runCheckpoints) summary() string {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	var members, candidates [2]int // finished, part-way
+	for name, b := range mc.saved {
+		p, err := train.ReadCheckpointPosition(b)
+		if err != nil {
+			continue // refused, naming the file, when its run resumes
+		}
+		i := 1
+		if p.Finished {
+			i = 0
+		}
+		if _, ok := memberIndex(name); ok {
+			members[i]++
+		} else {
+			candidates[i]++
+		}
+	}
+	var out strings.Builder
+	for _, k := range []struct {
+		what string
+		n    [2]int
+	}{{"-select candidates", candidates}, {"ensemble members", members}} {
+		if k.n[0]+k.n[1] > 0 {
+			fmt.Fprintf(&out, "resume: %d %s finished, %d part-way (continuing from their checkpoints)\n", k.n[0], k.what, k.n[1])
+		}
+	}
+	return out.String()
 }
 
 // fill writes every checkpoint into dir, the new run folder being made; the caller

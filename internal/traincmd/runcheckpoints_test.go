@@ -15,8 +15,8 @@ import (
 	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
-// tinyCheckpoint runs a tiny model for steps steps (0: cancelled before the first) and
-// returns the checkpoint it saves.
+// tinyCheckpoint runs a tiny model for steps steps (0: cancelled before the first; 20:
+// to its end) and returns the checkpoint it saves.
 func tinyCheckpoint(t *testing.T, steps int) []byte {
 	t.Helper()
 	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 2, Hidden: []int{3}, Seed: 1})
@@ -42,7 +42,10 @@ func tinyCheckpoint(t *testing.T, steps int) []byte {
 	if steps == 0 {
 		cancel()
 	}
-	if _, err := train.Run(ctx, m, train.Data{X: x, Y: y}, cfg); !errors.Is(err, context.Canceled) {
+	if steps == 20 {
+		cfg.Progress = nil
+	}
+	if _, err := train.Run(ctx, m, train.Data{X: x, Y: y}, cfg); !errors.Is(err, context.Canceled) && (steps != 20 || err != nil) {
 		t.Fatalf("run: %v", err)
 	}
 	if p, err := train.ReadCheckpointPosition(saved); err != nil || p.Steps != steps {
@@ -67,6 +70,12 @@ func TestRunCheckpointsLearnt(t *testing.T) {
 	mc.saved[candidateCheckpointName(2)] = some
 	if !mc.learnt() {
 		t.Error("a checkpoint of 3 steps: not learnt")
+	}
+	mc.saved[memberCheckpointName(2)] = tinyCheckpoint(t, 20)
+	want := "resume: 0 -select candidates finished, 1 part-way (continuing from their checkpoints)\n" +
+		"resume: 1 ensemble members finished, 2 part-way (continuing from their checkpoints)\n"
+	if got := mc.summary(); got != want {
+		t.Errorf("summary %q, want %q", got, want)
 	}
 }
 
