@@ -307,18 +307,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				if ctx.Err() != nil {
 					return nil // the interrupted run's folder is written below
 				}
-				running := *mk
-				running.Status = statusRunning
-				err := writeRunDir(out, func(dir string) error {
-					if err := mc.fill(dir); err != nil {
-						return err
-					}
-					return writeJSON(filepath.Join(dir, markerName), &running)
-				})
-				if err == nil {
-					mc.done()
-				}
-				return err
+				return mc.writeFolder(mk, statusRunning)
 			}
 		}
 	}
@@ -349,14 +338,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if ckpts.learnt() {
 				// Some run took a step: its checkpoint is worth a folder (one that took
 				// none is not worth more than an existing run folder).
-				stopped := *mk
-				stopped.Status = statusInterrupted
-				if err := writeRunDir(out, func(dir string) error {
-					if err := ckpts.fillLocked(dir); err != nil {
-						return err
-					}
-					return writeJSON(filepath.Join(dir, markerName), &stopped)
-				}); err != nil {
+				ckpts.mu.Lock()
+				err := ckpts.writeFolder(mk, statusInterrupted)
+				ckpts.mu.Unlock()
+				if err != nil {
 					return fmt.Errorf("interrupted, and writing %s failed: %v", out, err)
 				}
 				msg = fmt.Sprintf("interrupted before any run finished: wrote %s/ with the checkpoints of the %d begun (no model yet); continue it with -resume %s", filepath.Clean(out), ckpts.count(), filepath.Clean(out))

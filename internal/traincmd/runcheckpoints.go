@@ -141,6 +141,23 @@ func (mc *runCheckpoints) fill(dir string) error {
 	return nil
 }
 
+// writeFolder replaces the run folder with one holding the checkpoints and the marker
+// mk with the given status (and no model); the caller holds mu.
+func (mc *runCheckpoints) writeFolder(mk *marker, status string) error {
+	m := *mk
+	m.Status = status
+	err := writeRunDir(mc.dir, func(dir string) error {
+		if err := mc.fill(dir); err != nil {
+			return err
+		}
+		return writeJSON(filepath.Join(dir, markerName), &m)
+	})
+	if err == nil {
+		mc.done()
+	}
+	return err
+}
+
 // done records that the run folder now holds every checkpoint saved; the caller holds
 // mu.
 func (mc *runCheckpoints) done() {
