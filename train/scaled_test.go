@@ -94,9 +94,10 @@ func TestScaledK(t *testing.T) {
 	}
 }
 
-// TestScaledEnsemble: ten members below ScaledEnsembleBelow rows, one from there on.
+// TestScaledEnsemble: ten members below ScaledEnsembleBelow rows, two below
+// ScaledPairBelow, one from there on.
 func TestScaledEnsemble(t *testing.T) {
-	for _, c := range []struct{ n, want int }{{0, 10}, {5, 10}, {133, 10}, {999, 10}, {1999, 10}, {2000, 1}, {10000, 1}, {1 << 30, 1}} {
+	for _, c := range []struct{ n, want int }{{0, 10}, {5, 10}, {133, 10}, {999, 10}, {1999, 10}, {2000, 2}, {10000, 2}, {19999, 2}, {20000, 1}, {1 << 30, 1}} {
 		if got := ScaledEnsemble(c.n); got != c.want {
 			t.Errorf("ScaledEnsemble(%d) = %d, want %d", c.n, got, c.want)
 		}

@@ -51,7 +51,7 @@ func modelBytes(t *testing.T, dir string) []byte {
 // kill would leave it), for float64 and float32.
 func TestInterruptResume(t *testing.T) {
 	for _, dt := range []string{"float64", "float32"} {
-		// One model: an ensemble (the default below 2000 rows) cannot be resumed.
+		// One model (the default below 20,000 rows is an ensemble, resumed in search_test.go).
 		args := append([]string{"-dtype", dt, "-ensemble", "1"}, resumeArgs...)
 		dir := t.TempDir()
 		full := filepath.Join(dir, "full")

@@ -397,8 +397,8 @@ func TestEnsembleInterruptedKeepsUserFiles(t *testing.T) {
 	}
 }
 
-// TestEnsembleAuto: -ensemble auto (the default) trains ten members below 2000 rows, and
-// one model from 2000 rows on or where the run asks for checkpoints.
+// TestEnsembleAuto: -ensemble auto (the default) trains ten members below 2000 rows (with
+// checkpoints too), two below 20,000 and one model from there on or with -select.
 func TestEnsembleAuto(t *testing.T) {
 	for _, c := range []struct {
 		args    []string
@@ -408,7 +408,10 @@ func TestEnsembleAuto(t *testing.T) {
 		{[]string{"-n", "300", "-ensemble", "auto"}, 10, 30},
 		{[]string{"-n", "300", "-checkpoint_every", "50"}, 10, 30},
 		{[]string{"-n", "1000", "-epochs", "2", "-ensemble", "auto"}, 10, 100},
-		{[]string{"-n", "2000", "-epochs", "2"}, 0, 10},
+		{[]string{"-n", "2000", "-epochs", "2"}, 2, 20},
+		{[]string{"-n", "19999", "-epochs", "1"}, 2, 20},
+		{[]string{"-n", "20000", "-epochs", "1"}, 0, 10},
+		{[]string{"-n", "300", "-select", "-epochs", "1"}, 0, -1},
 	} {
 		out := filepath.Join(t.TempDir(), "run")
 		args := append([]string{"-out", out, "-plots=false", "-baseline=false", "-epochs", "5", "-batch", "100", "-hidden", "8", "-quiet"}, c.args...)
@@ -424,7 +427,7 @@ func TestEnsembleAuto(t *testing.T) {
 		if rc.Ensemble != nil {
 			members = rc.Ensemble.Members
 		}
-		if members != c.members || rc.Model.K != c.k {
+		if members != c.members || c.k >= 0 && rc.Model.K != c.k {
 			t.Errorf("%v: %d members, K = %d; want %d members, K = %d", c.args, members, rc.Model.K, c.members, c.k)
 		}
 	}
