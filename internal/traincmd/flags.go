@@ -102,7 +102,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run folder, with its own flags (only -quiet, -checkpoint_every, -plots and -baseline may be given too)")
 	o.ensemble.auto = true
 	fs.Var(&o.ensemble, "ensemble", fmt.Sprintf("train this many models from different seeds and combine them into one model of K·M components with weights π/M (at most %d; interrupted, it writes the members trained so far and their checkpoints, and -resume continues it; auto: %d below %d rows, %d below %d, else 1, and 1 with -refit_below or -select)", maxEnsemble, train.ScaledMembers, train.ScaledEnsembleBelow, train.ScaledPairMembers, train.ScaledPairBelow))
-	fs.BoolVar(&o.selectModel, "select", false, "first choose K, the hidden widths and -l2 by validation NLL (about 11 training runs, spread over the cores; prints the table; needs -val_fraction > 0)")
+	fs.BoolVar(&o.selectModel, "select", false, "first choose K, the hidden widths and -l2 by validation NLL (about 11 training runs, spread over the cores; prints the table; needs -val_fraction > 0; interrupted, -resume continues the search)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
