@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
 	"github.com/mixgraph/mixgraph/internal/framed"
@@ -137,28 +136,9 @@ const maxCheckpointBytes int64 = 2 << 30
 
 // readCheckpoint reads and checks the checkpoint file at path.
 func readCheckpoint(path string) (*checkpoint, error) {
-	f, err := os.Open(path)
+	data, err := framed.ReadFile(path, maxCheckpointBytes, "a checkpoint may have")
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", path, unwrapPath(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: %w", path, unwrapPath(err))
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("train: checkpoint %s: is a directory", path)
-	}
-	if st.Size() > maxCheckpointBytes {
-		return nil, fmt.Errorf("train: checkpoint %s: %d bytes, more than the %d a checkpoint may have", path, st.Size(), maxCheckpointBytes)
-	}
-	// The file may grow after Stat: read one byte past the limit to notice.
-	data, err := io.ReadAll(io.LimitReader(f, maxCheckpointBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: %w", path, unwrapPath(err))
-	}
-	if int64(len(data)) > maxCheckpointBytes {
-		return nil, fmt.Errorf("train: checkpoint %s: more than the %d bytes a checkpoint may have", path, maxCheckpointBytes)
 	}
 	return decodeCheckpoint(data, path)
 }

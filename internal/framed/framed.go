@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 )
 
 type header struct {
@@ -60,4 +61,37 @@ func Read(data []byte, format string, version int, what string) ([]byte, error) 
 		return nil, fmt.Errorf("%s is corrupted (checksum mismatch)", what)
 	}
 	return body, nil
+}
+
+// ReadFile returns the content of the regular file at path, refusing a folder or other
+// non-regular file, and a file of more than limit bytes before reading it (or, should it
+// grow while read, once limit+1 bytes are in): what a damaged or foreign file can make
+// the reader take is bounded. The size error reads "N bytes, more than the LIMIT " and
+// then beyond. Errors from the file system are returned as they are.
+func ReadFile(path string, limit int64, beyond string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case st.IsDir():
+		return nil, fmt.Errorf("is a directory")
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file")
+	case st.Size() > limit:
+		return nil, fmt.Errorf("%d bytes, more than the %d %s", st.Size(), limit, beyond)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("more than the %d bytes %s", limit, beyond)
+	}
+	return data, nil
 }

@@ -2,6 +2,10 @@ package framed
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,5 +36,27 @@ func TestRoundTripAndDamage(t *testing.T) {
 		if _, err := Read(c.data, c.format, c.version, "test file"); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Read: %v, want %q", err, c.want)
 		}
+	}
+}
+
+// ReadFile reads a regular file within its limit and refuses a folder, a missing file and
+// a file over the limit, saying so.
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadFile(path, 5, "allowed"); err != nil || string(b) != "12345" {
+		t.Errorf("within the limit: %q, %v", b, err)
+	}
+	if _, err := ReadFile(path, 4, "allowed"); err == nil || err.Error() != "5 bytes, more than the 4 allowed" {
+		t.Errorf("over the limit: %v", err)
+	}
+	if _, err := ReadFile(dir, 5, "allowed"); err == nil || err.Error() != "is a directory" {
+		t.Errorf("a folder: %v", err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "none"), 5, "allowed"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a missing file: %v", err)
 	}
 }

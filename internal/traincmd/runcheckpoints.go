@@ -2,7 +2,6 @@ package traincmd
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/mixgraph/mixgraph/internal/cli"
+	"github.com/mixgraph/mixgraph/internal/framed"
 	"github.com/mixgraph/mixgraph/train"
 )
 
@@ -71,7 +71,7 @@ func (mc *runCheckpoints) loadMember(m int) ([]byte, error) {
 	return mc.load(memberCheckpointName(m)), nil
 }
 
-// count returns the number of members with a checkpoint.
+// count returns the number of checkpoints stored.
 func (mc *runCheckpoints) count() int {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
@@ -197,42 +197,14 @@ func readRunCheckpoints(dir string, members int) (map[string][]byte, error) {
 			continue
 		}
 		// One bound over all of them: what a folder can make -resume read.
-		b, err := readBounded(filepath.Join(dir, name), maxRunCheckpointBytes-total)
+		b, err := framed.ReadFile(filepath.Join(dir, name), maxRunCheckpointBytes-total, "left to read")
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v (the checkpoints may hold %d bytes in all)", name, err, maxRunCheckpointBytes)
+			return nil, fmt.Errorf("%s: %v (the checkpoints may hold %d bytes in all)", name, cli.UnwrapPath(err), maxRunCheckpointBytes)
 		}
 		total += int64(len(b))
 		out[name] = b
 	}
 	return out, nil
-}
-
-// readBounded reads the regular file at path, refusing one of more than limit bytes
-// before reading it (and one that grows past limit while it is read).
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, cli.UnwrapPath(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, cli.UnwrapPath(err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%d bytes, more than the %d left to read", st.Size(), limit)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, cli.UnwrapPath(err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("more than the %d bytes left to read", limit)
-	}
-	return b, nil
 }
 
 // hasRunCheckpoints reports whether the run folder dir holds a member or candidate
