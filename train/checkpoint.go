@@ -153,6 +153,17 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// ErrBadCheckpoint is wrapped by the error of a checkpoint that cannot be resumed (by
+// Config.Resume or ResumeData, ResumeMembers or ReadCheckpointPosition): unreadable,
+// damaged, of another kind or version, or not the model's or the run's.
+var ErrBadCheckpoint = errors.New("train: the checkpoint cannot be resumed")
+
+// badCheckpoint marks err as ErrBadCheckpoint, its message unchanged.
+type badCheckpoint struct{ error }
+
+func (e badCheckpoint) Is(target error) bool { return target == ErrBadCheckpoint }
+func (e badCheckpoint) Unwrap() error        { return e.error }
+
 // CheckpointPosition is how far the run of a checkpoint had got.
 type CheckpointPosition struct {
 	// Epochs and Steps count the epochs completed and the steps taken.
@@ -169,7 +180,7 @@ type CheckpointPosition struct {
 func ReadCheckpointPosition(data []byte) (CheckpointPosition, error) {
 	c, err := decodeCheckpoint(data, "(data)")
 	if err != nil {
-		return CheckpointPosition{}, err
+		return CheckpointPosition{}, badCheckpoint{err}
 	}
 	cfg := c.Config.withDefaults()
 	done := c.Stopped == EarlyStopping || cfg.Steps > 0 && c.Step >= cfg.Steps || cfg.Steps == 0 && cfg.Epochs > 0 && c.Epoch >= cfg.Epochs

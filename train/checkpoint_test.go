@@ -576,7 +576,7 @@ func TestResumeData(t *testing.T) {
 	bad.ResumeData = file[:len(file)-3]
 	m := tinyMDN(t)
 	before := m.Params().Flatten(nil)
-	if _, err := Run(context.Background(), m, tinyData(), bad); err == nil || !strings.Contains(err.Error(), "(Config.ResumeData)") {
+	if _, err := Run(context.Background(), m, tinyData(), bad); !errors.Is(err, ErrBadCheckpoint) || !strings.Contains(err.Error(), "(Config.ResumeData)") {
 		t.Errorf("truncated ResumeData: %v", err)
 	}
 	for i, v := range m.Params().Flatten(nil) {
@@ -610,7 +610,7 @@ func TestReadCheckpointPosition(t *testing.T) {
 	if err != nil || !e.Finished || e.Epochs >= 400 {
 		t.Errorf("stopped early: %+v, %v", e, err)
 	}
-	if _, err := ReadCheckpointPosition([]byte("junk\n")); err == nil {
+	if _, err := ReadCheckpointPosition([]byte("junk\n")); !errors.Is(err, ErrBadCheckpoint) {
 		t.Error("junk read as a checkpoint")
 	}
 }

@@ -221,13 +221,13 @@ func EnsembleOf(ctx context.Context, mcfgs []mdn.Config, d Data, cfg Config, opt
 		for m := range members {
 			b, err := o.load(m)
 			if err != nil {
-				return nil, nil, fmt.Errorf("train: ensemble member %d: reading its checkpoint: %w", m, err)
+				return nil, nil, badCheckpoint{fmt.Errorf("train: ensemble member %d: reading its checkpoint: %w", m, err)}
 			}
 			if b == nil {
 				continue
 			}
 			if resumed[m], err = decodeCheckpoint(b, memberName(m)); err != nil {
-				return nil, nil, err
+				return nil, nil, badCheckpoint{err}
 			}
 		}
 	}

@@ -208,8 +208,8 @@ func TestEnsembleResumeRefusesBadCheckpoints(t *testing.T) {
 			tc.want = "checkpoint of ensemble member 0 holds"
 		}
 		_, _, err := train.Ensemble(context.Background(), big, d, c, 2, train.ResumeMembers(tc.load))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		if !errors.Is(err, train.ErrBadCheckpoint) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want a train.ErrBadCheckpoint containing %q", tc.name, err, tc.want)
 		}
 		if tc.name != "another model's" && started {
 			t.Errorf("%s: a member trained before the checkpoints were checked", tc.name)

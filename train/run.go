@@ -203,19 +203,19 @@ func newTrainer(m models.Trainable, d Data, cfg Config) (*trainer, error) {
 	switch {
 	case cfg.resume != nil:
 		if err := t.restore(cfg.resume, cfg.resumeName); err != nil {
-			return nil, err
+			return nil, badCheckpoint{err}
 		}
 	case cfg.Resume != "":
 		if err := t.resume(cfg.Resume); err != nil {
-			return nil, err
+			return nil, badCheckpoint{err}
 		}
 	case cfg.ResumeData != nil:
 		c, err := decodeCheckpoint(cfg.ResumeData, "(Config.ResumeData)")
-		if err != nil {
-			return nil, err
+		if err == nil {
+			err = t.restore(c, "(Config.ResumeData)")
 		}
-		if err := t.restore(c, "(Config.ResumeData)"); err != nil {
-			return nil, err
+		if err != nil {
+			return nil, badCheckpoint{err}
 		}
 	default:
 		if !cfg.KeepNormalization {

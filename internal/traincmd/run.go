@@ -314,7 +314,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.selectModel || o.ensemble.v > 1 {
 		tcfg.SaveCheckpoint, tcfg.Resume = nil, ""
 		model, res, fo, err = fit(ctx, o, mcfg, train.Data{X: x, Y: y}, tcfg, trainSet.XNames, trainSet.YNames, ckpts, stdout)
-		if err != nil && o.resume != "" && ctx.Err() == nil && strings.Contains(err.Error(), "checkpoint of ") {
+		if o.resume != "" && errors.Is(err, train.ErrBadCheckpoint) {
 			// A checkpoint in the folder is damaged or not this run's.
 			err = fmt.Errorf("-resume %s: %s", o.resume, trimPrefix(err))
 		}

@@ -359,13 +359,13 @@ func runCandidates(ctx context.Context, mcfg mdn.Config, d train.Data, tcfg trai
 				res, err = train.Run(ctx, m, d, tc)
 			}
 			c.Seconds = time.Since(start).Seconds()
-			if err != nil && saved != nil && res == nil {
+			if errors.Is(err, train.ErrBadCheckpoint) {
 				// The stored checkpoint does not fit this candidate or is damaged.
 				mu.Lock()
 				if resumeErr == nil {
 					msg := strings.TrimPrefix(err.Error(), "train: ")
 					msg = strings.TrimPrefix(msg, "checkpoint (Config.ResumeData): ")
-					resumeErr = fmt.Errorf("checkpoint of %s: %s", name, msg)
+					resumeErr = candidateError{fmt.Sprintf("checkpoint of %s: %s", name, msg), err}
 				}
 				mu.Unlock()
 			}
@@ -445,6 +445,16 @@ func ensembleConfig(cfg mdn.Config, members int, skip train.SkipChoice) mdn.Conf
 	}
 	return c
 }
+
+// candidateError is a candidate checkpoint's refusal: its own message, naming the file,
+// and train's error (train.ErrBadCheckpoint) beneath.
+type candidateError struct {
+	msg string
+	err error
+}
+
+func (e candidateError) Error() string { return e.msg }
+func (e candidateError) Unwrap() error { return e.err }
 
 // isCancel reports whether err is a context's cancellation.
 func isCancel(err error) bool {
