@@ -10,9 +10,12 @@ hold-out instead: choices of defaults are made that way, never on the test rows.
 
     /usr/bin/python3 benchmarks/reference/accuracy.py --train_bin /tmp/train \\
         --config "today=-k 5 -hidden 24 -epochs 1500 -batch 250 -lr 0.01 -val_fraction 0.1" \\
-        --config "new=" [--seeds 1,2,3,4,5] [--data faithful,mcycle] [--tune]
+        --config "new=" [--seeds 1,2,3,4,5] [--data faithful,mcycle] [--tune] \\
+        [--csv "mydata=/path/to/mydata.csv:x1,x2:y"]
 
-(build the binary with `go build -o /tmp/train ./cmd/train`). Prints a markdown table.
+(build the binary with `go build -o /tmp/train ./cmd/train`). --csv adds a data set of your
+own (name=path:input columns:target column, the inputs "" for every other column); with it,
+--data defaults to the --csv sets alone. Prints a markdown table.
 """
 import argparse
 import json
@@ -48,11 +51,15 @@ def write(path, head, rows):
             f.write(",".join(repr(float(v)) for v in r) + "\n")
 
 
+def data_path(fname):
+    return fname if os.path.isabs(fname) else os.path.join(ROOT, "testdata", fname)
+
+
 def split(name, seed, tune, tmp):
     fname, xc, yc = DATA[name]
-    with open(os.path.join(ROOT, "testdata", fname)) as f:
+    with open(data_path(fname)) as f:
         head = f.readline().strip().split(",")
-    a = np.loadtxt(os.path.join(ROOT, "testdata", fname), delimiter=",", skiprows=1)
+    a = np.loadtxt(data_path(fname), delimiter=",", skiprows=1, ndmin=2)
     p = np.random.default_rng(seed).permutation(len(a))
     a = a[p]
     nte = round(0.2 * len(a))
@@ -88,10 +95,17 @@ def main():
     ap.add_argument("--train_bin", required=True)
     ap.add_argument("--config", action="append", default=[])
     ap.add_argument("--seeds", default="1,2,3,4,5")
-    ap.add_argument("--data", default=",".join(DATA))
+    ap.add_argument("--data", default="")
+    ap.add_argument("--csv", action="append", default=[])
     ap.add_argument("--tune", action="store_true")
     ap.add_argument("--no_torch", action="store_true")
     a = ap.parse_args()
+    for c in a.csv:
+        name, spec = c.split("=", 1)
+        path, xc, yc = spec.rsplit(":", 2)
+        DATA[name] = (os.path.abspath(path), xc, yc)
+    if not a.data:
+        a.data = ",".join(c.split("=", 1)[0] for c in a.csv) if a.csv else ",".join(DATA)
     seeds = [int(s) for s in a.seeds.split(",")]
     configs = [c.split("=", 1) for c in a.config]
     cols = ([] if a.no_torch else ["PyTorch protocol"]) + ["linear-Gaussian"] + [n for n, _ in configs]
@@ -112,7 +126,7 @@ def main():
                     secs[n].append(r["seconds"])
                     lin = r["baselines"]["linear_gaussian_test_nll"]
                 res["linear-Gaussian"].append(lin)
-        nrows = sum(1 for _ in open(os.path.join(ROOT, "testdata", DATA[name][0]))) - 1
+        nrows = sum(1 for _ in open(data_path(DATA[name][0]))) - 1
         cells = ["%.3f ± %.3f" % (np.mean(res[c]), np.std(res[c], ddof=1)) for c in cols]
         print("| %s | %d | %s |" % (name, nrows, " | ".join(cells)), flush=True)
         print("  seconds: " + ", ".join("%s %.1f" % (n, np.mean(s)) for n, s in secs.items()), file=sys.stderr, flush=True)
