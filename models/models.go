@@ -99,11 +99,34 @@ func meanStd(v []float64, dim int) (mean, std []float64) {
 	}
 	for d := range std {
 		std[d] = math.Sqrt(std[d] / float64(n))
+		if math.IsInf(mean[d], 0) || math.IsNaN(mean[d]) || math.IsInf(std[d], 0) {
+			mean[d], std[d] = scaledMeanStd(v, dim, d, n)
+		}
 		if !(std[d] > 0) {
 			std[d] = 1
 		}
 	}
 	return mean, std
+}
+
+// scaledMeanStd is meanStd's column d for a column of finite values whose sums overflow
+// (values beyond about 1e154 in magnitude): the same statistics computed on the values
+// divided by the largest magnitude and scaled back. Both are finite: the standard
+// deviation is at most half the spread, so at most the largest magnitude.
+func scaledMeanStd(v []float64, dim, d, n int) (mean, std float64) {
+	s := 0.0
+	for i := range n {
+		s = max(s, math.Abs(v[i*dim+d]))
+	}
+	for i := range n {
+		mean += v[i*dim+d] / s
+	}
+	mean /= float64(n)
+	for i := range n {
+		e := v[i*dim+d]/s - mean
+		std += e * e
+	}
+	return mean * s, math.Sqrt(std/float64(n)) * s
 }
 
 // Validate checks the widths and that every statistic is finite and every standard

@@ -84,3 +84,48 @@ func TestBase(t *testing.T) {
 		t.Error("Normalization returns the Base's own slices")
 	}
 }
+
+// TestFitHugeColumns checks that a column of finite values whose sums of squares
+// overflow (beyond about 1e154) still gets a finite mean and standard deviation, those of
+// the same column in ordinary units scaled up.
+func TestFitHugeColumns(t *testing.T) {
+	small := []float64{1, -2, 3.5, 0.25, 7, -4}
+	const scale = 1e300
+	x := make([]float64, 2*len(small)) // column 0 huge, column 1 ordinary
+	for i, v := range small {
+		x[2*i], x[2*i+1] = v*scale, v
+	}
+	n := Fit(x, 2, small, 1)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"mean", n.XMean[0], n.XMean[1] * scale},
+		{"std", n.XStd[0], n.XStd[1] * scale},
+	} {
+		if math.IsInf(c.got, 0) || math.IsNaN(c.got) || math.Abs(c.got-c.want) > 1e-14*math.Abs(c.want) {
+			t.Errorf("huge column's %s %g, want %g", c.name, c.got, c.want)
+		}
+	}
+	// The ordinary column's statistics are the plain sums', bit for bit.
+	if n.XMean[1] != n.YMean[0] || n.XStd[1] != n.YStd[0] {
+		t.Errorf("ordinary column: %g %g, target %g %g", n.XMean[1], n.XStd[1], n.YMean[0], n.YStd[0])
+	}
+	if err := n.Validate(2, 1); err != nil {
+		t.Error(err)
+	}
+	z := make([]float64, len(x))
+	n.X(z, x)
+	for i := 0; i < len(z); i += 2 {
+		if math.Abs(z[i]-z[i+1]) > 1e-13 {
+			t.Errorf("row %d standardised %g (huge) and %g (ordinary)", i/2, z[i], z[i+1])
+		}
+	}
+	// Even values spread over more than float64's range have finite statistics (the
+	// standard deviation is at most half the spread, so at most the largest magnitude),
+	// though x − mean then overflows for some (the train command refuses such a column).
+	nw := Fit([]float64{-1.7e308, 1.7e308, 1.7e308, 1}, 1, []float64{1, 2, 3, 4}, 1)
+	if err := nw.Validate(1, 1); err != nil {
+		t.Errorf("values spread beyond float64's range: %v", err)
+	}
+}

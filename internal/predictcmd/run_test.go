@@ -205,17 +205,31 @@ func TestCalibrationFile(t *testing.T) {
 	mix, _ := m.Predict(x)
 	want, _ := mdn.CalibrateColumns(mix, y)
 	nll, _ := m.NLL(x, y)
-	if rep.Format != calibrationFormat || rep.N != 4 || math.Abs(rep.NLL-nll) > 1e-12 || len(rep.Columns) != 2 {
+	if rep.Format != calibrationFormat || rep.N != 4 || rep.NLL == nil || math.Abs(*rep.NLL-nll) > 1e-12 || len(rep.Columns) != 2 {
 		t.Fatalf("report %+v, want n 4, NLL %g", rep, nll)
 	}
 	for d, c := range rep.Columns {
 		w := want[d]
-		if c.Column != []string{"a", "b"}[d] || math.Abs(c.CRPS-w.CRPS) > 1e-12 || math.Abs(c.KS-w.KS) > 1e-12 || c.Coverage50 != w.Coverage50 || c.Coverage90 != w.Coverage90 {
+		if c.Column != []string{"a", "b"}[d] || c.CRPS == nil || math.Abs(*c.CRPS-w.CRPS) > 1e-12 || math.Abs(c.KS-w.KS) > 1e-12 || c.Coverage50 != w.Coverage50 || c.Coverage90 != w.Coverage90 {
 			t.Errorf("column %d: %+v, want %+v", d, c, w)
 		}
 	}
 	// A second run replaces the file it wrote.
 	if _, err := runPredict(t, b.String(), "-model", path, "-calibration", cal); err != nil {
 		t.Errorf("replacing its own calibration file: %v", err)
+	}
+	// A true target so far out that its density underflows to 0 (NLL +Inf) and the
+	// CRPS overflows: both are written as null, where encoding/json would fail on ±Inf.
+	far := filepath.Join(dir, "far.json")
+	if _, err := runPredict(t, "b,x,a\n-1,0.1,1.7e308\n0,0.5,-1.7e308\n", "-model", path, "-calibration", far); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = os.ReadFile(far)
+	var farRep calibrationReport
+	if err := json.Unmarshal(raw, &farRep); err != nil {
+		t.Fatal(err)
+	}
+	if farRep.NLL != nil || len(farRep.Columns) != 2 || farRep.Columns[0].CRPS != nil || farRep.Columns[1].CRPS == nil {
+		t.Errorf("far targets' report: %s", raw)
 	}
 }

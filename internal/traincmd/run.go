@@ -75,9 +75,11 @@ type baselines struct {
 	MLP *float64 `json:"mlp_test_nll,omitempty"`
 }
 
-// calibration is mdn.Calibration with the column's name.
+// calibration is mdn.Calibration with the column's name, and its CRPS as null when it
+// is beyond float64's range (encoding/json writes no ±Inf), in place of the embedded one.
 type calibration struct {
-	Column string `json:"column"`
+	Column string   `json:"column"`
+	CRPS   *float64 `json:"crps"`
 	mdn.Calibration
 }
 
@@ -147,6 +149,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			// "good.csv: datasets: line 7, …" reads better without the package's name.
 			return errors.New(strings.Replace(err.Error(), ": datasets: ", ": ", 1))
 		}
+		if err := checkSpread(all); err != nil {
+			return fmt.Errorf("%s: %v", o.csvPath, err)
+		}
 		switch {
 		case o.testCSV != "":
 			tsum, err := fileSHA256(o.testCSV)
@@ -168,6 +173,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case o.testFraction == 0:
 			trainSet = all
 		default:
+			if nTest := int(math.Round(o.testFraction * float64(all.N))); o.testFraction < 1 && (nTest < 1 || nTest >= all.N) {
+				return fmt.Errorf("-test_fraction %g: of %d rows that leaves %d for testing and %d for training (want at least 1 each; -test_fraction 0 tests on none)", o.testFraction, all.N, nTest, all.N-nTest)
+			}
 			if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
 				return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
 			}
@@ -450,7 +458,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		for d, c := range cal {
-			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], Calibration: c})
+			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], CRPS: finite(c.CRPS), Calibration: c})
 		}
 	}
 	// The MLP baseline is a training run of its own: not after an interrupt.
@@ -565,7 +573,11 @@ func summary(rc *runConfig) string {
 	}
 	fmt.Fprintf(&b, "%s of %d (%s), %d steps in %.1fs; %s\n", kept, r.Epochs, r.Stopped, r.Steps, r.Seconds, rows)
 	for _, c := range r.Calibration {
-		fmt.Fprintf(&b, "calibration of %s on the test rows: CRPS %.4g, PIT KS distance %.3f, coverage %.2f of the central 50%% and %.2f of the 90%% intervals\n", c.Column, c.CRPS, c.KS, c.Coverage50, c.Coverage90)
+		crps := "n/a"
+		if c.CRPS != nil {
+			crps = fmt.Sprintf("%.4g", *c.CRPS)
+		}
+		fmt.Fprintf(&b, "calibration of %s on the test rows: CRPS %s, PIT KS distance %.3f, coverage %.2f of the central 50%% and %.2f of the 90%% intervals\n", c.Column, crps, c.KS, c.Coverage50, c.Coverage90)
 	}
 	return b.String()
 }
@@ -699,6 +711,35 @@ func finite(v float64) *float64 {
 		return nil
 	}
 	return &v
+}
+
+// checkSpread refuses a column whose values, though finite, cannot be standardised:
+// they spread over more than float64's range, so that some value's distance from the
+// mean overflows. (Values of any magnitude within that range train: models.Fit rescales
+// a column whose sums of squares overflow.)
+func checkSpread(s *datasets.Set) error {
+	norm := models.Fit(s.X, s.XDim, s.Y, s.YDim)
+	check := func(v []float64, dim, j int, name string, mean, std float64) error {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := j; i < len(v); i += dim {
+			lo, hi = min(lo, v[i]), max(hi, v[i])
+		}
+		if math.IsInf(mean, 0) || math.IsInf(std, 0) || math.IsNaN(std) || math.IsInf(hi-lo, 0) {
+			return fmt.Errorf("column %q: its values run from %g to %g, a spread beyond float64's range that cannot be standardised (rescale the column)", name, lo, hi)
+		}
+		return nil
+	}
+	for j, name := range s.XNames {
+		if err := check(s.X, s.XDim, j, name, norm.XMean[j], norm.XStd[j]); err != nil {
+			return err
+		}
+	}
+	for j, name := range s.YNames {
+		if err := check(s.Y, s.YDim, j, name, norm.YMean[j], norm.YStd[j]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // trimPrefix drops a package prefix ("datasets: ") from an error's text.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,7 +100,7 @@ func TestDefaultRunWritesFolder(t *testing.T) {
 	if bl := rc.Result.Baselines; bl == nil || bl.LinearGaussian == nil || bl.MLP == nil {
 		t.Errorf("config.json lacks the baselines: %+v", bl)
 	}
-	if c := rc.Result.Calibration; len(c) != 1 || c[0].Column != "t" || c[0].N != 300 || !(c[0].KS > 0 && c[0].KS < 1) || !(c[0].CRPS > 0) {
+	if c := rc.Result.Calibration; len(c) != 1 || c[0].Column != "t" || c[0].N != 300 || !(c[0].KS > 0 && c[0].KS < 1) || c[0].CRPS == nil || !(*c[0].CRPS > 0) {
 		t.Errorf("config.json's calibration: %+v", c)
 	}
 	if m.Config().K != 30 {
@@ -262,5 +263,39 @@ func TestTestCSVAndNoTestSet(t *testing.T) {
 	}
 	if strings.Contains(stdout, "test NLL") || !strings.Contains(stdout, "and 0 test rows") {
 		t.Errorf("-test_fraction 0: output\n%s", stdout)
+	}
+}
+
+// TestHugeScaleCSV trains on columns in units where the values are near 1e300, whose
+// squares overflow float64: the run must complete and write a config.json with finite
+// figures (before, the normalisation's standard deviation overflowed to +Inf and the
+// run failed; with that fixed, the CRPS came out NaN and writing config.json failed
+// after training, losing the run).
+func TestHugeScaleCSV(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 80 {
+		x := float64(i%17)/17 - 0.5
+		fmt.Fprintf(&b, "%g,%g\n", x*3e300, (2*x+0.1*math.Sin(float64(i)))*1e300)
+	}
+	csv := filepath.Join(dir, "huge.csv")
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	if _, stderr, err := runTrain(t, "-csv", csv, "-out", out, "-epochs", "30", "-hidden", "8", "-quiet", "-plots=false"); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rc runConfig
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		t.Fatal(err)
+	}
+	if r := rc.Result; r.TestNLL == nil || len(r.Calibration) != 1 || r.Calibration[0].CRPS == nil || !(*r.Calibration[0].CRPS > 1e298) {
+		t.Errorf("config.json's result: %s", raw)
 	}
 }

@@ -19,29 +19,49 @@ import (
 //
 // with φ and Φ the standard normal density and CDF. It is in the units of y, lower is
 // better, and for a point forecast it reduces to the absolute error. It panics for D ≠ 1.
+//
+// The sums run on y, the means and the standard deviations divided by a power of two
+// near the largest of their magnitudes, and the result is scaled back: the same bits as
+// the plain sums wherever those neither overflow nor underflow, and a finite score for
+// values whose squares or differences would overflow (targets beyond about 1e154).
 func (m Mixture) CRPS(y float64) float64 {
 	m.mustBe1D("CRPS")
 	a := func(mu, s2 float64) float64 {
 		s := math.Sqrt(s2)
+		if s == 0 {
+			return math.Abs(mu)
+		}
 		z := mu / s
 		return 2*s*math.Exp(-0.5*z*z)/math.Sqrt(2*math.Pi) + mu*math.Erf(z/math.Sqrt2)
 	}
+	big := math.Abs(y)
+	for j, w := range m.Weights {
+		if w != 0 {
+			big = max(big, math.Abs(m.Means[j][0]), m.StdDevs[j][0])
+		}
+	}
+	scale := 1.0
+	if big > 0 && !math.IsInf(big, 0) {
+		_, e := math.Frexp(big)
+		scale = math.Ldexp(1, e)
+	}
+	y /= scale
 	first, second := 0.0, 0.0
 	for j, wj := range m.Weights {
 		if wj == 0 {
 			continue
 		}
-		sj := m.StdDevs[j][0]
-		first += wj * a(y-m.Means[j][0], sj*sj)
+		mj, sj := m.Means[j][0]/scale, m.StdDevs[j][0]/scale
+		first += wj * a(y-mj, sj*sj)
 		for k, wk := range m.Weights {
 			if wk == 0 {
 				continue
 			}
-			sk := m.StdDevs[k][0]
-			second += wj * wk * a(m.Means[j][0]-m.Means[k][0], sj*sj+sk*sk)
+			sk := m.StdDevs[k][0] / scale
+			second += wj * wk * a(mj-m.Means[k][0]/scale, sj*sj+sk*sk)
 		}
 	}
-	return first - 0.5*second
+	return (first - 0.5*second) * scale
 }
 
 // PITBins is the number of equal-width bins of Calibration.Histogram.

@@ -180,3 +180,52 @@ func TestCalibrateColumnsAndErrors(t *testing.T) {
 		t.Error("2-D mixture: no error")
 	}
 }
+
+// plainCRPS is the closed form summed without rescaling, as CRPS computed it before it
+// scaled its operands.
+func plainCRPS(m Mixture, y float64) float64 {
+	a := func(mu, s2 float64) float64 {
+		s := math.Sqrt(s2)
+		z := mu / s
+		return 2*s*math.Exp(-0.5*z*z)/math.Sqrt(2*math.Pi) + mu*math.Erf(z/math.Sqrt2)
+	}
+	first, second := 0.0, 0.0
+	for j, wj := range m.Weights {
+		sj := m.StdDevs[j][0]
+		first += wj * a(y-m.Means[j][0], sj*sj)
+		for k, wk := range m.Weights {
+			sk := m.StdDevs[k][0]
+			second += wj * wk * a(m.Means[j][0]-m.Means[k][0], sj*sj+sk*sk)
+		}
+	}
+	return first - 0.5*second
+}
+
+// TestCRPSScaled checks that CRPS's rescaling changes no bit of the plain closed form on
+// ordinary values, that it is exactly equivariant under a power-of-two change of units,
+// and that targets and spreads whose squares overflow (1e300) still score finitely,
+// scale times the score in ordinary units (before, such a CRPS was NaN, and the train
+// command failed writing it to config.json).
+func TestCRPSScaled(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for mi, m := range calibrationMixtures {
+		for _, y := range []float64{-3, -0.95, 0, 0.4, 2.5, 6, 1e6 * rng.NormFloat64()} {
+			got, want := m.CRPS(y), plainCRPS(m, y)
+			if got != want {
+				t.Errorf("mixture %d, y=%g: CRPS %.17g, plain closed form %.17g", mi, y, got, want)
+			}
+			for _, scale := range []float64{0x1p900, 0x1p-900, 1e300} {
+				s := Mixture{Weights: m.Weights, Means: make([][]float64, len(m.Means)), StdDevs: make([][]float64, len(m.StdDevs))}
+				for k := range m.Means {
+					s.Means[k] = []float64{m.Means[k][0] * scale}
+					s.StdDevs[k] = []float64{m.StdDevs[k][0] * scale}
+				}
+				got := s.CRPS(y * scale)
+				exact := scale == 0x1p900 || scale == 0x1p-900
+				if exact && got != want*scale || !exact && !(math.Abs(got-want*scale) <= 1e-12*want*scale) {
+					t.Errorf("mixture %d, y=%g, units × %g: CRPS %g, want %g", mi, y, scale, got, want*scale)
+				}
+			}
+		}
+	}
+}

@@ -67,6 +67,14 @@ func ReadCSV(r io.Reader, xCols, yCols []string) (*Set, error) {
 			}
 		}
 		if len(xIdx) == 0 {
+			if len(h.names) == 1 {
+				for _, sep := range []string{";", "\t", "|"} {
+					if strings.Contains(h.names[0], sep) {
+						return nil, fmt.Errorf("datasets: the header %q is one column: the file must be comma-separated, not %q-separated", h.names[0], sep)
+					}
+				}
+				return nil, fmt.Errorf("datasets: no input columns left (the header has one column, the target)")
+			}
 			return nil, fmt.Errorf("datasets: no input columns left (the header has %d columns, all used as targets)", len(h.names))
 		}
 	} else if xIdx, err = h.resolve(xCols); err != nil {

@@ -61,7 +61,9 @@ func TestReadCSVErrors(t *testing.T) {
 		{"a,b\n1,2\n", nil, []string{"5"}, "column index 5 out of range"},
 		{"a,b\n1,2\n", []string{"a"}, []string{"a"}, `column "a" is both an input and a target`},
 		{"a,b\n1,2\n", []string{"a", "a"}, []string{"b"}, `column "a" selected twice`},
-		{"a\n1\n", nil, nil, "no input columns left"},
+		{"a\n1\n", nil, nil, "no input columns left (the header has one column, the target)"},
+		{"a;b\n1;2\n", nil, nil, `the header "a;b" is one column: the file must be comma-separated, not ";"-separated`},
+		{"a\tb\n1\t2\n", nil, nil, `the header "a\tb" is one column: the file must be comma-separated, not "\t"-separated`},
 		{"a,b\n1,\"2\n", nil, nil, "datasets:"},
 	}
 	for _, c := range cases {
