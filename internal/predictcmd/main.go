@@ -276,9 +276,7 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 	for i, mx := range mix {
 		p := prediction{Row: i, X: rows[i], Pi: mx.Weights, LogPi: mx.LogWeights, Mu: mx.Means, Sigma: mx.StdDevs, Mean: mx.Mean(), Mode: mx.Mode()}
 		if o.spread != "iqr" {
-			for _, v := range mx.Variance() {
-				p.Std = append(p.Std, math.Sqrt(v))
-			}
+			p.Std = mx.StdDev()
 		}
 		if o.spread != "std" {
 			p.IQR = mx.IQR()

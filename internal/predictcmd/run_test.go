@@ -233,3 +233,43 @@ func TestCalibrationFile(t *testing.T) {
 		t.Errorf("far targets' report: %s", raw)
 	}
 }
+
+// TestHugeUnits predicts with a model whose targets are in units near 1e300 (a model
+// trained on such a CSV): the std, mode and quantile columns must be finite numbers of
+// that size (before, the std overflowed through the variance and the row was refused,
+// and the mode came out 0).
+func TestHugeUnits(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.mdn")
+	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{4}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetNormalization(models.Normalization{XMean: []float64{0}, XStd: []float64{1}, YMean: []float64{0}, YStd: []float64{1e300}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runPredict(t, "x\n0.5\n-2\n", "-model", path, "-quantiles", "0.5", "-spread", "both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	head := strings.Split(lines[0], ",")
+	for _, line := range lines[1:] {
+		for i, f := range strings.Split(line, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			switch head[i] {
+			case "std_0", "iqr_0":
+				if err != nil || !(v >= 1e299 && v < 1e301) {
+					t.Errorf("%s = %q, want a finite spread near 1e300 in %s", head[i], f, line)
+				}
+			case "mode_0":
+				if err != nil || v == 0 || !(math.Abs(v) < 1e301) {
+					t.Errorf("%s = %q, want a finite mode within 1e301 (not 0) in %s", head[i], f, line)
+				}
+			}
+		}
+	}
+}

@@ -282,6 +282,37 @@ func (m Mixture) Variance() []float64 {
 	return v
 }
 
+// StdDev returns the standard deviation √Var[y_d] of each dimension (Variance), summed on
+// values divided by a power of two near the largest |μ_kd − E[y_d]| and σ_kd and scaled
+// back: the same bits as the square root of Variance wherever that neither overflows nor
+// underflows, and finite for a mixture in units where the variance itself overflows
+// (standard deviations beyond about 1e154).
+func (m Mixture) StdDev() []float64 {
+	mean := m.Mean()
+	sd := make([]float64, len(mean))
+	for j := range sd {
+		big := 0.0
+		for c, w := range m.Weights {
+			if w != 0 {
+				big = max(big, m.StdDevs[c][j], math.Abs(m.Means[c][j]-mean[j]))
+			}
+		}
+		scale := 1.0
+		if big > 0 && !math.IsInf(big, 0) {
+			_, e := math.Frexp(big)
+			scale = math.Ldexp(1, e)
+		}
+		v := 0.0
+		for c, w := range m.Weights {
+			s := m.StdDevs[c][j] / scale
+			e := (m.Means[c][j] - mean[j]) / scale
+			v += w * (s*s + e*e)
+		}
+		sd[j] = math.Sqrt(v) * scale
+	}
+	return sd
+}
+
 // Covariance returns the D×D covariance matrix of y by the law of total covariance,
 //
 //	Cov[y] = Σ_k π_k Σ_k + Σ_k π_k (μ_k − E[y])(μ_k − E[y])ᵀ,
@@ -402,7 +433,8 @@ func solveSPD(a, b []float64, d int) bool {
 }
 
 // Mode tolerances: the fixed-point iteration stops when a step moves less than modeTol
-// (relative to the point's scale) or after modeMaxIter steps.
+// relative to the larger of the point's magnitude and the widest component's σ in that
+// dimension (so that the rule is the same in any units), or after modeMaxIter steps.
 const (
 	modeTol     = 1e-12
 	modeMaxIter = 1000
@@ -433,6 +465,25 @@ func (m Mixture) Mode() []float64 {
 	if m.Cholesky != nil {
 		prec, precMu = m.precisions()
 		a = make([]float64, d*d)
+	}
+	// unit[j] is a power of two at most every σ_kj: the diagonal steps weigh component k
+	// by γ_k/(σ_kj/unit[j])², which scales numerator and denominator alike by unit[j]²
+	// (the same bits) but neither overflows to 0 weights nor underflows to 1/0 when the
+	// σ are beyond about 1e±154.
+	// spread[j], the largest σ_kj, is the scale moves are measured against where the
+	// point is nearer 0 than that, so that the stopping rule does not depend on the units.
+	unit, spread := make([]float64, d), make([]float64, d)
+	for j := range unit {
+		lo := math.Inf(1)
+		for c := range m.Weights {
+			lo = min(lo, m.StdDevs[c][j])
+			spread[j] = max(spread[j], m.StdDevs[c][j])
+		}
+		unit[j] = 1
+		if lo > 0 && !math.IsInf(lo, 0) {
+			_, e := math.Frexp(lo)
+			unit[j] = math.Ldexp(1, e-1)
+		}
 	}
 	for start := range m.Weights {
 		copy(y, m.Means[start])
@@ -465,7 +516,8 @@ func (m Mixture) Mode() []float64 {
 				for c := range m.Weights {
 					g := math.Exp(lps[c] - mx)
 					for j := 0; j < d; j++ {
-						p := g / (m.StdDevs[c][j] * m.StdDevs[c][j])
+						s := m.StdDevs[c][j] / unit[j]
+						p := g / (s * s)
 						num[j] += p * m.Means[c][j]
 						den[j] += p
 					}
@@ -474,7 +526,7 @@ func (m Mixture) Mode() []float64 {
 			moved := 0.0
 			for j := 0; j < d; j++ {
 				next[j] = num[j] / den[j]
-				moved = math.Max(moved, math.Abs(next[j]-y[j])/math.Max(1, math.Abs(y[j])))
+				moved = math.Max(moved, math.Abs(next[j]-y[j])/math.Max(spread[j], math.Abs(y[j])))
 			}
 			copy(y, next)
 			if moved < modeTol {

@@ -2,6 +2,7 @@ package mdn
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -240,5 +241,66 @@ func TestValidate(t *testing.T) {
 	}
 	if err := bimodal.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestStdDev checks StdDev against √Variance bit for bit on ordinary mixtures (one and
+// two dimensions, a component of weight 0 included), its exact equivariance under a
+// power-of-two change of units, and that it stays finite at 1e300, where the variance
+// overflows (predict's std column was +Inf there, and the row an error).
+func TestStdDev(t *testing.T) {
+	two := Mixture{
+		Weights: []float64{0.2, 0.5, 0.3, 0},
+		Means:   [][]float64{{-1, 4}, {0, -2}, {4, 0.5}, {1e5, 3}},
+		StdDevs: [][]float64{{0.1, 1}, {2, 0.01}, {0.3, 3}, {1, 1}},
+	}
+	for mi, m := range []Mixture{bimodal, mix1([]float64{1}, []float64{3}, []float64{0.25}), two} {
+		want := m.Variance()
+		for j := range want {
+			want[j] = math.Sqrt(want[j])
+		}
+		if got := m.StdDev(); !slices.Equal(got, want) {
+			t.Errorf("mixture %d: StdDev %v, √Variance %v", mi, got, want)
+		}
+		for _, scale := range []float64{0x1p900, 0x1p-900, 1e300} {
+			s := Mixture{Weights: m.Weights}
+			for c := range m.Means {
+				mu, sd := make([]float64, len(m.Means[c])), make([]float64, len(m.Means[c]))
+				for j := range mu {
+					mu[j], sd[j] = m.Means[c][j]*scale, m.StdDevs[c][j]*scale
+				}
+				s.Means, s.StdDevs = append(s.Means, mu), append(s.StdDevs, sd)
+			}
+			got := s.StdDev()
+			exact := scale != 1e300
+			for j := range want {
+				if exact && got[j] != want[j]*scale || !exact && !(math.Abs(got[j]-want[j]*scale) <= 1e-13*want[j]*scale) {
+					t.Errorf("mixture %d, units × %g: StdDev[%d] %g, want %g", mi, scale, j, got[j], want[j]*scale)
+				}
+			}
+		}
+	}
+}
+
+
+// TestModeScaled checks that Mode is equivariant under a change of units and finds the
+// mode at scales where σ² overflows or underflows (before, the steps' weights became 0/0
+// at 1e300 and Mode returned 0, and at 1e-300 it stopped after one step, its tolerance
+// being absolute below 1).
+func TestModeScaled(t *testing.T) {
+	narrow := mix1([]float64{0.4, 0.6}, []float64{0, 3}, []float64{0.2, 2})
+	for mi, m := range []Mixture{bimodal, narrow, mix1([]float64{1}, []float64{-7}, []float64{3})} {
+		want := m.Mode()[0]
+		for _, scale := range []float64{0x1p900, 0x1p-900, 1e300, 1e-300} {
+			s := Mixture{Weights: m.Weights}
+			for c := range m.Means {
+				s.Means = append(s.Means, []float64{m.Means[c][0] * scale})
+				s.StdDevs = append(s.StdDevs, []float64{m.StdDevs[c][0] * scale})
+			}
+			// Not to the bit: the log densities' −log σ terms round differently.
+			if got := s.Mode()[0]; !(math.Abs(got-want*scale) <= 1e-11*math.Abs(want*scale)) {
+				t.Errorf("mixture %d, units × %g: mode %g, want %g", mi, scale, got, want*scale)
+			}
+		}
 	}
 }
