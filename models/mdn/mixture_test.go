@@ -282,7 +282,6 @@ func TestStdDev(t *testing.T) {
 	}
 }
 
-
 // TestModeScaled checks that Mode is equivariant under a change of units and finds the
 // mode at scales where σ² overflows or underflows (before, the steps' weights became 0/0
 // at 1e300 and Mode returned 0, and at 1e-300 it stopped after one step, its tolerance
