@@ -5,52 +5,67 @@ import (
 	"math"
 )
 
-// ResidualVariance returns, for each target column d, the maximum-likelihood variance of
-// a homoscedastic Gaussian around the predictions:
+// ResidualStdDevs returns, for each target column d, the maximum-likelihood standard
+// deviation of a homoscedastic Gaussian around the predictions:
 //
-//	σ²_d = (1/N) Σ_i (y_id − ŷ_id)²,
+//	σ_d = √((1/N) Σ_i (y_id − ŷ_id)²),
 //
-// with pred (ŷ) and y both N rows of D values, N ≥ 1. A column whose residuals are all
-// zero gets the smallest positive normal float64, so that the density stays finite.
-func ResidualVariance(pred, y [][]float64) ([]float64, error) {
+// with pred (ŷ) and y both N rows of D values, N ≥ 1. Residuals whose squares overflow or
+// underflow (beyond about 1e±154) are summed divided by their largest magnitude and scaled
+// back, so that σ_d is right at any scale. A column whose residuals are all zero gets the
+// smallest positive normal float64, so that the density stays finite.
+func ResidualStdDevs(pred, y [][]float64) ([]float64, error) {
 	if err := sameShape(pred, y); err != nil {
 		return nil, err
 	}
-	v := make([]float64, len(y[0]))
-	for i, row := range y {
-		for d, t := range row {
-			r := t - pred[i][d]
-			v[d] += r * r
+	sd := make([]float64, len(y[0]))
+	for d := range sd {
+		for i, row := range y {
+			r := row[d] - pred[i][d]
+			sd[d] += r * r
+		}
+		sd[d] = math.Sqrt(sd[d] / float64(len(y)))
+		if math.IsInf(sd[d], 0) || sd[d] < tinyStd {
+			big := 0.0
+			for i, row := range y {
+				big = max(big, math.Abs(row[d]-pred[i][d]))
+			}
+			ss := 0.0
+			if big > 0 {
+				for i, row := range y {
+					r := (row[d] - pred[i][d]) / big
+					ss += r * r
+				}
+			}
+			sd[d] = math.Sqrt(ss/float64(len(y))) * big
+		}
+		if !(sd[d] > 0) {
+			sd[d] = 0x1p-1022
 		}
 	}
-	for d := range v {
-		v[d] /= float64(len(y))
-		if !(v[d] > 0) {
-			v[d] = 0x1p-1022
-		}
-	}
-	return v, nil
+	return sd, nil
 }
 
 // GaussianNLL returns the mean negative log-likelihood per row of y under independent
 // Gaussians N(ŷ_id, σ²_d):
 //
-//	NLL = (1/N) Σ_i Σ_d [ ½ log(2π σ²_d) + (y_id − ŷ_id)² / (2σ²_d) ],
+//	NLL = (1/N) Σ_i Σ_d [ log σ_d + ½ log 2π + ½ z²_id ],   z_id = (y_id − ŷ_id)/σ_d,
 //
-// with pred (ŷ) and y N rows of D values and variance the D values σ²_d > 0. It is the
-// score of the homoscedastic baselines, in the same units as an MDN's NLL.
-func GaussianNLL(pred, y [][]float64, variance []float64) (float64, error) {
+// with pred (ŷ) and y N rows of D values and std the D values σ_d > 0 (computed through
+// z, never σ², so that it is right at any scale). It is the score of the homoscedastic
+// baselines, in the same units as an MDN's NLL.
+func GaussianNLL(pred, y [][]float64, std []float64) (float64, error) {
 	if err := sameShape(pred, y); err != nil {
 		return 0, err
 	}
-	if len(variance) != len(y[0]) {
-		return 0, fmt.Errorf("models: %d variances for %d target columns", len(variance), len(y[0]))
+	if len(std) != len(y[0]) {
+		return 0, fmt.Errorf("models: %d standard deviations for %d target columns", len(std), len(y[0]))
 	}
 	s := 0.0
 	for i, row := range y {
 		for d, t := range row {
-			r := t - pred[i][d]
-			s += 0.5*math.Log(2*math.Pi*variance[d]) + r*r/(2*variance[d])
+			z := (t - pred[i][d]) / std[d]
+			s += math.Log(std[d]) + 0.5*math.Log(2*math.Pi) + 0.5*z*z
 		}
 	}
 	return s / float64(len(y)), nil

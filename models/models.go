@@ -99,7 +99,7 @@ func meanStd(v []float64, dim int) (mean, std []float64) {
 	}
 	for d := range std {
 		std[d] = math.Sqrt(std[d] / float64(n))
-		if math.IsInf(mean[d], 0) || math.IsNaN(mean[d]) || math.IsInf(std[d], 0) {
+		if math.IsInf(mean[d], 0) || math.IsNaN(mean[d]) || math.IsInf(std[d], 0) || std[d] < tinyStd {
 			mean[d], std[d] = scaledMeanStd(v, dim, d, n)
 		}
 		if !(std[d] > 0) {
@@ -109,14 +109,23 @@ func meanStd(v []float64, dim int) (mean, std []float64) {
 	return mean, std
 }
 
+// tinyStd is the standard deviation below which meanStd computes it again on rescaled
+// values: the squared deviations of such a column may have underflowed (to 0 below
+// about 1e-162, which would make it look constant).
+const tinyStd = 1e-140
+
 // scaledMeanStd is meanStd's column d for a column of finite values whose sums overflow
-// (values beyond about 1e154 in magnitude): the same statistics computed on the values
-// divided by the largest magnitude and scaled back. Both are finite: the standard
-// deviation is at most half the spread, so at most the largest magnitude.
+// (values beyond about 1e154 in magnitude) or whose squared deviations underflow
+// (deviations below about 1e-154): the same statistics computed on the values divided by
+// the largest magnitude and scaled back. Both are finite: the standard deviation is at
+// most half the spread, so at most the largest magnitude.
 func scaledMeanStd(v []float64, dim, d, n int) (mean, std float64) {
 	s := 0.0
 	for i := range n {
 		s = max(s, math.Abs(v[i*dim+d]))
+	}
+	if s == 0 {
+		return 0, 0
 	}
 	for i := range n {
 		mean += v[i*dim+d] / s

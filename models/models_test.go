@@ -121,6 +121,19 @@ func TestFitHugeColumns(t *testing.T) {
 			t.Errorf("row %d standardised %g (huge) and %g (ordinary)", i/2, z[i], z[i+1])
 		}
 	}
+	// A column in units of 1e-300, whose squared deviations underflow to 0 (it used to
+	// look constant and get std 1): its statistics scale down.
+	tiny := make([]float64, len(small))
+	for i, v := range small {
+		tiny[i] = v * 1e-300
+	}
+	nt := Fit(tiny, 1, small, 1)
+	if math.Abs(nt.XStd[0]-n.YStd[0]*1e-300) > 1e-14*nt.XStd[0] || math.Abs(nt.XMean[0]-n.YMean[0]*1e-300) > 1e-14*math.Abs(nt.XMean[0]) {
+		t.Errorf("tiny column: mean %g, std %g; want %g, %g", nt.XMean[0], nt.XStd[0], n.YMean[0]*1e-300, n.YStd[0]*1e-300)
+	}
+	if c := Fit([]float64{3e-300, 3e-300}, 1, []float64{1, 2}, 1); c.XStd[0] != 1 {
+		t.Errorf("a constant tiny column's std %g, want 1", c.XStd[0])
+	}
 	// Even values spread over more than float64's range have finite statistics (the
 	// standard deviation is at most half the spread, so at most the largest magnitude),
 	// though x − mean then overflows for some (the train command refuses such a column).

@@ -780,7 +780,7 @@ func trainBaseline(ctx context.Context, x, y, tx, ty [][]float64, hidden []int, 
 	if err != nil {
 		return nil, 0, err
 	}
-	variance, err := models.ResidualVariance(pv, vy)
+	sd, err := models.ResidualStdDevs(pv, vy)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -788,7 +788,7 @@ func trainBaseline(ctx context.Context, x, y, tx, ty [][]float64, hidden []int, 
 	if err != nil {
 		return nil, 0, err
 	}
-	nll, err := models.GaussianNLL(pt, ty, variance)
+	nll, err := models.GaussianNLL(pt, ty, sd)
 	return m, nll, err
 }
 

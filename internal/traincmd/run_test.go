@@ -266,36 +266,45 @@ func TestTestCSVAndNoTestSet(t *testing.T) {
 	}
 }
 
-// TestHugeScaleCSV trains on columns in units where the values are near 1e300, whose
-// squares overflow float64: the run must complete and write a config.json with finite
-// figures (before, the normalisation's standard deviation overflowed to +Inf and the
-// run failed; with that fixed, the CRPS came out NaN and writing config.json failed
-// after training, losing the run).
+// TestHugeScaleCSV trains on columns in units where the values are near 1e300 or
+// 1e-300, whose squares overflow or underflow float64: the run must complete and write a
+// config.json whose figures are those of the same data in ordinary units shifted by
+// log(scale) per point, the baselines' too (before, at 1e300 the normalisation's standard
+// deviation overflowed and the run failed, and with that fixed the CRPS came out NaN and
+// writing config.json failed after training, losing the run; at 1e-300 the columns looked
+// constant and the model predicted in the wrong units).
 func TestHugeScaleCSV(t *testing.T) {
-	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("x,y\n")
-	for i := range 80 {
-		x := float64(i%17)/17 - 0.5
-		fmt.Fprintf(&b, "%g,%g\n", x*3e300, (2*x+0.1*math.Sin(float64(i)))*1e300)
-	}
-	csv := filepath.Join(dir, "huge.csv")
-	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "run")
-	if _, stderr, err := runTrain(t, "-csv", csv, "-out", out, "-epochs", "30", "-hidden", "8", "-quiet", "-plots=false"); err != nil {
-		t.Fatalf("%v: %s", err, stderr)
-	}
-	raw, err := os.ReadFile(filepath.Join(out, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rc runConfig
-	if err := json.Unmarshal(raw, &rc); err != nil {
-		t.Fatal(err)
-	}
-	if r := rc.Result; r.TestNLL == nil || len(r.Calibration) != 1 || r.Calibration[0].CRPS == nil || !(*r.Calibration[0].CRPS > 1e298) {
-		t.Errorf("config.json's result: %s", raw)
+	for _, scale := range []float64{1e300, 1e-300} {
+		dir := t.TempDir()
+		var b strings.Builder
+		b.WriteString("x,y\n")
+		for i := range 80 {
+			x := float64(i%17)/17 - 0.5
+			fmt.Fprintf(&b, "%g,%g\n", x*3*scale, (2*x+0.1*math.Sin(float64(i)))*scale)
+		}
+		csv := filepath.Join(dir, "huge.csv")
+		if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "run")
+		if _, stderr, err := runTrain(t, "-csv", csv, "-out", out, "-epochs", "30", "-hidden", "8", "-quiet", "-plots=false"); err != nil {
+			t.Fatalf("units × %g: %v: %s", scale, err, stderr)
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rc runConfig
+		if err := json.Unmarshal(raw, &rc); err != nil {
+			t.Fatal(err)
+		}
+		// In ordinary units every NLL here is within ±5 nats of 0.
+		shift := math.Log(scale)
+		near := func(v *float64) bool { return v != nil && math.Abs(*v-shift) < 5 }
+		r := rc.Result
+		if !near(r.TestNLL) || r.Baselines == nil || !near(r.Baselines.LinearGaussian) || !near(r.Baselines.MLP) ||
+			len(r.Calibration) != 1 || r.Calibration[0].CRPS == nil || !(*r.Calibration[0].CRPS > scale/100 && *r.Calibration[0].CRPS < scale) {
+			t.Errorf("units × %g: config.json's result: %s", scale, raw)
+		}
 	}
 }

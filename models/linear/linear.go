@@ -1,17 +1,17 @@
 // Package linear is the homoscedastic linear-Gaussian regression that every training run
 // is compared with: y = W x + b + ε, ε ~ N(0, diag σ²), fitted in closed form.
 //
-// Fit solves the least-squares problem min ‖y − W x − b‖² on standardised inputs with a
-// singular value decomposition (columns that are constant or collinear are handled by
-// dropping singular values below 1e-10 of the largest, the minimum-norm solution), and
-// takes the maximum-likelihood variance σ²_d = (1/N) Σ_i (y_id − ŷ_id)² of each target
-// column. NLL scores rows with models.GaussianNLL, per row in the data's own units, so the
-// figure is directly comparable with an MDN's NLL.
+// Fit solves the least-squares problem min ‖y − W x − b‖² on standardised inputs and
+// targets (models.Fit's statistics, right at any scale) with a singular value
+// decomposition (columns that are constant or collinear are handled by dropping singular
+// values below 1e-10 of the largest, the minimum-norm solution), and takes the
+// maximum-likelihood standard deviation σ_d = √((1/N) Σ_i (y_id − ŷ_id)²) of each target
+// column (models.ResidualStdDevs). NLL scores rows with models.GaussianNLL, per row in the
+// data's own units, so the figure is directly comparable with an MDN's NLL.
 package linear
 
 import (
 	"fmt"
-	"math"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -24,9 +24,9 @@ const rcond = 1e-10
 // Model is a fitted linear-Gaussian regression. It is read-only after Fit and safe for
 // concurrent use.
 type Model struct {
-	xMean, xStd []float64
-	coef        *mat.Dense // (XDim+1)×YDim, the last row the intercept, on standardised x
-	variance    []float64
+	norm models.Normalization
+	coef *mat.Dense // (XDim+1)×YDim, the last row the intercept, on standardised x and y
+	std  []float64
 }
 
 // Fit fits the model to N ≥ 1 rows of x (XDim values each) and y (YDim values each).
@@ -38,32 +38,21 @@ func Fit(x, y [][]float64) (*Model, error) {
 	if p < 1 || q < 1 {
 		return nil, fmt.Errorf("linear: %d input and %d target columns (want at least 1 each)", p, q)
 	}
-	m := &Model{xMean: make([]float64, p), xStd: make([]float64, p)}
+	fx, fy := make([]float64, 0, n*p), make([]float64, 0, n*q)
 	for i := range x {
 		if len(x[i]) != p || len(y[i]) != q {
 			return nil, fmt.Errorf("linear: row %d has %d inputs and %d targets (want %d and %d)", i, len(x[i]), len(y[i]), p, q)
 		}
-		for j, v := range x[i] {
-			m.xMean[j] += v / float64(n)
-		}
+		fx, fy = append(fx, x[i]...), append(fy, y[i]...)
 	}
-	for i := range x {
-		for j, v := range x[i] {
-			d := v - m.xMean[j]
-			m.xStd[j] += d * d / float64(n)
-		}
-	}
-	for j := range m.xStd {
-		m.xStd[j] = math.Sqrt(m.xStd[j])
-		if !(m.xStd[j] > 0) {
-			m.xStd[j] = 1
-		}
-	}
+	m := &Model{norm: models.Fit(fx, p, fy, q)}
 	a := mat.NewDense(n, p+1, nil)
 	b := mat.NewDense(n, q, nil)
+	ys := make([]float64, q)
 	for i := range x {
 		a.SetRow(i, m.design(x[i]))
-		b.SetRow(i, y[i])
+		m.norm.Y(ys, y[i])
+		b.SetRow(i, ys)
 	}
 	var svd mat.SVD
 	if !svd.Factorize(a, mat.SVDThin) {
@@ -71,21 +60,18 @@ func Fit(x, y [][]float64) (*Model, error) {
 	}
 	m.coef = &mat.Dense{}
 	svd.SolveTo(m.coef, b, max(1, svd.Rank(rcond)))
-	pred := m.Predict(x)
-	v, err := models.ResidualVariance(pred, y)
+	sd, err := models.ResidualStdDevs(m.Predict(x), y)
 	if err != nil {
 		return nil, err
 	}
-	m.variance = v
+	m.std = sd
 	return m, nil
 }
 
 // design returns the standardised row with a trailing 1 for the intercept.
 func (m *Model) design(x []float64) []float64 {
 	r := make([]float64, len(x)+1)
-	for j, v := range x {
-		r[j] = (v - m.xMean[j]) / m.xStd[j]
-	}
+	m.norm.X(r[:len(x)], x)
 	r[len(x)] = 1
 	return r
 }
@@ -99,12 +85,25 @@ func (m *Model) Predict(x [][]float64) [][]float64 {
 		o := mat.NewVecDense(q, nil)
 		o.MulVec(m.coef.T(), d)
 		out[i] = o.RawVector().Data
+		for d, v := range out[i] {
+			out[i][d] = v*m.norm.YStd[d] + m.norm.YMean[d]
+		}
 	}
 	return out
 }
 
-// Variance returns the fitted noise variances σ²_d, one per target column.
-func (m *Model) Variance() []float64 { return append([]float64(nil), m.variance...) }
+// StdDevs returns the fitted noise standard deviations σ_d, one per target column.
+func (m *Model) StdDevs() []float64 { return append([]float64(nil), m.std...) }
+
+// Variance returns the fitted noise variances σ²_d, one per target column (which
+// overflow or underflow where σ_d is beyond about 1e±154; StdDevs does not).
+func (m *Model) Variance() []float64 {
+	v := make([]float64, len(m.std))
+	for d, s := range m.std {
+		v[d] = s * s
+	}
+	return v
+}
 
 // NLL returns the mean negative log-likelihood per row of (x, y) under the fitted model.
 func (m *Model) NLL(x, y [][]float64) (float64, error) {
@@ -112,9 +111,9 @@ func (m *Model) NLL(x, y [][]float64) (float64, error) {
 		return 0, fmt.Errorf("linear: %d input rows but %d target rows", len(x), len(y))
 	}
 	for i, row := range x {
-		if len(row) != len(m.xMean) {
-			return 0, fmt.Errorf("linear: row %d has %d inputs, the model takes %d", i, len(row), len(m.xMean))
+		if len(row) != len(m.norm.XMean) {
+			return 0, fmt.Errorf("linear: row %d has %d inputs, the model takes %d", i, len(row), len(m.norm.XMean))
 		}
 	}
-	return models.GaussianNLL(m.Predict(x), y, m.variance)
+	return models.GaussianNLL(m.Predict(x), y, m.std)
 }

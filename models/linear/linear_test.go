@@ -110,3 +110,46 @@ func TestFitErrors(t *testing.T) {
 		t.Error("ragged rows: no error")
 	}
 }
+
+// TestFitAtExtremeScales fits the same data in units of 1e±300, where squares overflow
+// or underflow: the predictions scale and the NLL shifts by log(scale) (before, the
+// inputs' standard deviations overflowed or underflowed, the fit ignored x and the
+// variance left float64's range).
+func TestFitAtExtremeScales(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	n := 60
+	x, y := make([][]float64, n), make([][]float64, n)
+	for i := range x {
+		v := rng.NormFloat64()
+		x[i], y[i] = []float64{v, rng.NormFloat64()}, []float64{1 - 2*v + 0.3*rng.NormFloat64()}
+	}
+	m, err := Fit(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := m.NLL(x, y)
+	pred := m.Predict(x)
+	for _, scale := range []float64{1e300, 1e-300} {
+		sx, sy := make([][]float64, n), make([][]float64, n)
+		for i := range x {
+			sx[i] = []float64{x[i][0] * scale, x[i][1] * scale}
+			sy[i] = []float64{y[i][0] * scale}
+		}
+		s, err := Fit(sx, sy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.NLL(sx, sy)
+		if want := base + math.Log(scale); err != nil || math.Abs(got-want) > 1e-10*math.Abs(want) {
+			t.Errorf("units × %g: NLL %g (%v), want %g", scale, got, err, want)
+		}
+		for i, p := range s.Predict(sx) {
+			if math.Abs(p[0]-pred[i][0]*scale) > 1e-10*scale*(1+math.Abs(pred[i][0])) {
+				t.Fatalf("units × %g: row %d predicted %g, want %g", scale, i, p[0], pred[i][0]*scale)
+			}
+		}
+		if sd := s.StdDevs()[0]; math.Abs(sd-m.StdDevs()[0]*scale) > 1e-10*sd {
+			t.Errorf("units × %g: σ %g, want %g", scale, sd, m.StdDevs()[0]*scale)
+		}
+	}
+}
