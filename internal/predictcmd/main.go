@@ -409,16 +409,25 @@ func describeInputs(names []string, dim int) string {
 
 // check makes sure a prediction holds only finite numbers: no NaN reaches a file.
 func (p *prediction) check() error {
-	vals := [][]float64{p.Pi, p.LogPi, p.Mean, p.Std, p.IQR, p.Mode}
-	vals = append(vals, p.Mu...)
-	vals = append(vals, p.Sigma...)
-	vals = append(vals, p.Samples...)
-	vals = append(vals, p.Chol...)
-	vals = append(vals, p.Cov)
-	for _, v := range vals {
-		for _, x := range v {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("the prediction holds %g (the model's output overflowed for this input)", x)
+	fields := []struct {
+		name string
+		vals [][]float64
+	}{
+		{"pi", [][]float64{p.Pi}}, {"log_pi", [][]float64{p.LogPi}}, {"mean", [][]float64{p.Mean}},
+		{"std", [][]float64{p.Std}}, {"iqr", [][]float64{p.IQR}}, {"mode", [][]float64{p.Mode}},
+		{"mu", p.Mu}, {"sigma", p.Sigma}, {"samples", p.Samples}, {"chol", p.Chol},
+		{"cov", [][]float64{p.Cov}},
+	}
+	for _, f := range fields {
+		for _, v := range f.vals {
+			for _, x := range v {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					why := "the model's output overflowed for this input"
+					if f.name == "cov" {
+						why = "the covariance of a mixture this wide is beyond float64's range"
+					}
+					return fmt.Errorf("the prediction's %s holds %g (%s)", f.name, x, why)
+				}
 			}
 		}
 	}

@@ -273,3 +273,25 @@ func TestHugeUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeUnitsFullCovariance: a full-covariance model in units near 1e300 has marginal
+// standard deviations near 1e300 but a covariance beyond float64's range; predict refuses
+// the row naming the cov column, rather than blaming the model's output.
+func TestHugeUnitsFullCovariance(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.mdn")
+	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 2, K: 2, Hidden: []int{4}, Seed: 3, Covariance: mdn.CovarianceFull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetNormalization(models.Normalization{XMean: []float64{0}, XStd: []float64{1}, YMean: []float64{0, 0}, YStd: []float64{1e300, 1e300}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runPredict(t, "x\n0.5\n", "-model", path)
+	if err == nil || !strings.Contains(err.Error(), "row 0: the prediction's cov holds +Inf (the covariance of a mixture this wide is beyond float64's range)") {
+		t.Errorf("got %v", err)
+	}
+}
