@@ -238,6 +238,9 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-resume", "runs/done", "-k", "3"}, "-resume: -k cannot be changed"},
 		{[]string{"-resume", "runs/badmark"}, "not a run marker"},
 		{[]string{"-csv", many + ".csv"}, many},
+		// Training that diverges (which member and which value fails first depends on
+		// timing; the hint follows whichever it is: see TestDivergedHint).
+		{[]string{"-lr", "1e10", "-epochs", "3", "-n", "100", "-hidden", "4", "-quiet"}, "non-finite value"},
 	}
 	if len(cases) < 80 {
 		t.Fatalf("%d cases; the catalogue wants at least 80", len(cases))
@@ -251,5 +254,15 @@ func TestCatalogue(t *testing.T) {
 		for _, problem := range clitest.BadInput("train", c.want, work, &before, run) {
 			t.Errorf("%q: %s", c.args, problem)
 		}
+	}
+}
+
+// TestDivergedHint: a run that stops on a non-finite value says the training diverged
+// and names the flags that help.
+func TestDivergedHint(t *testing.T) {
+	var o, e bytes.Buffer
+	code := mainStatus([]string{"-lr", "1e10", "-epochs", "3", "-n", "100", "-hidden", "4", "-quiet", "-ensemble", "1", "-out", filepath.Join(t.TempDir(), "r")}, &o, &e)
+	if line := strings.TrimSuffix(e.String(), "\n"); code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "non-finite value") || !strings.HasSuffix(line, " (the training diverged: try a lower -lr, or -clip_norm)") {
+		t.Errorf("status %d, stderr %q", code, e.String())
 	}
 }

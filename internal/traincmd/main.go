@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/mixgraph/mixgraph/internal/cli"
+	"github.com/mixgraph/mixgraph/train"
 )
 
 // Main runs the command with the arguments after its name, SIGINT and SIGTERM turned
@@ -75,7 +76,11 @@ func status(err error, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrVersion) {
 		return 0
 	}
-	fmt.Fprintln(stderr, "train: "+cli.OneLine(err.Error(), "train"))
+	msg := err.Error()
+	if errors.Is(err, train.ErrNonFinite) {
+		msg += " (the training diverged: try a lower -lr, or -clip_norm)"
+	}
+	fmt.Fprintln(stderr, "train: "+cli.OneLine(msg, "train"))
 	var ie *interrupted
 	if errors.As(err, &ie) {
 		if s, ok := ie.sig.(syscall.Signal); ok {
