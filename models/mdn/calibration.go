@@ -40,11 +40,7 @@ func (m Mixture) CRPS(y float64) float64 {
 			big = max(big, math.Abs(m.Means[j][0]), m.StdDevs[j][0])
 		}
 	}
-	scale := 1.0
-	if big > 0 && !math.IsInf(big, 0) {
-		_, e := math.Frexp(big)
-		scale = math.Ldexp(1, e)
-	}
+	scale := pow2Above(big)
 	y /= scale
 	first, second := 0.0, 0.0
 	for j, wj := range m.Weights {

@@ -282,6 +282,17 @@ func (m Mixture) Variance() []float64 {
 	return v
 }
 
+// pow2Above returns the power of two 2^e with 2^(e−1) ≤ x < 2^e, for finite x > 0, and 1
+// otherwise (0, ±Inf, NaN): dividing by it brings x into [½, 1) without rounding, the
+// scale CRPS, StdDev and Mode sum on.
+func pow2Above(x float64) float64 {
+	if !(x > 0) || math.IsInf(x, 0) {
+		return 1
+	}
+	_, e := math.Frexp(x)
+	return math.Ldexp(1, e)
+}
+
 // StdDev returns the standard deviation √Var[y_d] of each dimension (Variance), summed on
 // values divided by a power of two near the largest |μ_kd − E[y_d]| and σ_kd and scaled
 // back: the same bits as the square root of Variance wherever that neither overflows nor
@@ -297,11 +308,7 @@ func (m Mixture) StdDev() []float64 {
 				big = max(big, m.StdDevs[c][j], math.Abs(m.Means[c][j]-mean[j]))
 			}
 		}
-		scale := 1.0
-		if big > 0 && !math.IsInf(big, 0) {
-			_, e := math.Frexp(big)
-			scale = math.Ldexp(1, e)
-		}
+		scale := pow2Above(big)
 		v := 0.0
 		for c, w := range m.Weights {
 			s := m.StdDevs[c][j] / scale
@@ -479,11 +486,7 @@ func (m Mixture) Mode() []float64 {
 			lo = min(lo, m.StdDevs[c][j])
 			spread[j] = max(spread[j], m.StdDevs[c][j])
 		}
-		unit[j] = 1
-		if lo > 0 && !math.IsInf(lo, 0) {
-			_, e := math.Frexp(lo)
-			unit[j] = math.Ldexp(1, e-1)
-		}
+		unit[j] = pow2Above(lo) / 2
 	}
 	for start := range m.Weights {
 		copy(y, m.Means[start])
