@@ -303,3 +303,84 @@ func TestModeScaled(t *testing.T) {
 		}
 	}
 }
+
+// refMode is Mode's mean-shift without its shortcuts: every start iterated to
+// convergence, the densest converged point kept (diagonal mixtures).
+func refMode(m Mixture) []float64 {
+	d := m.Dim()
+	var best []float64
+	bestLP := math.Inf(-1)
+	for start := range m.Weights {
+		y := append([]float64(nil), m.Means[start]...)
+		for range modeMaxIter {
+			lps := make([]float64, m.K())
+			mx := math.Inf(-1)
+			for c := range m.Weights {
+				lps[c] = m.componentLogDensity(c, y)
+				mx = math.Max(mx, lps[c])
+			}
+			num, den := make([]float64, d), make([]float64, d)
+			for c := range m.Weights {
+				g := math.Exp(lps[c] - mx)
+				for j := range d {
+					p := g / (m.StdDevs[c][j] * m.StdDevs[c][j])
+					num[j] += p * m.Means[c][j]
+					den[j] += p
+				}
+			}
+			moved := 0.0
+			for j := range d {
+				next := num[j] / den[j]
+				moved = math.Max(moved, math.Abs(next-y[j])/math.Max(1, math.Abs(y[j])))
+				y[j] = next
+			}
+			if moved < 1e-14 {
+				break
+			}
+		}
+		if lp := m.LogProb(y); lp > bestLP {
+			bestLP, best = lp, y
+		}
+	}
+	return best
+}
+
+// TestModeMatchesPlainMeanShift checks Mode, whose starts stop once their path reaches a
+// mode an earlier start found, against the plain mean-shift from every start, on random
+// mixtures shaped like ensembles' (groups of nearby components of mixed widths), in one
+// and two dimensions.
+func TestModeMatchesPlainMeanShift(t *testing.T) {
+	rng := graph.NewRand(31)
+	for trial := range 300 {
+		d := 1 + trial%2
+		k := 1 + rng.IntN(40)
+		m := Mixture{}
+		centres := []float64{rng.NormFloat64() * 3, rng.NormFloat64() * 3, rng.NormFloat64() * 3}
+		for range k {
+			w := rng.Float64() + 0.01
+			mu, sd := make([]float64, d), make([]float64, d)
+			for j := range d {
+				mu[j] = centres[rng.IntN(3)] + 0.3*rng.NormFloat64()
+				sd[j] = math.Exp(rng.NormFloat64() - 0.5)
+			}
+			m.Weights, m.Means, m.StdDevs = append(m.Weights, w), append(m.Means, mu), append(m.StdDevs, sd)
+		}
+		sum := 0.0
+		for _, w := range m.Weights {
+			sum += w
+		}
+		for c := range m.Weights {
+			m.Weights[c] /= sum
+		}
+		got, want := m.Mode(), refMode(m)
+		if gl, wl := m.LogProb(got), m.LogProb(want); gl < wl-1e-12*math.Max(1, math.Abs(wl)) {
+			t.Fatalf("trial %d (K = %d, D = %d): mode %v with log p %.15g, plain mean-shift %v with %.15g", trial, k, d, got, gl, want, wl)
+		}
+		for j := range got {
+			if math.Abs(got[j]-want[j]) > 1e-8*math.Max(1, math.Abs(want[j])) {
+				t.Errorf("trial %d (K = %d, D = %d): mode %v, plain mean-shift %v", trial, k, d, got, want)
+				break
+			}
+		}
+	}
+}
