@@ -624,8 +624,8 @@ func (m Mixture) CDF(y float64) float64 {
 // and for p > ½ the same equation for the reflected mixture (means −μ_k) at 1 − p, which
 // is exact in floating point, and negates the root. log Φ is logStdNormalCDF. The root
 // lies between the smallest and largest component quantile μ_k + σ_k Φ⁻¹(p), with Φ⁻¹(p)
-// from stdNormalQuantile; the bracket is widened until it holds the root and bisected to
-// adjacent floats.
+// from stdNormalQuantile; the bracket is widened until it holds the root, narrowed by
+// Illinois steps (regula falsi) to a few hundred floats and bisected to adjacent floats.
 func (m Mixture) Quantile(p float64) float64 {
 	m.mustBe1D("Quantile")
 	switch {
@@ -645,10 +645,15 @@ func (m Mixture) Quantile(p float64) float64 {
 // lowerQuantile returns the y with log F_s(y) = lp for lp ≤ log ½, where F_s is the CDF
 // of the mixture with means s·μ_k (s = ±1).
 func (m Mixture) lowerQuantile(lp, s float64) float64 {
+	// One buffer for every evaluation's terms (an ensemble's mixture has a hundred).
+	var buf [16]float64
+	terms0 := buf[:0]
+	if len(m.Weights) > len(buf) {
+		terms0 = make([]float64, 0, len(m.Weights))
+	}
 	logF := func(y float64) float64 {
 		mx := math.Inf(-1)
-		var buf [16]float64
-		terms := buf[:0]
+		terms := terms0
 		for c := range m.Weights {
 			t := m.logWeight(c) + logStdNormalCDF((y-s*m.Means[c][0])/m.StdDevs[c][0])
 			terms = append(terms, t)
@@ -678,6 +683,11 @@ func (m Mixture) lowerQuantile(lp, s float64) float64 {
 	for step := width; logF(hi) < lp && hi < math.MaxFloat64; step *= 2 {
 		hi = math.Min(hi+step, math.MaxFloat64)
 	}
+	// Illinois steps (regula falsi on log F, halving the value kept at an end that stays
+	// put twice) shrink the bracket in a few evaluations, keeping log F(lo) < lp ≤
+	// log F(hi); bisection then finishes on adjacent floats, so the result is the one
+	// bisection alone reaches wherever log F is monotone.
+	lo, hi = m.illinois(logF, lp, lo, hi)
 	// Bisect on the floats' order (orderedBits), so that at most 64 steps reach adjacent
 	// floats even for a root at or near 0.
 	klo, khi := orderedBits(lo), orderedBits(hi)
@@ -694,6 +704,50 @@ func (m Mixture) lowerQuantile(lp, s float64) float64 {
 		return lo
 	}
 	return hi
+}
+
+// illinoisMaxSteps bounds illinois' evaluations; it stops earlier once the bracket is
+// illinoisUlps floats wide or less.
+const (
+	illinoisMaxSteps = 40
+	illinoisUlps     = 256
+)
+
+// illinois narrows [lo, hi], with f(lo) < target ≤ f(hi) for a non-decreasing f, by the
+// Illinois variant of regula falsi, and returns the narrower bracket with the same
+// property. A step whose interpolated point is not strictly inside (an infinite or equal
+// end value) bisects on the floats' order instead.
+func (Mixture) illinois(f func(float64) float64, target, lo, hi float64) (float64, float64) {
+	flo, fhi := f(lo)-target, f(hi)-target
+	if !(flo < 0 && fhi >= 0) {
+		return lo, hi // not a bracket: leave it to the bisection
+	}
+	side := 0
+	for range illinoisMaxSteps {
+		klo, khi := orderedBits(lo), orderedBits(hi)
+		if uint64(khi)-uint64(klo) <= illinoisUlps {
+			break
+		}
+		x := lo + (hi-lo)*(flo/(flo-fhi))
+		if !(x > lo && x < hi) {
+			x = fromOrderedBits(klo + int64((uint64(khi)-uint64(klo))/2))
+		}
+		fx := f(x) - target
+		if fx < 0 {
+			lo, flo = x, fx
+			if side == -1 {
+				fhi /= 2
+			}
+			side = -1
+		} else {
+			hi, fhi = x, fx
+			if side == 1 {
+				flo /= 2
+			}
+			side = 1
+		}
+	}
+	return lo, hi
 }
 
 // orderedBits maps a float64 other than NaN to an integer of the same order, adjacent

@@ -384,3 +384,45 @@ func TestModeMatchesPlainMeanShift(t *testing.T) {
 		}
 	}
 }
+
+// TestIllinois checks the bracket narrowing Quantile starts with: it keeps f(lo) <
+// target ≤ f(hi), ends at most illinoisUlps floats wide within illinoisMaxSteps
+// evaluations on smooth functions, and keeps the bracket with infinite values at an end
+// (which rule out interpolation) and with a root at 0.
+func TestIllinois(t *testing.T) {
+	cases := []struct {
+		name           string
+		f              func(float64) float64
+		target, lo, hi float64
+	}{
+		{"cubic", func(y float64) float64 { return y*y*y + y }, 3, -10, 10},
+		{"steep log CDF", func(y float64) float64 { return logStdNormalCDF(y) }, math.Log(1e-300), -100, 0},
+		{"root at 0", func(y float64) float64 { return y }, 0, -1, 1},
+		{"infinite low end", func(y float64) float64 {
+			if y < -5 {
+				return math.Inf(-1)
+			}
+			return y
+		}, 0.5, -1e300, 1e300},
+	}
+	for _, c := range cases {
+		evals := 0
+		f := func(y float64) float64 { evals++; return c.f(y) }
+		lo, hi := Mixture{}.illinois(f, c.target, c.lo, c.hi)
+		if !(c.f(lo) < c.target && c.f(hi) >= c.target && lo < hi) {
+			t.Errorf("%s: bracket [%g, %g] lost the root (f = %g, %g, target %g)", c.name, lo, hi, c.f(lo), c.f(hi), c.target)
+		}
+		// At a root of exactly 0, or with −Inf at an end, the steps fall back to halving
+		// the floats' order, which the bisection after them continues.
+		if w := uint64(orderedBits(hi)) - uint64(orderedBits(lo)); w > illinoisUlps && c.name != "infinite low end" && c.name != "root at 0" {
+			t.Errorf("%s: bracket [%g, %g] still %d floats wide after %d evaluations", c.name, lo, hi, w, evals)
+		}
+		if evals > illinoisMaxSteps+2 {
+			t.Errorf("%s: %d evaluations", c.name, evals)
+		}
+	}
+	// Not a bracket: returned as given, for the bisection to handle.
+	if lo, hi := (Mixture{}).illinois(func(y float64) float64 { return y }, 5, 0, 1); lo != 0 || hi != 1 {
+		t.Errorf("a non-bracket came back as [%g, %g]", lo, hi)
+	}
+}
