@@ -24,8 +24,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mixgraph/mixgraph/graph"
 	"github.com/mixgraph/mixgraph/internal/atomicfile"
@@ -271,35 +273,30 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	rng := graph.NewRand(o.seed)
+	// Each row's summaries (the mode and the quantiles cost milliseconds on an ensemble's
+	// hundred components) in parallel over contiguous runs of rows; then, in row order,
+	// the samples from the one seeded stream and the check, so that the output and the
+	// first row refused do not depend on the number of processors.
 	preds := make([]prediction, n)
-	for i, mx := range mix {
-		p := prediction{Row: i, X: rows[i], Pi: mx.Weights, LogPi: mx.LogWeights, Mu: mx.Means, Sigma: mx.StdDevs, Mean: mx.Mean(), Mode: mx.Mode()}
-		if o.spread != "iqr" {
-			p.Std = mx.StdDev()
-		}
-		if o.spread != "std" {
-			p.IQR = mx.IQR()
-		}
-		if len(probs) > 0 {
-			p.Quantiles = map[string]float64{}
-			for _, q := range probs {
-				p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)] = mx.Quantile(q)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				preds[i] = summarise(i, rows[i], mix[i], o.spread, probs)
 			}
-		}
-		if mx.Cholesky != nil {
-			p.Chol = mx.Cholesky
-			for _, r := range mx.Covariance() {
-				p.Cov = append(p.Cov, r...)
-			}
-		}
+		})
+	}
+	wg.Wait()
+	rng := graph.NewRand(o.seed)
+	for i := range preds {
+		p := &preds[i]
 		if o.samples > 0 {
-			p.Samples = mx.Sample(rng, o.samples, o.temperature)
+			p.Samples = mix[i].Sample(rng, o.samples, o.temperature)
 		}
 		if err := p.check(); err != nil {
 			return fmt.Errorf("row %d: %v", i, err)
 		}
-		preds[i] = p
 	}
 	targets := yNames
 	if targets == nil {
@@ -380,6 +377,30 @@ func finite(v float64) *float64 {
 		return nil
 	}
 	return &v
+}
+
+// summarise returns row i's prediction from its mixture mx: everything but the samples.
+func summarise(i int, x []float64, mx mdn.Mixture, spread string, probs []float64) prediction {
+	p := prediction{Row: i, X: x, Pi: mx.Weights, LogPi: mx.LogWeights, Mu: mx.Means, Sigma: mx.StdDevs, Mean: mx.Mean(), Mode: mx.Mode()}
+	if spread != "iqr" {
+		p.Std = mx.StdDev()
+	}
+	if spread != "std" {
+		p.IQR = mx.IQR()
+	}
+	if len(probs) > 0 {
+		p.Quantiles = map[string]float64{}
+		for _, q := range probs {
+			p.Quantiles[strconv.FormatFloat(q, 'g', -1, 64)] = mx.Quantile(q)
+		}
+	}
+	if mx.Cholesky != nil {
+		p.Chol = mx.Cholesky
+		for _, r := range mx.Covariance() {
+			p.Cov = append(p.Cov, r...)
+		}
+	}
+	return p
 }
 
 // isCalibrationOutput reports whether path is a file -calibration wrote.

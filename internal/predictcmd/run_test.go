@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -293,5 +294,38 @@ func TestHugeUnitsFullCovariance(t *testing.T) {
 	_, err = runPredict(t, "x\n0.5\n", "-model", path)
 	if err == nil || !strings.Contains(err.Error(), "row 0: the prediction's cov holds +Inf (the covariance of a mixture this wide is beyond float64's range)") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestSameOutputOnAnyProcessors: predict summarises rows in parallel; its output,
+// samples included, must be the same on one processor as on several.
+func TestSameOutputOnAnyProcessors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.mdn")
+	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 4, Hidden: []int{6}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetNormalization(models.IdentityNormalization(1, 1))
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	var in strings.Builder
+	in.WriteString("x\n")
+	for i := range 37 {
+		fmt.Fprintf(&in, "%g\n", float64(i)/10-1.5)
+	}
+	var outs []string
+	for _, procs := range []int{1, 2, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		out, err := runPredict(t, in.String(), "-model", path, "-samples", "4", "-seed", "9", "-spread", "both")
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] || outs[0] != outs[2] {
+		t.Errorf("output differs with the number of processors:\n%s\nvs\n%s", outs[0], outs[1])
 	}
 }
