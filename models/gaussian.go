@@ -26,18 +26,7 @@ func ResidualStdDevs(pred, y [][]float64) ([]float64, error) {
 		}
 		sd[d] = math.Sqrt(sd[d] / float64(len(y)))
 		if math.IsInf(sd[d], 0) || sd[d] < tinyStd {
-			big := 0.0
-			for i, row := range y {
-				big = max(big, math.Abs(row[d]-pred[i][d]))
-			}
-			ss := 0.0
-			if big > 0 {
-				for i, row := range y {
-					r := (row[d] - pred[i][d]) / big
-					ss += r * r
-				}
-			}
-			sd[d] = math.Sqrt(ss/float64(len(y))) * big
+			sd[d] = scaledRMS(len(y), func(i int) float64 { return y[i][d] - pred[i][d] })
 		}
 		if !(sd[d] > 0) {
 			sd[d] = 0x1p-1022

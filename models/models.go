@@ -131,11 +131,26 @@ func scaledMeanStd(v []float64, dim, d, n int) (mean, std float64) {
 		mean += v[i*dim+d] / s
 	}
 	mean /= float64(n)
+	return mean * s, scaledRMS(n, func(i int) float64 { return v[i*dim+d]/s - mean }) * s
+}
+
+// scaledRMS returns √((1/n) Σ_i r(i)²) for n ≥ 1 finite values r(i), summed on the values
+// divided by their largest magnitude and scaled back, so that neither the squares nor
+// their sum overflow or underflow; 0 when every value is 0.
+func scaledRMS(n int, r func(int) float64) float64 {
+	big := 0.0
 	for i := range n {
-		e := v[i*dim+d]/s - mean
-		std += e * e
+		big = max(big, math.Abs(r(i)))
 	}
-	return mean * s, math.Sqrt(std/float64(n)) * s
+	if big == 0 {
+		return 0
+	}
+	ss := 0.0
+	for i := range n {
+		q := r(i) / big
+		ss += q * q
+	}
+	return math.Sqrt(ss/float64(n)) * big
 }
 
 // Validate checks the widths and that every statistic is finite and every standard

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -80,4 +81,13 @@ func OneLine(msg string, prefixes ...string) string {
 		}
 	}
 	return msg
+}
+
+// Finite returns &v for a finite v and nil for ±Inf and NaN: a figure for a JSON file,
+// where encoding/json writes nil as null and refuses ±Inf and NaN.
+func Finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
 }

@@ -329,9 +329,9 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 		if err != nil {
 			return err
 		}
-		rep := calibrationReport{Format: calibrationFormat, N: n, NLL: finite(nll)}
+		rep := calibrationReport{Format: calibrationFormat, N: n, NLL: cli.Finite(nll)}
 		for d, c := range cal {
-			rep.Columns = append(rep.Columns, columnCalibration{Column: yNames[d], CRPS: finite(c.CRPS), Calibration: c})
+			rep.Columns = append(rep.Columns, columnCalibration{Column: yNames[d], CRPS: cli.Finite(c.CRPS), Calibration: c})
 		}
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
@@ -354,9 +354,9 @@ func run(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Wr
 const calibrationFormat = "mixgraph.calibration"
 
 // calibrationReport is what -calibration writes: the NLL of the true targets and, per
-// target column, mdn.Calibration.
-// NLL and every column's CRPS are null when beyond float64's range (a true target so far
-// from its mixture that its density underflows to 0): encoding/json writes no ±Inf.
+// target column, mdn.Calibration. The NLL and every column's CRPS are null when beyond
+// float64's range (a true target so far from its mixture that its density underflows to
+// 0), since encoding/json writes no ±Inf.
 type calibrationReport struct {
 	Format  string              `json:"format"`
 	N       int                 `json:"n"`
@@ -364,19 +364,12 @@ type calibrationReport struct {
 	Columns []columnCalibration `json:"columns"`
 }
 
-// columnCalibration's CRPS takes the place of the embedded one.
+// columnCalibration is one column's mdn.Calibration with its name; its CRPS (nullable)
+// takes the place of the embedded one.
 type columnCalibration struct {
 	Column string   `json:"column"`
 	CRPS   *float64 `json:"crps"`
 	mdn.Calibration
-}
-
-// finite returns &v, or nil for ±Inf and NaN.
-func finite(v float64) *float64 {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return nil
-	}
-	return &v
 }
 
 // summarise returns row i's prediction from its mixture mx: everything but the samples.

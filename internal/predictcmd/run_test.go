@@ -25,20 +25,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // predictions are fixed, which is what the golden files pin.
 func testModelFile(t *testing.T, outDim int) string {
 	t.Helper()
-	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: outDim, K: 2, Hidden: []int{4}, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := models.IdentityNormalization(1, outDim)
 	n.XMean[0], n.XStd[0] = 0.5, 0.25
-	if err := m.SetNormalization(n); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "m.mdn")
-	if err := m.SaveFile(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return saveModel(t, mdn.Config{InputDim: 1, OutputDim: outDim, K: 2, Hidden: []int{4}, Seed: 3}, n)
 }
 
 func runPredict(t *testing.T, stdin string, args ...string) (string, error) {
@@ -240,18 +229,8 @@ func TestCalibrationFile(t *testing.T) {
 // that size (before, the std overflowed through the variance and the row was refused,
 // and the mode came out 0).
 func TestHugeUnits(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.mdn")
-	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{4}, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.SetNormalization(models.Normalization{XMean: []float64{0}, XStd: []float64{1}, YMean: []float64{0}, YStd: []float64{1e300}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.SaveFile(path); err != nil {
-		t.Fatal(err)
-	}
+	path := saveModel(t, mdn.Config{InputDim: 1, OutputDim: 1, K: 3, Hidden: []int{4}, Seed: 3},
+		models.Normalization{XMean: []float64{0}, XStd: []float64{1}, YMean: []float64{0}, YStd: []float64{1e300}})
 	out, err := runPredict(t, "x\n0.5\n-2\n", "-model", path, "-quantiles", "0.5", "-spread", "both")
 	if err != nil {
 		t.Fatal(err)
@@ -279,19 +258,9 @@ func TestHugeUnits(t *testing.T) {
 // standard deviations near 1e300 but a covariance beyond float64's range; predict refuses
 // the row naming the cov column, rather than blaming the model's output.
 func TestHugeUnitsFullCovariance(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.mdn")
-	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 2, K: 2, Hidden: []int{4}, Seed: 3, Covariance: mdn.CovarianceFull})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.SetNormalization(models.Normalization{XMean: []float64{0}, XStd: []float64{1}, YMean: []float64{0, 0}, YStd: []float64{1e300, 1e300}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.SaveFile(path); err != nil {
-		t.Fatal(err)
-	}
-	_, err = runPredict(t, "x\n0.5\n", "-model", path)
+	path := saveModel(t, mdn.Config{InputDim: 1, OutputDim: 2, K: 2, Hidden: []int{4}, Seed: 3, Covariance: mdn.CovarianceFull},
+		models.Normalization{XMean: []float64{0}, XStd: []float64{1}, YMean: []float64{0, 0}, YStd: []float64{1e300, 1e300}})
+	_, err := runPredict(t, "x\n0.5\n", "-model", path)
 	if err == nil || !strings.Contains(err.Error(), "row 0: the prediction's cov holds +Inf (the covariance of a mixture this wide is beyond float64's range)") {
 		t.Errorf("got %v", err)
 	}
@@ -300,16 +269,7 @@ func TestHugeUnitsFullCovariance(t *testing.T) {
 // TestSameOutputOnAnyProcessors: predict summarises rows in parallel; its output,
 // samples included, must be the same on one processor as on several.
 func TestSameOutputOnAnyProcessors(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.mdn")
-	m, err := mdn.New(mdn.Config{InputDim: 1, OutputDim: 1, K: 4, Hidden: []int{6}, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.SetNormalization(models.IdentityNormalization(1, 1))
-	if err := m.SaveFile(path); err != nil {
-		t.Fatal(err)
-	}
+	path := saveModel(t, mdn.Config{InputDim: 1, OutputDim: 1, K: 4, Hidden: []int{6}, Seed: 7}, models.IdentityNormalization(1, 1))
 	var in strings.Builder
 	in.WriteString("x\n")
 	for i := range 37 {
@@ -328,4 +288,22 @@ func TestSameOutputOnAnyProcessors(t *testing.T) {
 	if outs[0] != outs[1] || outs[0] != outs[2] {
 		t.Errorf("output differs with the number of processors:\n%s\nvs\n%s", outs[0], outs[1])
 	}
+}
+
+// saveModel writes a model of config cfg (untrained, from its seed) with normalisation
+// norm to a file in a temporary folder and returns its path.
+func saveModel(t *testing.T, cfg mdn.Config, norm models.Normalization) string {
+	t.Helper()
+	m, err := mdn.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetNormalization(norm); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.mdn")
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

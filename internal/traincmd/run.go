@@ -410,8 +410,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rc.Model, rc.Train = model.Config(), tcfg
 	rc.Select, rc.Ensemble = fo.sel, fo.ens
 	rc.Train.CheckpointEvery = o.checkpointEvery
-	rc.Result.TrainNLL, rc.Result.TestNLL = finite(res.TrainNLL), finite(testNLL)
-	rc.Result.ValNLL = finite(res.ValNLL)
+	rc.Result.TrainNLL, rc.Result.TestNLL = cli.Finite(res.TrainNLL), cli.Finite(testNLL)
+	rc.Result.ValNLL = cli.Finite(res.ValNLL)
 	rc.Result.Epochs, rc.Result.Steps, rc.Result.BestEpoch, rc.Result.Seconds = res.Epochs, res.Steps, res.BestEpoch, seconds
 	rc.Result.Stopped = string(res.Stopped)
 	rc.Result.Refit = refit
@@ -449,7 +449,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("linear baseline: %w", err)
 		}
-		rc.Result.Baselines = &baselines{LinearGaussian: finite(linNLL)}
+		rc.Result.Baselines = &baselines{LinearGaussian: cli.Finite(linNLL)}
 		mix, err := model.Predict(tx)
 		if err != nil {
 			return err
@@ -458,7 +458,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		for d, c := range cal {
-			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], CRPS: finite(c.CRPS), Calibration: c})
+			rc.Result.Calibration = append(rc.Result.Calibration, calibration{Column: trainSet.YNames[d], CRPS: cli.Finite(c.CRPS), Calibration: c})
 		}
 	}
 	// The MLP baseline is a training run of its own: not after an interrupt.
@@ -470,7 +470,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			baseline = nil
 		} else if rc.Result.Baselines != nil {
-			rc.Result.Baselines.MLP = finite(mlpNLL)
+			rc.Result.Baselines.MLP = cli.Finite(mlpNLL)
 		}
 	}
 	mk.Status = statusCompleted
@@ -703,14 +703,6 @@ func writeBytes(path string, b []byte) error {
 		_, err := w.Write(b)
 		return err
 	})
-}
-
-// finite returns &v, or nil for NaN and ±Inf (which JSON cannot hold).
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }
 
 // checkSpread refuses a column whose values, though finite, cannot be standardised:

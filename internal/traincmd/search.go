@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mixgraph/mixgraph/internal/cli"
 	"github.com/mixgraph/mixgraph/models/mdn"
 	"github.com/mixgraph/mixgraph/train"
 )
@@ -166,7 +167,7 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 		}
 		// err is nil, or the cancellation of a run whose members so far make m.
 		stopped = err
-		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds, Validation: validation, CrossValNLL: finite(er.CrossValNLL),
+		rec := &ensembleRecord{Members: o.ensemble.v, Seeds: er.Seeds, Validation: validation, CrossValNLL: cli.Finite(er.CrossValNLL),
 			Complete: append([]int{}, er.Complete...), Interrupted: er.Interrupted, NotStarted: er.NotStarted}
 		var first *train.Result
 		anyVal := false
@@ -180,8 +181,8 @@ func fit(ctx context.Context, o *options, mcfg mdn.Config, d train.Data, tcfg tr
 				first = r
 			}
 			anyVal = anyVal || !math.IsNaN(r.ValNLL)
-			rec.ValNLL = append(rec.ValNLL, finite(r.ValNLL))
-			rec.Train = append(rec.Train, finite(r.TrainNLL))
+			rec.ValNLL = append(rec.ValNLL, cli.Finite(r.ValNLL))
+			rec.Train = append(rec.Train, cli.Finite(r.TrainNLL))
 			rec.Epochs = append(rec.Epochs, r.Epochs)
 			rec.Best = append(rec.Best, r.BestEpoch)
 		}
@@ -374,7 +375,7 @@ func runCandidates(ctx context.Context, mcfg mdn.Config, d train.Data, tcfg trai
 				return
 			}
 			c.model, c.res = m, res
-			c.ValNLL, c.TrainNLL = finite(res.ValNLL), finite(res.TrainNLL)
+			c.ValNLL, c.TrainNLL = cli.Finite(res.ValNLL), cli.Finite(res.TrainNLL)
 			c.BestEpoch, c.Epochs = res.BestEpoch, res.Epochs
 		}()
 	}
