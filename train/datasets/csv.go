@@ -67,12 +67,10 @@ func ReadCSV(r io.Reader, xCols, yCols []string) (*Set, error) {
 			}
 		}
 		if len(xIdx) == 0 {
+			if sep := otherSeparator(h.names); sep != "" {
+				return nil, fmt.Errorf("datasets: the header %q is one column: the file must be comma-separated, not %q-separated", h.names[0], sep)
+			}
 			if len(h.names) == 1 {
-				for _, sep := range []string{";", "\t", "|"} {
-					if strings.Contains(h.names[0], sep) {
-						return nil, fmt.Errorf("datasets: the header %q is one column: the file must be comma-separated, not %q-separated", h.names[0], sep)
-					}
-				}
 				return nil, fmt.Errorf("datasets: no input columns left (the header has one column, the target)")
 			}
 			return nil, fmt.Errorf("datasets: no input columns left (the header has %d columns, all used as targets)", len(h.names))
@@ -221,6 +219,9 @@ func (h *header) resolve(cols []string) ([]int, error) {
 			j = n
 		}
 		if j < 0 {
+			if sep := otherSeparator(h.names); sep != "" {
+				return nil, fmt.Errorf("datasets: no column %s: the header %s is one column: the file must be comma-separated, not %q-separated", quote(c), quote(h.names[0]), sep)
+			}
 			return nil, fmt.Errorf("datasets: no column %s (columns are %s)", quote(c), quoteList(h.names, 10))
 		}
 		if taken[j] {
@@ -315,6 +316,21 @@ const (
 	cellRange               // a number whose magnitude is too large for a float64
 	cellNotFinite           // "NaN", "Inf", "infinity" and the like
 )
+
+// otherSeparator returns the separator (";", a tab or "|") of a header read as one
+// column because the file separates its values with that instead of commas; "" for any
+// other header.
+func otherSeparator(names []string) string {
+	if len(names) != 1 {
+		return ""
+	}
+	for _, sep := range []string{";", "\t", "|"} {
+		if strings.Contains(names[0], sep) {
+			return sep
+		}
+	}
+	return ""
+}
 
 // parseCell parses a cell, spaces around it ignored, as a finite float64.
 func parseCell(cell string) (float64, cellFault) {

@@ -114,6 +114,9 @@ func TestReadColumnsCSVMessages(t *testing.T) {
 		{"a,,b\n1,2,3\n", nil, `datasets: column 2 has an empty name in the header`},
 		{"1,2\n1,2\n", nil, `datasets: the CSV needs a header row (the first row, line 1, is all numbers: "1", "2")`},
 		{"a,b\n1,2\n3,1e999\n", []string{"b"}, `datasets: line 3, column "b": "1e999" is out of range for a float64`},
+		{"a;b\n1;2\n", []string{"a"}, `datasets: no column "a": the header "a;b" is one column: the file must be comma-separated, not ";"-separated`},
+		{"a|b\n1|2\n", []string{"b"}, `datasets: no column "b": the header "a|b" is one column: the file must be comma-separated, not "|"-separated`},
+		{"ab\n1\n", []string{"a"}, `datasets: no column "a" (columns are "ab")`},
 	}
 	for _, c := range cases {
 		_, _, err := ReadColumnsCSV(strings.NewReader(c.text), c.cols)
