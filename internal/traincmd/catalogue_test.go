@@ -202,7 +202,7 @@ func TestCatalogue(t *testing.T) {
 		{[]string{"-csv", "spread.csv"}, `spread.csv: column "x": its values run from -1.7e+308 to 1.7e+308`},
 		{[]string{"-csv", "spready.csv"}, `spready.csv: column "y": its values run from -1e+308 to 1e+308`},
 		{[]string{"-csv", "semicolon.csv"}, `must be comma-separated, not ";"-separated`},
-		{[]string{"-csv", "tworows.csv"}, "-test_fraction 0.2: of 2 rows that leaves 0 for testing"},
+		{[]string{"-csv", "tworows.csv"}, "-test_fraction 0.2: holding out 0.2 of 2 rows leaves 0 held out and 2 to train on"},
 		{[]string{"-csv", "good.csv", "-y_cols", "z"}, `no column "z"`},
 		{[]string{"-csv", "good.csv", "-x_cols", "x", "-y_cols", "x"}, `"x" is both an input and a target`},
 		{[]string{"-csv", "good.csv", "-y_cols", "7"}, "column index 7"},

@@ -173,9 +173,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case o.testFraction == 0:
 			trainSet = all
 		default:
-			if nTest := int(math.Round(o.testFraction * float64(all.N))); o.testFraction < 1 && (nTest < 1 || nTest >= all.N) {
-				return fmt.Errorf("-test_fraction %g: of %d rows that leaves %d for testing and %d for training (want at least 1 each; -test_fraction 0 tests on none)", o.testFraction, all.N, nTest, all.N-nTest)
-			}
 			if trainSet, testSet, err = datasets.Split(all, o.testFraction, graph.NewRand(o.seed)); err != nil {
 				return fmt.Errorf("-test_fraction %g: %v", o.testFraction, trimPrefix(err))
 			}
@@ -708,26 +705,25 @@ func writeBytes(path string, b []byte) error {
 // checkSpread refuses a column whose values, though finite, cannot be standardised:
 // they spread over more than float64's range, so that some value's distance from the
 // mean overflows. (Values of any magnitude within that range train: models.Fit rescales
-// a column whose sums of squares overflow.)
+// a column whose sums of squares overflow or underflow.)
 func checkSpread(s *datasets.Set) error {
-	norm := models.Fit(s.X, s.XDim, s.Y, s.YDim)
-	check := func(v []float64, dim, j int, name string, mean, std float64) error {
+	check := func(v []float64, dim, j int, name string) error {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for i := j; i < len(v); i += dim {
 			lo, hi = min(lo, v[i]), max(hi, v[i])
 		}
-		if math.IsInf(mean, 0) || math.IsInf(std, 0) || math.IsNaN(std) || math.IsInf(hi-lo, 0) {
+		if math.IsInf(hi-lo, 0) {
 			return fmt.Errorf("column %q: its values run from %g to %g, a spread beyond float64's range that cannot be standardised (rescale the column)", name, lo, hi)
 		}
 		return nil
 	}
 	for j, name := range s.XNames {
-		if err := check(s.X, s.XDim, j, name, norm.XMean[j], norm.XStd[j]); err != nil {
+		if err := check(s.X, s.XDim, j, name); err != nil {
 			return err
 		}
 	}
 	for j, name := range s.YNames {
-		if err := check(s.Y, s.YDim, j, name, norm.YMean[j], norm.YStd[j]); err != nil {
+		if err := check(s.Y, s.YDim, j, name); err != nil {
 			return err
 		}
 	}

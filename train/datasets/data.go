@@ -97,14 +97,14 @@ func name(names []string, j int, prefix string) string {
 // validation set; otherwise both sides must be non-empty.
 func Split(s *Set, frac float64, rng *rand.Rand) (train, val *Set, err error) {
 	if !(frac >= 0 && frac < 1) {
-		return nil, nil, fmt.Errorf("datasets: validation fraction %g (want 0 ≤ f < 1)", frac)
+		return nil, nil, fmt.Errorf("datasets: held-out fraction %g (want 0 ≤ f < 1)", frac)
 	}
 	if frac == 0 {
 		return s, nil, nil
 	}
 	nVal := int(math.Round(frac * float64(s.N)))
 	if nVal < 1 || nVal >= s.N {
-		return nil, nil, fmt.Errorf("datasets: a validation fraction of %g of %d rows leaves %d for validation and %d for training (both must be at least 1)", frac, s.N, nVal, s.N-nVal)
+		return nil, nil, fmt.Errorf("datasets: holding out %g of %d rows leaves %d held out and %d to train on (want at least 1 each, or a fraction of 0 to hold out none)", frac, s.N, nVal, s.N-nVal)
 	}
 	perm := rng.Perm(s.N)
 	return s.Subset(perm[nVal:]), s.Subset(perm[:nVal]), nil
