@@ -501,7 +501,7 @@ func (m Mixture) Mode() []float64 {
 	}
 	// A diagonal component's log density is base[c] − ½ Σ_j ((y_j − μ_cj)·inv[c·d+j])², with
 	// base[c] = log π_c − Σ_j (log √(2π) + log σ_cj) and inv the reciprocal σ; a step
-	// weighs its mean by γ_c·prec[c·d+j] with prec = 1/(σ_cj/unit[j])². The components'
+	// weighs its mean by γ_c·precD[c·d+j] with precD = 1/(σ_cj/unit[j])². The components'
 	// values sit in flat arrays, and the weights γ_c = exp(log density − max) of one step
 	// are taken a vector register at a time (vecmath.Exp64).
 	k := m.K()
