@@ -68,7 +68,13 @@ type runConfig struct {
 // baselines are the homoscedastic models every run is compared with.
 type baselines struct {
 	// LinearGaussian: least squares on the training rows, maximum-likelihood variance.
+	// null when the fit passes through every training row (LinearInterpolates).
 	LinearGaussian *float64 `json:"linear_gaussian_test_nll"`
+	// LinearInterpolates: the inputs and the intercept fit the N training rows exactly
+	// (N − 1 or more independent inputs), so the fitted noise is rounding error and the
+	// test NLL meaningless (about 1e28 or beyond); linear_gaussian_test_nll is null.
+	LinearInterpolates bool `json:"linear_gaussian_interpolates,omitempty"`
+	linearRows         int  // the rows the linear model was fitted on
 	// MLP: the least-squares MLP (the MDN's hidden layers, trained like the MDN with the
 	// same validation rows) with a Gaussian whose variance is fitted on the validation
 	// rows (the training rows when there are none). Absent with -baseline=false.
@@ -442,11 +448,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("linear baseline: %w", err)
 		}
-		linNLL, err := lin.NLL(tx, ty)
-		if err != nil {
-			return fmt.Errorf("linear baseline: %w", err)
+		rc.Result.Baselines = &baselines{}
+		if lin.Interpolates() {
+			// Its σ is rounding error: no figure to compare with.
+			rc.Result.Baselines.LinearInterpolates, rc.Result.Baselines.linearRows = true, len(x)
+		} else {
+			linNLL, err := lin.NLL(tx, ty)
+			if err != nil {
+				return fmt.Errorf("linear baseline: %w", err)
+			}
+			rc.Result.Baselines.LinearGaussian = cli.Finite(linNLL)
 		}
-		rc.Result.Baselines = &baselines{LinearGaussian: cli.Finite(linNLL)}
 		mix, err := model.Predict(tx)
 		if err != nil {
 			return err
@@ -551,7 +563,11 @@ func summary(rc *runConfig) string {
 		fmt.Fprintf(&b, " (best possible ≈ %.2f)", *r.BestNLL)
 	}
 	if bl := r.Baselines; bl != nil {
-		fmt.Fprintf(&b, "; baselines' test NLL: linear-Gaussian %s", num(bl.LinearGaussian))
+		lin := num(bl.LinearGaussian)
+		if bl.LinearInterpolates {
+			lin = fmt.Sprintf("n/a (it fits all %d training rows exactly: too many inputs for the rows)", bl.linearRows)
+		}
+		fmt.Fprintf(&b, "; baselines' test NLL: linear-Gaussian %s", lin)
 		if bl.MLP != nil {
 			fmt.Fprintf(&b, ", least-squares MLP %s", num(bl.MLP))
 		}

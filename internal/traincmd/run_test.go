@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,6 +264,56 @@ func TestTestCSVAndNoTestSet(t *testing.T) {
 	}
 	if strings.Contains(stdout, "test NLL") || !strings.Contains(stdout, "and 0 test rows") {
 		t.Errorf("-test_fraction 0: output\n%s", stdout)
+	}
+}
+
+// TestWideCSVLinearBaseline: with more inputs than training rows the linear-Gaussian
+// regression passes through every training row, its σ is rounding error and its test NLL
+// about 1e28: config.json records null and linear_gaussian_interpolates, the summary says
+// why, and the MLP baseline is still there.
+func TestWideCSVLinearBaseline(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(8, 9))
+	const inputs = 60
+	var b strings.Builder
+	head := make([]string, inputs+1)
+	for j := range inputs {
+		head[j] = fmt.Sprintf("x%d", j)
+	}
+	head[inputs] = "y"
+	b.WriteString(strings.Join(head, ",") + "\n")
+	for range 50 {
+		row := make([]string, inputs+1)
+		for j := range row {
+			row[j] = fmt.Sprintf("%.5f", rng.NormFloat64())
+		}
+		b.WriteString(strings.Join(row, ",") + "\n")
+	}
+	csv := filepath.Join(dir, "wide.csv")
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	stdout, _, err := runTrain(t, "-csv", csv, "-out", out, "-epochs", "10", "-ensemble", "1", "-hidden", "4", "-plots=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "linear-Gaussian n/a (it fits all 40 training rows exactly"; !strings.Contains(stdout, want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout)
+	}
+	buf, err := os.ReadFile(filepath.Join(out, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(buf), `"linear_gaussian_test_nll": null`) || !strings.Contains(string(buf), `"linear_gaussian_interpolates": true`) {
+		t.Errorf("config.json's baselines:\n%s", buf)
+	}
+	var rc runConfig
+	if err := json.Unmarshal(buf, &rc); err != nil {
+		t.Fatal(err)
+	}
+	if bl := rc.Result.Baselines; bl == nil || bl.LinearGaussian != nil || !bl.LinearInterpolates || bl.MLP == nil {
+		t.Errorf("config.json's baselines: %+v", bl)
 	}
 }
 

@@ -27,6 +27,8 @@ type Model struct {
 	norm models.Normalization
 	coef *mat.Dense // (XDim+1)×YDim, the last row the intercept, on standardised x and y
 	std  []float64
+	rank int // of the design matrix (inputs and intercept) the solve kept
+	n    int // training rows
 }
 
 // Fit fits the model to N ≥ 1 rows of x (XDim values each) and y (YDim values each).
@@ -59,7 +61,8 @@ func Fit(x, y [][]float64) (*Model, error) {
 		return nil, fmt.Errorf("linear: the least-squares solve did not converge")
 	}
 	m.coef = &mat.Dense{}
-	svd.SolveTo(m.coef, b, max(1, svd.Rank(rcond)))
+	m.rank, m.n = max(1, svd.Rank(rcond)), n
+	svd.SolveTo(m.coef, b, m.rank)
 	sd, err := models.ResidualStdDevs(m.Predict(x), y)
 	if err != nil {
 		return nil, err
@@ -91,6 +94,16 @@ func (m *Model) Predict(x [][]float64) [][]float64 {
 	}
 	return out
 }
+
+// Interpolates reports whether the fit passes through every training row: its design
+// (the inputs and the intercept) has rank N, as it does with at least N − 1 independent
+// inputs, so that the residuals are rounding error and the fitted σ, near 0, says
+// nothing about new rows (the test NLL then runs to about 1e28 or beyond).
+func (m *Model) Interpolates() bool { return m.rank >= m.n }
+
+// Rank returns the rank of the design matrix (the inputs and the intercept) that the
+// least-squares solve kept.
+func (m *Model) Rank() int { return m.rank }
 
 // StdDevs returns the fitted noise standard deviations σ_d, one per target column.
 func (m *Model) StdDevs() []float64 { return append([]float64(nil), m.std...) }

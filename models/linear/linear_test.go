@@ -153,3 +153,35 @@ func TestFitAtExtremeScales(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpolates: N rows are fitted exactly by N − 1 independent inputs and the
+// intercept, not by N − 2, nor by any number of copies of one input.
+func TestInterpolates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 10
+	for _, c := range []struct {
+		inputs int
+		copies bool
+		want   bool
+		rank   int
+	}{{n - 1, false, true, n}, {n + 5, false, true, n}, {n - 2, false, false, n - 1}, {n + 5, true, false, 2}} {
+		x, y := make([][]float64, n), make([][]float64, n)
+		for i := range x {
+			x[i] = make([]float64, c.inputs)
+			for j := range x[i] {
+				x[i][j] = rng.NormFloat64()
+				if c.copies {
+					x[i][j] = x[i][0]
+				}
+			}
+			y[i] = []float64{rng.NormFloat64()}
+		}
+		m, err := Fit(x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Interpolates() != c.want || m.Rank() != c.rank {
+			t.Errorf("%d inputs (copies %v) on %d rows: Interpolates %v, rank %d; want %v, %d", c.inputs, c.copies, n, m.Interpolates(), m.Rank(), c.want, c.rank)
+		}
+	}
+}
