@@ -189,3 +189,50 @@ func TestSpread(t *testing.T) {
 		t.Errorf("-spread iqr jsonl: iqr %v, std %v; want two iqr values and no std", p["iqr"], p["std"])
 	}
 }
+
+// TestNoMode: -mode=false leaves out the mode_ columns (CSV) and the mode field (JSON
+// lines) and nothing else: every other column is the default's, value for value.
+func TestNoMode(t *testing.T) {
+	model := testModelFile(t, 2)
+	def, err := runPredict(t, inputs, "-model", model, "-spread", "both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	no, err := runPredict(t, inputs, "-model", model, "-spread", "both", "-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withMode, err := csv.NewReader(strings.NewReader(def)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := csv.NewReader(strings.NewReader(no)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(without) != len(withMode) || len(without) < 2 {
+		t.Fatalf("-mode=false: %d records, the default %d", len(without), len(withMode))
+	}
+	for r := range withMode {
+		var keep []string
+		for c, v := range withMode[r] {
+			if !strings.HasPrefix(withMode[0][c], "mode_") {
+				keep = append(keep, v)
+			}
+		}
+		if len(keep) == len(withMode[r]) || strings.Join(keep, ",") != strings.Join(without[r], ",") {
+			t.Fatalf("record %d: -mode=false gives\n%v\nthe default without its mode_ columns\n%v", r, without[r], keep)
+		}
+	}
+	js, err := runPredict(t, inputs, "-model", model, "-mode=false", "-format", "jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(js, "\n", 2)[0]), &p); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p["mode"]; ok || p["mean"] == nil {
+		t.Errorf("-mode=false jsonl: mode %v, mean %v; want no mode and a mean", p["mode"], p["mean"])
+	}
+}
