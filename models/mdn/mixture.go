@@ -682,17 +682,23 @@ func (m Mixture) Quantile(p float64) float64 {
 // lowerQuantile returns the y with log F_s(y) = lp for lp ≤ log ½, where F_s is the CDF
 // of the mixture with means s·μ_k (s = ±1).
 func (m Mixture) lowerQuantile(lp, s float64) float64 {
-	// One buffer for every evaluation's terms (an ensemble's mixture has a hundred).
-	var buf [16]float64
-	terms0 := buf[:0]
-	if len(m.Weights) > len(buf) {
-		terms0 = make([]float64, 0, len(m.Weights))
+	// The log weights, and one buffer for every evaluation's terms (an ensemble's mixture
+	// has a hundred).
+	k := len(m.Weights)
+	var buf [32]float64
+	all := buf[:]
+	if 2*k > len(buf) {
+		all = make([]float64, 2*k)
 	}
-	logF := func(y float64) float64 {
+	lw, terms0 := all[:k:k], all[k:k:2*k]
+	for c := range lw {
+		lw[c] = m.logWeight(c)
+	}
+	logFAt := func(y float64) float64 {
 		mx := math.Inf(-1)
 		terms := terms0
-		for c := range m.Weights {
-			t := m.logWeight(c) + logStdNormalCDF((y-s*m.Means[c][0])/m.StdDevs[c][0])
+		for c, l := range lw {
+			t := l + logStdNormalCDF((y-s*m.Means[c][0])/m.StdDevs[c][0])
 			terms = append(terms, t)
 			mx = math.Max(mx, t)
 		}
@@ -704,6 +710,24 @@ func (m Mixture) lowerQuantile(lp, s float64) float64 {
 			sum += math.Exp(t - mx)
 		}
 		return mx + math.Log(sum)
+	}
+	// The search asks again for values it had (the bracket's ends after widening it, after
+	// the Illinois steps and after the bisection): the last logFMemo evaluations are
+	// remembered, by y's bits.
+	var memoY [logFMemo]uint64
+	var memoF [logFMemo]float64
+	memoN := 0
+	logF := func(y float64) float64 {
+		key := math.Float64bits(y)
+		for i := range min(memoN, logFMemo) {
+			if memoY[i] == key {
+				return memoF[i]
+			}
+		}
+		f := logFAt(y)
+		memoY[memoN%logFMemo], memoF[memoN%logFMemo] = key, f
+		memoN++
+		return f
 	}
 	// Every component's quantile lies in [lo, hi], so the mixture's does too; z is only
 	// nearly Φ⁻¹(p), so the bracket is checked and widened.
@@ -742,6 +766,9 @@ func (m Mixture) lowerQuantile(lp, s float64) float64 {
 	}
 	return hi
 }
+
+// logFMemo is how many of its latest log F values Quantile's search remembers.
+const logFMemo = 8
 
 // illinoisMaxSteps bounds illinois' evaluations; it stops earlier once the bracket is
 // illinoisUlps floats wide or less.
