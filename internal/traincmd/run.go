@@ -63,6 +63,8 @@ type runConfig struct {
 		// The test set's calibration, one entry per target column.
 		Calibration []calibration `json:"calibration,omitempty"`
 	} `json:"result"`
+	// Notes are the cautions printed before training (repeatedValues).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // baselines are the homoscedastic models every run is compared with.
@@ -138,6 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// Data.
 	var trainSet, testSet *datasets.Set
+	var notes []string
 	if o.csvPath != "" {
 		sum, err := fileSHA256(o.csvPath)
 		if err != nil {
@@ -157,6 +160,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if err := checkSpread(all); err != nil {
 			return fmt.Errorf("%s: %v", o.csvPath, err)
+		}
+		if o.varianceFloor == 0 {
+			notes = repeatedValues(all)
 		}
 		switch {
 		case o.testCSV != "":
@@ -293,6 +299,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			kind = ", full covariance"
 		}
 		fmt.Fprintf(stdout, "mixgraph: %s an MDN (K=%d, hidden %v, %s%s) on %s: %d training rows (%d of them for validation) and %d test rows\n", verb, k, o.widths, act, kind, name, trainSet.N, int(math.Round(tcfg.ValFraction*float64(trainSet.N))), nTest)
+		for _, n := range notes {
+			fmt.Fprintln(stdout, "note:", n)
+		}
 	}
 	x, y := trainSet.Rows()
 	start := time.Now()
@@ -412,6 +421,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rc.Model, rc.Train = model.Config(), tcfg
 	rc.Select, rc.Ensemble = fo.sel, fo.ens
+	rc.Notes = notes
 	rc.Train.CheckpointEvery = o.checkpointEvery
 	rc.Result.TrainNLL, rc.Result.TestNLL = cli.Finite(res.TrainNLL), cli.Finite(testNLL)
 	rc.Result.ValNLL = cli.Finite(res.ValNLL)
@@ -744,6 +754,42 @@ func checkSpread(s *datasets.Set) error {
 		}
 	}
 	return nil
+}
+
+// Repeated target values: a column with at most fewDistinct distinct values, or with one
+// value in at least max(minRepeats, repeatedShare of the rows), is noted.
+const (
+	fewDistinct   = 20
+	minRepeats    = 5
+	repeatedShare = 0.10
+)
+
+// repeatedValues returns a note for every target column of s whose values repeat so much
+// that a mixture can put a spike on them (a component of vanishing σ on a repeated
+// value): its likelihood is then unbounded, and its NLL can fall far below anything a
+// smooth density reaches (the baselines' included) without predicting better. A variance
+// floor bounds it.
+func repeatedValues(s *datasets.Set) []string {
+	var notes []string
+	for j, name := range s.YNames {
+		count := map[float64]int{}
+		top, topN := 0.0, 0
+		for i := j; i < len(s.Y); i += s.YDim {
+			v := s.Y[i]
+			count[v]++
+			if c := count[v]; c > topN || c == topN && v < top {
+				top, topN = v, c
+			}
+		}
+		const fix = "a mixture can put a spike of vanishing σ on a repeated value, and its NLL then falls without bound (a smooth density's, the baselines', cannot); -variance_floor 0.001 keeps every σ above a floor"
+		switch {
+		case len(count) <= fewDistinct:
+			notes = append(notes, fmt.Sprintf("target %q takes only %d distinct values in %d rows: %s", name, len(count), s.N, fix))
+		case float64(topN) >= max(minRepeats, repeatedShare*float64(s.N)):
+			notes = append(notes, fmt.Sprintf("target %q is %g in %d of %d rows: %s", name, top, topN, s.N, fix))
+		}
+	}
+	return notes
 }
 
 // trimPrefix drops a package prefix ("datasets: ") from an error's text.

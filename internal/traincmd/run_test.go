@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/mixgraph/mixgraph/models/mdn"
+	"github.com/mixgraph/mixgraph/train/datasets"
 )
 
 // quick are flags that keep a test run to a second or so.
@@ -356,6 +357,69 @@ func TestHugeScaleCSV(t *testing.T) {
 		if !near(r.TestNLL) || r.Baselines == nil || !near(r.Baselines.LinearGaussian) || !near(r.Baselines.MLP) ||
 			len(r.Calibration) != 1 || r.Calibration[0].CRPS == nil || !(*r.Calibration[0].CRPS > scale/100 && *r.Calibration[0].CRPS < scale) {
 			t.Errorf("units × %g: config.json's result: %s", scale, raw)
+		}
+	}
+}
+
+// TestRepeatedValues: a target of few distinct values or with a point mass is noted, on
+// the command's output and in config.json, and a continuous one or one with a variance
+// floor is not.
+func TestRepeatedValues(t *testing.T) {
+	set := func(y ...float64) *datasets.Set {
+		x := make([]float64, len(y))
+		return &datasets.Set{N: len(y), XDim: 1, YDim: 1, X: x, Y: y, XNames: []string{"x"}, YNames: []string{"y"}}
+	}
+	var cont, mass, few []float64
+	for i := range 200 {
+		cont = append(cont, math.Sin(float64(i)))
+		v := math.Cos(float64(i))
+		if i%8 == 0 { // 25 of 200 rows, 12.5 %
+			v = 0
+		}
+		mass = append(mass, v)
+		few = append(few, float64(i%20))
+	}
+	if n := repeatedValues(set(cont...)); n != nil {
+		t.Errorf("continuous target noted: %q", n)
+	}
+	if n := repeatedValues(set(mass...)); len(n) != 1 || !strings.Contains(n[0], `target "y" is 0 in 25 of 200 rows`) {
+		t.Errorf("point mass: %q", n)
+	}
+	if n := repeatedValues(set(few...)); len(n) != 1 || !strings.Contains(n[0], "only 20 distinct values in 200 rows") {
+		t.Errorf("20 distinct values: %q", n)
+	}
+	few[0] = 0.5 // 21 distinct, none in 10 % of the rows
+	if n := repeatedValues(set(few...)); n != nil {
+		t.Errorf("21 distinct values noted: %q", n)
+	}
+
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "%g,%d\n", math.Sin(float64(i)), i%2)
+	}
+	csv := filepath.Join(dir, "binary.csv")
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, floor := range []string{"0", "0.001"} {
+		out := filepath.Join(dir, "run"+floor)
+		stdout, _, err := runTrain(t, "-csv", csv, "-out", out, "-epochs", "5", "-ensemble", "1", "-hidden", "4", "-plots=false", "-baseline=false", "-variance_floor", floor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rc runConfig
+		if err := json.Unmarshal(buf, &rc); err != nil {
+			t.Fatal(err)
+		}
+		noted := strings.Contains(stdout, `note: target "y" takes only 2 distinct values in 100 rows`)
+		if want := floor == "0"; noted != want || (len(rc.Notes) == 1) != want {
+			t.Errorf("-variance_floor %s: noted %v on the output, config.json notes %q; want noted %v\n%s", floor, noted, rc.Notes, want, stdout)
 		}
 	}
 }
